@@ -1,0 +1,1 @@
+//! The heap snapshot engine (issue 5): parse, summarize, dominators, diff.
