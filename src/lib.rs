@@ -1,16 +1,17 @@
 //! leakwatch: a V8 garbage-collector watchdog for Node.js.
 //!
-//! The crate is a pure-Rust core (records, ring buffer, stats, detector,
-//! snapshot engine) plus two thin edges: `v8` — the only module with `unsafe`,
-//! which resolves V8's GC-callback entry points at run time — and `binding`,
-//! the `#[napi]` surface wrapped by the hand-written `index.js`.
+//! The crate is a pure-Rust core (records, ring buffer, stats, events, the
+//! per-isolate watch engine, the leak detector, the snapshot engine) plus two
+//! thin edges: `v8` — the only module with `unsafe`, which resolves V8's
+//! GC-callback entry points from the host process at run time — and
+//! `binding`, the `#[napi]` surface wrapped by the hand-written `index.js`.
 //! ARCHITECTURE.md explains how the pieces fit.
 
+pub mod clock;
 pub mod detector;
+pub mod events;
 pub mod record;
+pub mod ring;
 pub mod snapshot;
-
-#[napi_derive::napi]
-pub fn ping() -> u32 {
-  1
-}
+pub mod stats;
+pub mod watch;

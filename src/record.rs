@@ -14,6 +14,9 @@
 /// code-large-object, read-only, map (≤ 20), shared, trusted, …).
 pub const MAX_SPACES: usize = 16;
 
+/// Number of distinct [`GcKind`]s.
+pub const KIND_COUNT: usize = 6;
+
 /// The kind of a collection, in V8's vocabulary.
 ///
 /// V8's `GCType` is a bit set: 1 scavenge, 2 minor mark-compact (V8 ≤ 11.x,
@@ -53,6 +56,28 @@ impl GcKind {
   pub fn is_minor(self) -> bool {
     matches!(self, GcKind::Scavenge | GcKind::MinorMarkSweep)
   }
+
+  /// Dense index 0..KIND_COUNT, for per-kind counters.
+  pub fn index(self) -> usize {
+    match self {
+      GcKind::Scavenge => 0,
+      GcKind::MinorMarkSweep => 1,
+      GcKind::MarkSweepCompact => 2,
+      GcKind::IncrementalMarking => 3,
+      GcKind::ProcessWeakCallbacks => 4,
+      GcKind::Unknown => 5,
+    }
+  }
+
+  /// Every kind, in `index` order.
+  pub const ALL: [GcKind; KIND_COUNT] = [
+    GcKind::Scavenge,
+    GcKind::MinorMarkSweep,
+    GcKind::MarkSweepCompact,
+    GcKind::IncrementalMarking,
+    GcKind::ProcessWeakCallbacks,
+    GcKind::Unknown,
+  ];
 
   /// The name shown to users. `node_major` decides the name of type 2:
   /// V8 called it minor mark-compact until Node 21 and minor mark-sweep since
@@ -115,6 +140,9 @@ pub struct GcRecord {
   pub used_before: u64,
   /// Heap statistics right after the collection.
   pub after: HeapStats,
+  /// Nanoseconds leakwatch itself spent in its prologue and epilogue
+  /// callbacks for this collection (0 for the perf_hooks backend).
+  pub hook_ns: u64,
   /// Number of valid entries in `spaces`.
   pub space_count: u8,
   /// Per-space usage after the collection, indexed like the isolate's space
@@ -151,6 +179,7 @@ impl Default for GcRecord {
       wall_ms: 0.0,
       used_before: 0,
       after: HeapStats::default(),
+      hook_ns: 0,
       space_count: 0,
       spaces: [SpaceUsage::default(); MAX_SPACES],
     }

@@ -1,0 +1,312 @@
+//! The per-isolate watchdog engine: what the GC hooks write into and what the
+//! JS thread drains.
+//!
+//! A [`Watch`] has two halves behind two locks:
+//! - [`Live`] is touched inside GC callbacks: the preallocated ring of
+//!   records, the prologue's in-flight stack, and counters of records the ring
+//!   had to evict. Callbacks only `try_lock` it; they never wait, never
+//!   allocate, and a lost race costs one record (counted in `dropped`).
+//! - [`Engine`] is touched only on the JS thread when it drains: exact per-kind
+//!   counters, memwatch's base estimates, a bounded history, the last record.
+//!
+//! Both backends feed the same `Live`: the native hooks (`src/v8/hooks.rs`)
+//! and the perf_hooks fallback (`binding::pushRecord`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+
+use crate::events::{self, Naming};
+use crate::record::{GcKind, GcRecord};
+use crate::ring::Ring;
+use crate::stats::{GcCounters, Memwatch};
+
+/// Records the ring holds between two drains.
+pub const RING_CAPACITY: usize = 256;
+/// Records `getHistory()` keeps by default.
+pub const DEFAULT_HISTORY: usize = 256;
+/// Nesting depth of prologues we track (V8 does not nest, but we do not trust).
+const MAX_INFLIGHT: usize = 4;
+
+/// A collection whose prologue has run but not its epilogue.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Inflight {
+  pub gc_type: u32,
+  pub start_ns: u64,
+  pub used_before: u64,
+  pub hook_ns: u64,
+}
+
+/// The half touched by GC callbacks.
+pub struct Live {
+  ring: Ring<GcRecord>,
+  evicted: GcCounters,
+  dropped: u64,
+  seq: u64,
+  inflight: [Inflight; MAX_INFLIGHT],
+  depth: usize,
+}
+
+impl Live {
+  /// Remembers a prologue. Beyond the tracked depth, the innermost is replaced.
+  pub fn begin(&mut self, gc: Inflight) {
+    if self.depth < MAX_INFLIGHT {
+      self.inflight[self.depth] = gc;
+      self.depth += 1;
+    } else {
+      self.inflight[MAX_INFLIGHT - 1] = gc;
+    }
+  }
+
+  /// The in-flight prologue matching an epilogue of `gc_type` (the innermost
+  /// one of that type), removed from the stack.
+  pub fn finish(&mut self, gc_type: u32) -> Option<Inflight> {
+    let pos = self.inflight[..self.depth].iter().rposition(|g| g.gc_type == gc_type)?;
+    let found = self.inflight[pos];
+    for i in pos..self.depth - 1 {
+      self.inflight[i] = self.inflight[i + 1];
+    }
+    self.depth -= 1;
+    Some(found)
+  }
+
+  /// Appends a finished record, numbering it. Never allocates.
+  pub fn push(&mut self, mut rec: GcRecord) {
+    self.seq += 1;
+    rec.seq = self.seq;
+    if let Some(old) = self.ring.push(rec) {
+      self.evicted.add(old.kind, old.pause_ns());
+      self.dropped += 1;
+    }
+  }
+}
+
+/// The half touched only on the JS thread.
+struct Engine {
+  node_major: u32,
+  space_names: Vec<String>,
+  counters: GcCounters,
+  memwatch: Memwatch,
+  history: Ring<GcRecord>,
+  last: Option<GcRecord>,
+  last_full: Option<GcRecord>,
+  dropped: u64,
+  scratch: Vec<GcRecord>,
+}
+
+/// One isolate's watchdog state.
+pub struct Watch {
+  live: Mutex<Live>,
+  engine: Mutex<Engine>,
+  /// A wake-up has been requested and the JS side has not drained yet.
+  wake_pending: AtomicBool,
+}
+
+impl Watch {
+  pub fn new(node_major: u32, space_names: Vec<String>, history: usize) -> Watch {
+    Watch {
+      live: Mutex::new(Live {
+        ring: Ring::with_capacity(RING_CAPACITY, GcRecord::default()),
+        evicted: GcCounters::default(),
+        dropped: 0,
+        seq: 0,
+        inflight: [Inflight::default(); MAX_INFLIGHT],
+        depth: 0,
+      }),
+      engine: Mutex::new(Engine {
+        node_major,
+        space_names,
+        counters: GcCounters::default(),
+        memwatch: Memwatch::default(),
+        history: Ring::with_capacity(history.clamp(1, 100_000), GcRecord::default()),
+        last: None,
+        last_full: None,
+        dropped: 0,
+        scratch: Vec::with_capacity(RING_CAPACITY),
+      }),
+      wake_pending: AtomicBool::new(false),
+    }
+  }
+
+  /// Runs `f` on the live half if the lock is free right now. For GC
+  /// callbacks: never blocks.
+  pub fn try_live<R>(&self, f: impl FnOnce(&mut Live) -> R) -> Option<R> {
+    let mut guard = self.live.try_lock()?;
+    Some(f(&mut guard))
+  }
+
+  /// Records a lost record (lock contention in a callback).
+  pub fn note_dropped(&self) {
+    if let Some(mut l) = self.live.try_lock() {
+      l.dropped += 1;
+    }
+  }
+
+  /// True if the caller should wake the JS thread (no wake-up is pending).
+  pub fn claim_wake(&self) -> bool {
+    !self.wake_pending.swap(true, Ordering::AcqRel)
+  }
+
+  /// Pushes a record from a non-callback context (the perf_hooks backend).
+  pub fn push(&self, rec: GcRecord) {
+    self.live.lock().push(rec);
+  }
+
+  /// Moves every pending record into the engine and returns the events the
+  /// JS side asked for, as `{"gc":[…],"stats":[…],"dropped":n}`.
+  pub fn drain(&self, want_gc: bool, want_stats: bool) -> Value {
+    self.wake_pending.store(false, Ordering::Release);
+    let mut eng = self.engine.lock();
+    let eng = &mut *eng;
+    let mut batch = std::mem::take(&mut eng.scratch);
+    batch.clear();
+    {
+      let mut live = self.live.lock();
+      live.ring.drain_into(&mut batch);
+      eng.counters.merge(&live.evicted);
+      live.evicted = GcCounters::default();
+      eng.dropped = live.dropped;
+    }
+    let naming = Naming { node_major: eng.node_major, space_names: &eng.space_names };
+    let mut gc = Vec::new();
+    let mut stats = Vec::new();
+    for rec in &batch {
+      eng.counters.add(rec.kind, rec.pause_ns());
+      eng.memwatch.observe(rec);
+      eng.history.push(*rec);
+      if want_gc {
+        gc.push(events::gc_event(rec, &naming));
+      }
+      if rec.kind.is_full() {
+        if want_stats {
+          stats.push(events::stats_event(rec, &eng.counters, &eng.memwatch, &naming));
+        }
+        eng.last_full = Some(*rec);
+      }
+      eng.last = Some(*rec);
+    }
+    eng.scratch = batch;
+    json!({ "gc": gc, "stats": stats, "dropped": eng.dropped })
+  }
+
+  /// The records drained so far, oldest first (bounded), as `gc` events.
+  pub fn history(&self) -> Value {
+    let eng = self.engine.lock();
+    let naming = Naming { node_major: eng.node_major, space_names: &eng.space_names };
+    Value::Array(eng.history.iter().map(|r| events::gc_event(r, &naming)).collect())
+  }
+
+  /// Cumulative counters and the latest heap figures, for `getStats()`.
+  pub fn stats(&self) -> Value {
+    let eng = self.engine.lock();
+    let naming = Naming { node_major: eng.node_major, space_names: &eng.space_names };
+    let mw = &eng.memwatch;
+    let total = eng.counters.total();
+    let last = eng.last.map(|r| events::gc_event(&r, &naming));
+    let last_stats = eng.last_full.map(|r| events::stats_event(&r, &eng.counters, mw, &naming));
+    json!({
+      "num_gc": total.count,
+      "gc_time_ms": total.time_ns as f64 / 1e6,
+      "num_full_gc": mw.num_full_gc,
+      "num_inc_gc": mw.num_inc_gc,
+      "heap_compactions": mw.heap_compactions,
+      "usage_trend": mw.usage_trend(),
+      "estimated_base": mw.estimated_base(),
+      "current_base": mw.current_base,
+      "min": mw.min,
+      "max": mw.max,
+      "by_type": events::counters_json(&eng.counters, &naming),
+      "dropped_records": eng.dropped,
+      "last_gc": last,
+      "last_stats": last_stats,
+    })
+  }
+
+  /// Native per-GC cost of the hooks seen so far in history (ns per GC), for
+  /// the overhead benchmark.
+  pub fn hook_costs(&self) -> Vec<u64> {
+    self.engine.lock().history.iter().map(|r| r.hook_ns).filter(|&n| n > 0).collect()
+  }
+
+  /// Number of the Node major version this watch names kinds for.
+  pub fn node_major(&self) -> u32 {
+    self.engine.lock().node_major
+  }
+
+  /// Kind of the most recent drained record (for tests).
+  pub fn last_kind(&self) -> Option<GcKind> {
+    self.engine.lock().last.map(|r| r.kind)
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn rec(kind: GcKind, used: u64, pause_ns: u64) -> GcRecord {
+    let mut r = GcRecord { kind, start_ns: 1000, end_ns: 1000 + pause_ns, used_before: used + 10, ..Default::default() };
+    r.after.used_heap_size = used;
+    r
+  }
+
+  #[test]
+  fn prologue_epilogue_pairing() {
+    let w = Watch::new(20, vec![], 8);
+    w.try_live(|l| {
+      l.begin(Inflight { gc_type: 8, start_ns: 1, ..Default::default() });
+      l.begin(Inflight { gc_type: 4, start_ns: 2, ..Default::default() });
+      assert_eq!(l.finish(8).map(|g| g.start_ns), Some(1));
+      assert_eq!(l.finish(8).map(|g| g.start_ns), None);
+      assert_eq!(l.finish(4).map(|g| g.start_ns), Some(2));
+      assert_eq!(l.depth, 0);
+      for i in 0..10 {
+        l.begin(Inflight { gc_type: 1, start_ns: i, ..Default::default() });
+      }
+      assert_eq!(l.depth, MAX_INFLIGHT);
+    })
+    .unwrap();
+  }
+
+  #[test]
+  fn drain_emits_stats_only_for_full_gcs_and_counts_exactly_past_overflow() {
+    let w = Watch::new(22, vec![], 4);
+    for _ in 0..(RING_CAPACITY + 10) {
+      w.push(rec(GcKind::Scavenge, 100, 5));
+    }
+    w.push(rec(GcKind::MarkSweepCompact, 50, 1000));
+    let out = w.drain(true, true);
+    assert_eq!(out["stats"].as_array().unwrap().len(), 1);
+    assert_eq!(out["gc"].as_array().unwrap().len(), RING_CAPACITY);
+    assert_eq!(out["dropped"], 11);
+    let s = &out["stats"][0];
+    // Every scavenge is counted, including the 11 the ring evicted.
+    assert_eq!(s["gcScavengeCount"], (RING_CAPACITY + 10) as u64);
+    assert_eq!(s["gcScavengeTime"], 5 * (RING_CAPACITY + 10) as u64);
+    assert_eq!(s["num_full_gc"], 1);
+    assert_eq!(s["seq"], (RING_CAPACITY + 11) as u64);
+    let st = w.stats();
+    assert_eq!(st["num_gc"], (RING_CAPACITY + 11) as u64);
+    assert_eq!(w.history().as_array().unwrap().len(), 4);
+  }
+
+  #[test]
+  fn drain_without_listeners_builds_nothing_but_still_counts() {
+    let w = Watch::new(18, vec![], 16);
+    w.push(rec(GcKind::MarkSweepCompact, 50, 1000));
+    let out = w.drain(false, false);
+    assert!(out["gc"].as_array().unwrap().is_empty());
+    assert!(out["stats"].as_array().unwrap().is_empty());
+    assert_eq!(w.stats()["num_full_gc"], 1);
+    assert_eq!(w.stats()["last_stats"]["type"], "mark-sweep-compact");
+  }
+
+  #[test]
+  fn wake_is_claimed_once_per_drain() {
+    let w = Watch::new(20, vec![], 4);
+    assert!(w.claim_wake());
+    assert!(!w.claim_wake());
+    w.drain(false, false);
+    assert!(w.claim_wake());
+  }
+}
