@@ -7,6 +7,7 @@
 //! `binding`, the `#[napi]` surface wrapped by the hand-written `index.js`.
 //! ARCHITECTURE.md explains how the pieces fit.
 
+mod binding;
 pub mod clock;
 pub mod detector;
 pub mod events;
@@ -14,4 +15,5 @@ pub mod record;
 pub mod ring;
 pub mod snapshot;
 pub mod stats;
+pub mod v8;
 pub mod watch;

@@ -1,0 +1,165 @@
+'use strict';
+/**
+ * leakwatch — the public entry point.
+ *
+ * The module is an EventEmitter (a drop-in for memwatch: `on`, `once`, `off`,
+ * `removeAllListeners`, `gc`) that starts watching the moment it is required.
+ * It wraps the generated native binding (`binding.js`): a `Watchdog` per
+ * environment whose GC hooks fill a bounded ring buffer natively; this file
+ * drains it on the JS thread after collections and emits
+ *   'gc'    — every collection of every kind (built only while someone listens)
+ *   'stats' — after every full (mark-sweep-compact) collection
+ * Backend: 'v8' (native hooks) or 'perf_hooks' (fallback, forced with
+ * LEAKWATCH_BACKEND=perf_hooks): both feed the same Rust engine.
+ */
+
+const { EventEmitter } = require('node:events');
+const v8 = require('node:v8');
+const vm = require('node:vm');
+const { PerformanceObserver, performance } = require('node:perf_hooks');
+const binding = require('./binding.js');
+
+const HEAP_FIELDS = [
+  'total_heap_size',
+  'total_heap_size_executable',
+  'total_physical_size',
+  'total_available_size',
+  'used_heap_size',
+  'heap_size_limit',
+  'malloced_memory',
+  'external_memory',
+  'peak_malloced_memory',
+];
+
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+
+function heapValues() {
+  const h = v8.getHeapStatistics();
+  return HEAP_FIELDS.map((f) => Number(h[f] || 0));
+}
+
+class LeakWatch extends EventEmitter {
+  constructor() {
+    super();
+    const spaces = v8.getHeapSpaceStatistics();
+    this._spaceNames = spaces.map((s) => s.space_name);
+    const force = String(process.env.LEAKWATCH_BACKEND || '').toLowerCase() === 'perf_hooks';
+    this._handle = new binding.Watchdog(() => this._drain(), {
+      nodeMajor,
+      forcePerfHooks: force,
+      heap: heapValues(),
+      spaceNames: this._spaceNames,
+      spaceSizes: spaces.map((s) => s.space_size),
+    });
+    this._observer = null;
+    this._running = false;
+    this._jsGc = null;
+    // memwatch users call the methods unbound (`const { on } = memwatch`).
+    for (const m of ['on', 'once', 'off', 'addListener', 'removeListener', 'removeAllListeners', 'gc',
+      'getStats', 'getHistory', 'start', 'stop']) {
+      this[m] = this[m].bind(this);
+    }
+    this.start();
+  }
+
+  /** 'v8' (native GC hooks) or 'perf_hooks' (fallback). */
+  get backend() {
+    return this._handle.backend;
+  }
+
+  /** Why the native backend is not in use, or null. */
+  get backendReason() {
+    return this._handle.backendReason;
+  }
+
+  /** Whether leakwatch is currently watching collections. */
+  get running() {
+    return this._running;
+  }
+
+  _drain() {
+    const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0));
+    for (const g of out.gc) this.emit('gc', g);
+    for (const s of out.stats) this.emit('stats', s);
+  }
+
+  _observe(list) {
+    const now = performance.now();
+    const heap = heapValues();
+    const spaces = v8.getHeapSpaceStatistics();
+    const used = spaces.map((s) => s.space_used_size);
+    const size = spaces.map((s) => s.space_size);
+    for (const e of list.getEntries()) {
+      const detail = e.detail || e;
+      this._handle.pushRecord(detail.kind >>> 0, (detail.flags || 0) >>> 0, now - e.startTime, e.duration,
+        heap, used, size);
+    }
+    this._drain();
+  }
+
+  /** Starts watching (done on require). Idempotent. */
+  start() {
+    if (this._running) return this;
+    this._running = true;
+    if (this._handle.backend === 'v8') {
+      this._handle.start();
+    } else {
+      this._observer = new PerformanceObserver((list) => this._observe(list));
+      this._observer.observe({ entryTypes: ['gc'] });
+    }
+    return this;
+  }
+
+  /** Stops watching; `start()` resumes. Counters are kept. */
+  stop() {
+    if (!this._running) return this;
+    this._running = false;
+    if (this._observer) {
+      this._observer.disconnect();
+      this._observer = null;
+    } else {
+      this._handle.stop();
+    }
+    this._drain();
+    return this;
+  }
+
+  /**
+   * Forces a full, compacting GC of everything collectable — no --expose-gc
+   * needed. A 'stats' event follows asynchronously.
+   */
+  gc() {
+    if (this._handle.gc()) return;
+    if (typeof globalThis.gc === 'function') {
+      globalThis.gc();
+      return;
+    }
+    if (!this._jsGc) {
+      v8.setFlagsFromString('--expose-gc');
+      this._jsGc = vm.runInNewContext('gc');
+    }
+    this._jsGc();
+  }
+
+  /** Cumulative counters, memwatch's base estimates and the latest figures. */
+  getStats() {
+    this._drain();
+    const s = JSON.parse(this._handle.stats());
+    s.backend = this.backend;
+    s.running = this._running;
+    return s;
+  }
+
+  /** The most recent collections (bounded), oldest first, as 'gc' events. */
+  getHistory() {
+    this._drain();
+    return JSON.parse(this._handle.history());
+  }
+}
+
+const leakwatch = new LeakWatch();
+leakwatch.LeakWatch = LeakWatch;
+/** @internal native cost of our GC callbacks per collection, ns (benchmarks). */
+leakwatch._hookCosts = () => leakwatch._handle.hookCosts();
+
+module.exports = leakwatch;

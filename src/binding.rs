@@ -1,0 +1,199 @@
+//! The `#[napi]` surface: a thin layer between `index.js` and the Rust core.
+//!
+//! One [`Watchdog`] per `require('leakwatch')` per environment (main thread
+//! or worker). It owns the isolate's [`Watch`] engine and, on the native
+//! backend, its [`NativeWatch`] hooks. Results cross to JS as JSON strings
+//! (`JSON.parse` in `index.js`), which keeps this layer free of per-field
+//! glue. No logic lives here beyond argument checking.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Function, Unknown};
+use napi::{Env, Error, Result, Status};
+use napi_derive::napi;
+
+use crate::clock;
+use crate::record::{GcKind, GcRecord, HeapStats, SpaceUsage, MAX_SPACES};
+use crate::v8::hooks::{self, NativeWatch};
+use crate::v8::{self, JsHeapView};
+use crate::watch::{Watch, DEFAULT_HISTORY};
+
+/// What `index.js` measured with the `v8` module just before attaching.
+#[napi(object)]
+pub struct AttachOptions {
+  /// `process.versions.node` major.
+  pub node_major: u32,
+  /// Skip the native hooks (`LEAKWATCH_BACKEND=perf_hooks`).
+  pub force_perf_hooks: bool,
+  /// `v8.getHeapStatistics()` values in `HeapStats` field order.
+  pub heap: Vec<f64>,
+  /// `v8.getHeapSpaceStatistics()` names and `space_size`s.
+  pub space_names: Vec<String>,
+  pub space_sizes: Vec<f64>,
+  /// Records kept for `getHistory()`.
+  pub history: Option<u32>,
+}
+
+#[napi]
+pub struct Watchdog {
+  watch: Arc<Watch>,
+  native: Option<Arc<NativeWatch>>,
+  backend: &'static str,
+  reason: Option<String>,
+}
+
+fn invalid(msg: String) -> Error {
+  Error::new(Status::InvalidArg, msg)
+}
+
+fn heap_from(values: &[f64]) -> HeapStats {
+  let g = |i: usize| values.get(i).copied().filter(|v| v.is_finite() && *v >= 0.0).unwrap_or(0.0) as u64;
+  HeapStats {
+    total_heap_size: g(0),
+    total_heap_size_executable: g(1),
+    total_physical_size: g(2),
+    total_available_size: g(3),
+    used_heap_size: g(4),
+    heap_size_limit: g(5),
+    malloced_memory: g(6),
+    external_memory: g(7),
+    peak_malloced_memory: g(8),
+  }
+}
+
+/// Tries the native backend; `Err` says why it cannot be used.
+fn attach_native(
+  env: &Env,
+  on_wake: &Function<'_, (), Unknown<'_>>,
+  opts: &AttachOptions,
+  watch: &Arc<Watch>,
+) -> std::result::Result<Arc<NativeWatch>, String> {
+  let syms = v8::symbols()?;
+  let isolate = syms.current_isolate().ok_or("v8::Isolate::GetCurrent() returned null")?;
+  isolate.verify(&JsHeapView { heap: &opts.heap, space_names: &opts.space_names, space_sizes: &opts.space_sizes })?;
+  hooks::install(env, on_wake, isolate, Arc::clone(watch), opts.space_names.len())
+}
+
+#[napi]
+impl Watchdog {
+  /// Attaches to the current isolate. Never fails for a missing symbol or a
+  /// layout mismatch: it falls back to the perf_hooks backend and says why.
+  #[napi(constructor, catch_unwind)]
+  pub fn new(env: Env, on_wake: Function<'_, (), Unknown<'_>>, opts: AttachOptions) -> Result<Self> {
+    if opts.space_names.len() != opts.space_sizes.len() {
+      return Err(invalid("spaceNames and spaceSizes differ in length".into()));
+    }
+    let history = opts.history.map(|h| h as usize).unwrap_or(DEFAULT_HISTORY);
+    let watch = Arc::new(Watch::new(opts.node_major, opts.space_names.clone(), history));
+    let (native, reason) = if opts.force_perf_hooks {
+      (None, Some("LEAKWATCH_BACKEND=perf_hooks".to_string()))
+    } else {
+      match attach_native(&env, &on_wake, &opts, &watch) {
+        Ok(nw) => (Some(nw), None),
+        Err(why) => (None, Some(why)),
+      }
+    };
+    let backend = if native.is_some() { "v8" } else { "perf_hooks" };
+    Ok(Watchdog { watch, native, backend, reason })
+  }
+
+  /// `'v8'` (native hooks) or `'perf_hooks'`.
+  #[napi(getter)]
+  pub fn backend(&self) -> &'static str {
+    self.backend
+  }
+
+  /// Why the native backend is not in use (null when it is).
+  #[napi(getter)]
+  pub fn backend_reason(&self) -> Option<String> {
+    self.reason.clone()
+  }
+
+  /// Drains pending records: JSON `{"gc":[…],"stats":[…],"dropped":n}`.
+  #[napi(catch_unwind)]
+  pub fn drain(&self, want_gc: bool, want_stats: bool) -> String {
+    self.watch.drain(want_gc, want_stats).to_string()
+  }
+
+  /// JSON of cumulative counters and latest figures.
+  #[napi(catch_unwind)]
+  pub fn stats(&self) -> String {
+    self.watch.stats().to_string()
+  }
+
+  /// JSON array of recent `gc` events, oldest first.
+  #[napi(catch_unwind)]
+  pub fn history(&self) -> String {
+    self.watch.history().to_string()
+  }
+
+  /// Native nanoseconds spent in our callbacks for each GC in history.
+  #[napi(catch_unwind)]
+  pub fn hook_costs(&self) -> Vec<f64> {
+    self.watch.hook_costs().into_iter().map(|n| n as f64).collect()
+  }
+
+  /// (Re-)registers the native callbacks; no-op on perf_hooks.
+  #[napi(catch_unwind)]
+  pub fn start(&self) {
+    if let Some(nw) = &self.native {
+      nw.enable();
+    }
+  }
+
+  /// Removes the native callbacks; no-op on perf_hooks.
+  #[napi(catch_unwind)]
+  pub fn stop(&self) {
+    if let Some(nw) = &self.native {
+      nw.disable();
+    }
+  }
+
+  /// Full GC through `Isolate::LowMemoryNotification`. False if unavailable
+  /// (the caller then uses the JS fallback).
+  #[napi(catch_unwind)]
+  pub fn gc(&self) -> bool {
+    self.native.as_ref().is_some_and(|nw| nw.full_gc())
+  }
+
+  /// Feeds one perf_hooks `gc` entry. `ago_ms` is how long before now the
+  /// collection started; `heap` as in `AttachOptions`; `spaces_used` and
+  /// `spaces_size` per space, in attach order.
+  #[napi(catch_unwind)]
+  pub fn push_record(
+    &self,
+    kind: u32,
+    flags: u32,
+    ago_ms: f64,
+    duration_ms: f64,
+    heap: Vec<f64>,
+    spaces_used: Vec<f64>,
+    spaces_size: Vec<f64>,
+  ) -> Result<()> {
+    if !(ago_ms.is_finite() && duration_ms.is_finite() && duration_ms >= 0.0) {
+      return Err(invalid(format!("pushRecord: bad timing ago={ago_ms} duration={duration_ms}")));
+    }
+    let now = clock::now_ns();
+    let start_ns = now.saturating_sub((ago_ms.max(0.0) * 1e6) as u64);
+    let mut rec = GcRecord {
+      kind: GcKind::from_v8(kind),
+      flags,
+      start_ns,
+      end_ns: start_ns + (duration_ms * 1e6) as u64,
+      wall_ms: clock::wall_ms() - ago_ms.max(0.0) + duration_ms,
+      after: heap_from(&heap),
+      ..GcRecord::default()
+    };
+    let n = spaces_used.len().min(MAX_SPACES);
+    for i in 0..n {
+      rec.spaces[i] = SpaceUsage {
+        used: spaces_used[i].max(0.0) as u64,
+        size: spaces_size.get(i).copied().unwrap_or(0.0).max(0.0) as u64,
+        ..SpaceUsage::default()
+      };
+    }
+    rec.space_count = n as u8;
+    self.watch.push(rec);
+    Ok(())
+  }
+}
