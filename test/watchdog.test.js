@@ -1,0 +1,155 @@
+'use strict';
+// The watchdog on the current Node version and backend: event shapes and
+// plausibility, gc(), counters, history, stop/start.
+// Run by test/run.js on every Node version, once per backend.
+const test = require('node:test');
+const assert = require('node:assert');
+const { once } = require('node:events');
+const leakwatch = require('..');
+
+const expectedBackend = process.env.LEAKWATCH_BACKEND === 'perf_hooks' ? 'perf_hooks' : 'v8';
+const native = expectedBackend === 'v8';
+
+const STATS_NUMBERS = [
+  'num_full_gc', 'num_inc_gc', 'heap_compactions', 'usage_trend', 'estimated_base', 'current_base', 'min', 'max',
+  'gc_ts', 'gcScavengeCount', 'gcScavengeTime', 'gcMarkSweepCompactCount', 'gcMarkSweepCompactTime',
+  'gcIncrementalMarkingCount', 'gcIncrementalMarkingTime', 'gcProcessWeakCallbacksCount',
+  'gcProcessWeakCallbacksTime', 'total_heap_size', 'total_heap_size_executable', 'total_physical_size',
+  'total_available_size', 'used_heap_size', 'heap_size_limit', 'malloced_memory', 'peak_malloced_memory',
+  'gc_time', 'seq', 'flags', 'pause_ms', 'heap_used_after', 'external_memory',
+];
+const GC_NUMBERS = [
+  'seq', 'kind', 'flags', 'start', 'end', 'pause_ms', 'heap_used_after', 'total_heap_size', 'heap_size_limit',
+  'external_memory', 'malloced_memory',
+];
+const KINDS = ['scavenge', 'minor-mark-compact', 'minor-mark-sweep', 'mark-sweep-compact', 'incremental-marking',
+  'process-weak-callbacks'];
+
+function makeGarbage(mb) {
+  let keep = [];
+  for (let i = 0; i < mb * 10; i++) {
+    keep.push(new Array(12000).fill(i)); // ~100 KB each
+    if (keep.length > 20) keep = [];
+  }
+  return keep.length;
+}
+
+function checkSpaces(spaces) {
+  assert.strictEqual(typeof spaces, 'object');
+  const names = Object.keys(spaces);
+  for (const n of ['new_space', 'old_space', 'code_space', 'large_object_space']) {
+    assert.ok(names.includes(n), `spaces has ${n}: ${names}`);
+  }
+  for (const n of names) assert.ok(Number.isSafeInteger(spaces[n]) && spaces[n] >= 0, `${n}=${spaces[n]}`);
+  assert.ok(spaces.old_space > 0);
+}
+
+test('backend is the expected one', () => {
+  assert.strictEqual(leakwatch.backend, expectedBackend, `reason: ${leakwatch.backendReason}`);
+  if (native) assert.strictEqual(leakwatch.backendReason, null);
+  else assert.match(leakwatch.backendReason, /perf_hooks/);
+});
+
+test('exports the memwatch surface, usable unbound', () => {
+  for (const f of ['on', 'once', 'off', 'removeAllListeners', 'gc', 'getStats', 'getHistory', 'start', 'stop']) {
+    assert.strictEqual(typeof leakwatch[f], 'function', f);
+  }
+  const { on, off } = leakwatch;
+  const h = () => {};
+  on('stats', h);
+  assert.strictEqual(leakwatch.listenerCount('stats'), 1);
+  off('stats', h);
+  assert.strictEqual(leakwatch.listenerCount('stats'), 0);
+});
+
+test('gc() yields a stats event with every field present, typed and plausible', async () => {
+  makeGarbage(30);
+  const before = leakwatch.getStats();
+  const got = once(leakwatch, 'stats');
+  leakwatch.gc();
+  const [s] = await got;
+  for (const k of STATS_NUMBERS) {
+    assert.strictEqual(typeof s[k], 'number', `${k} is ${typeof s[k]}`);
+    assert.ok(Number.isFinite(s[k]), `${k}=${s[k]}`);
+  }
+  assert.strictEqual(s.type, 'mark-sweep-compact');
+  assert.strictEqual(typeof s.forced, 'boolean');
+  checkSpaces(s.spaces);
+  assert.ok(s.num_full_gc >= 1 && s.num_full_gc === s.gcMarkSweepCompactCount);
+  assert.ok(s.num_full_gc > before.num_full_gc);
+  assert.ok(s.pause_ms > 0, `pause ${s.pause_ms}`);
+  assert.ok(s.gc_time > 0 && Math.abs(s.gc_time / 1e6 - s.pause_ms) < 1e-3);
+  assert.ok(s.used_heap_size === s.heap_used_after && s.current_base === s.used_heap_size);
+  assert.ok(s.used_heap_size > 1e6 && s.used_heap_size <= s.total_heap_size, `${s.used_heap_size}`);
+  assert.ok(s.total_heap_size <= s.heap_size_limit);
+  assert.ok(s.heap_size_limit > 16 * 1024 * 1024);
+  assert.ok(Math.abs(s.gc_ts / 1000 - Date.now()) < 60000, `gc_ts ${s.gc_ts} is epoch microseconds`);
+  if (native) {
+    assert.strictEqual(typeof s.heap_used_before, 'number');
+    assert.ok(s.heap_used_after <= s.heap_used_before, `${s.heap_used_after} <= ${s.heap_used_before}`);
+  } else {
+    assert.strictEqual(s.heap_used_before, null);
+  }
+});
+
+test('gc events: every kind named, fields typed, pauses positive, counts increasing', async () => {
+  const seen = [];
+  const h = (g) => seen.push(g);
+  leakwatch.on('gc', h);
+  makeGarbage(60);
+  leakwatch.gc();
+  await new Promise((r) => setTimeout(r, 50));
+  leakwatch.off('gc', h);
+  assert.ok(seen.length >= 3, `saw ${seen.length} gc events`);
+  let lastSeq = 0;
+  for (const g of seen) {
+    for (const k of GC_NUMBERS) assert.strictEqual(typeof g[k], 'number', `${k} is ${typeof g[k]}`);
+    assert.ok(KINDS.includes(g.type), g.type);
+    assert.ok(g.seq > lastSeq, 'seq increases');
+    lastSeq = g.seq;
+    assert.ok(g.pause_ms >= 0 && g.pause_ms < 10000);
+    assert.ok(g.end >= g.start);
+    checkSpaces(g.spaces);
+    if (native) assert.strictEqual(typeof g.heap_used_before, 'number');
+  }
+  assert.ok(seen.some((g) => g.type === 'scavenge'), 'a scavenge was seen');
+  assert.ok(seen.some((g) => g.type === 'mark-sweep-compact'), 'a full GC was seen');
+  assert.ok(seen.filter((g) => g.pause_ms > 0).length >= seen.length / 2, 'pauses are measured');
+  const minor = seen.filter((g) => g.type === 'scavenge' && native);
+  for (const g of minor) assert.ok(g.heap_used_before > 0);
+});
+
+test('getStats counts increase and getHistory is bounded', async () => {
+  const a = leakwatch.getStats();
+  makeGarbage(20);
+  leakwatch.gc();
+  await new Promise((r) => setTimeout(r, 20));
+  const b = leakwatch.getStats();
+  assert.strictEqual(b.backend, expectedBackend);
+  assert.ok(b.num_gc > a.num_gc, `${b.num_gc} > ${a.num_gc}`);
+  assert.ok(b.gc_time_ms > a.gc_time_ms);
+  assert.ok(b.by_type['mark-sweep-compact'].count > a.by_type['mark-sweep-compact'].count);
+  assert.strictEqual(b.last_stats.type, 'mark-sweep-compact');
+  const h = leakwatch.getHistory();
+  assert.ok(h.length > 0 && h.length <= 256, `history ${h.length}`);
+  assert.strictEqual(h[h.length - 1].seq, b.last_gc.seq);
+});
+
+test('stop() silences events and start() resumes them', async () => {
+  let n = 0;
+  const h = () => n++;
+  leakwatch.on('gc', h);
+  leakwatch.stop();
+  assert.strictEqual(leakwatch.running, false);
+  const before = leakwatch.getStats().num_gc;
+  makeGarbage(20);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.strictEqual(n, 0);
+  assert.strictEqual(leakwatch.getStats().num_gc, before);
+  leakwatch.start();
+  makeGarbage(20);
+  leakwatch.gc();
+  await new Promise((r) => setTimeout(r, 50));
+  leakwatch.off('gc', h);
+  assert.ok(n > 0, 'events resume after start()');
+});
