@@ -62,6 +62,7 @@ pub fn gc_event(rec: &GcRecord, naming: &Naming) -> Value {
     "external_memory": rec.after.external_memory,
     "malloced_memory": rec.after.malloced_memory,
     "spaces": spaces_used(rec, naming),
+    "hook_ns": rec.hook_ns,
   })
 }
 

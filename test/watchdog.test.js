@@ -19,7 +19,7 @@ const STATS_NUMBERS = [
   'gc_time', 'seq', 'flags', 'pause_ms', 'heap_used_after', 'external_memory',
 ];
 const GC_NUMBERS = [
-  'seq', 'kind', 'flags', 'start', 'end', 'pause_ms', 'heap_used_after', 'total_heap_size', 'heap_size_limit',
+  'seq', 'kind', 'flags', 'start', 'end', 'pause_ms', 'hook_ns', 'heap_used_after', 'total_heap_size', 'heap_size_limit',
   'external_memory', 'malloced_memory',
 ];
 const KINDS = ['scavenge', 'minor-mark-compact', 'minor-mark-sweep', 'mark-sweep-compact', 'incremental-marking',
