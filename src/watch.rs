@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use crate::events::{self, Naming};
-use crate::record::{GcKind, GcRecord};
+use crate::record::{GcKind, GcRecord, HeapStats};
 use crate::ring::Ring;
 use crate::stats::{GcCounters, Memwatch};
 
@@ -46,6 +46,9 @@ pub struct Live {
   seq: u64,
   inflight: [Inflight; MAX_INFLIGHT],
   depth: usize,
+  /// The last full `HeapStatistics` read: young-generation records carry its
+  /// limit, executable, malloced and external figures forward.
+  pub carry: HeapStats,
 }
 
 impl Live {
@@ -113,6 +116,7 @@ impl Watch {
         seq: 0,
         inflight: [Inflight::default(); MAX_INFLIGHT],
         depth: 0,
+        carry: HeapStats::default(),
       }),
       engine: Mutex::new(Engine {
         node_major,
@@ -151,6 +155,11 @@ impl Watch {
   /// Pushes a record from a non-callback context (the perf_hooks backend).
   pub fn push(&self, rec: GcRecord) {
     self.live.lock().push(rec);
+  }
+
+  /// Seeds the carried-over heap figures (from a read at attach time).
+  pub fn seed_carry(&self, heap: HeapStats) {
+    self.live.lock().carry = heap;
   }
 
   /// Moves every pending record into the engine and returns the events the

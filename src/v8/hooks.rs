@@ -25,7 +25,7 @@ use napi::{sys, Env};
 use super::wake::Wake;
 use super::Isolate;
 use crate::clock;
-use crate::record::{GcKind, GcRecord, MAX_SPACES};
+use crate::record::{GcKind, GcRecord, SpaceUsage, MAX_SPACES};
 use crate::watch::{Inflight, Watch};
 
 /// One isolate's native hooks.
@@ -104,6 +104,7 @@ pub fn install(
     drop(unsafe { Arc::from_raw(for_hook as *const NativeWatch) });
     return Err(format!("napi_add_env_cleanup_hook failed ({st})"));
   }
+  nw.watch.seed_carry(nw.isolate.heap_statistics());
   nw.enable();
   Ok(nw)
 }
@@ -155,26 +156,53 @@ unsafe extern "C" fn on_epilogue(isolate: *mut c_void, gc_type: c_int, flags: c_
     // SAFETY: see watch_from.
     let Some(nw) = (unsafe { watch_from(isolate, data) }) else { return };
     let end_ns = clock::now_ns();
+    let kind = GcKind::from_v8(gc_type as u32);
     let mut rec = GcRecord {
-      kind: GcKind::from_v8(gc_type as u32),
+      kind,
       flags: flags as u32,
       start_ns: end_ns,
       end_ns,
       wall_ms: clock::wall_ms(),
-      after: nw.isolate.heap_statistics(),
       ..GcRecord::default()
     };
+    let mut sums = SpaceUsage::default();
     for i in 0..nw.space_count {
       match nw.isolate.space_usage(i) {
         Some(s) => {
           rec.spaces[i] = s;
           rec.space_count = (i + 1) as u8;
+          sums.size += s.size;
+          sums.used += s.used;
+          sums.available += s.available;
+          sums.physical += s.physical;
         }
         None => break,
       }
     }
+    // Full statistics after full collections (rare, milliseconds long); after
+    // young-generation ones the totals come from the per-space figures and
+    // the rest is carried over from the last full read (see `Live::carry`).
+    let full_read = !kind.is_minor();
+    if full_read {
+      rec.after = nw.isolate.heap_statistics();
+    } else {
+      rec.after.used_heap_size = sums.used;
+      rec.after.total_heap_size = sums.size;
+      rec.after.total_physical_size = sums.physical;
+      rec.after.total_available_size = sums.available;
+    }
     let cost = clock::now_ns().saturating_sub(end_ns);
     let pushed = nw.watch.try_live(|l| {
+      if full_read {
+        l.carry = rec.after;
+      } else {
+        let c = &l.carry;
+        rec.after.total_heap_size_executable = c.total_heap_size_executable;
+        rec.after.heap_size_limit = c.heap_size_limit;
+        rec.after.malloced_memory = c.malloced_memory;
+        rec.after.external_memory = c.external_memory;
+        rec.after.peak_malloced_memory = c.peak_malloced_memory;
+      }
       if let Some(gc) = l.finish(gc_type as u32) {
         rec.start_ns = gc.start_ns;
         rec.used_before = gc.used_before;
