@@ -53,3 +53,15 @@ test('the perf_hooks backend gives the same event shapes as the native one', () 
   assert.deepStrictEqual(pb.spaces, na.spaces);
   assert.deepStrictEqual(pb.getStats, na.getStats);
 });
+
+test("V8's GCType 2 is named for this Node version (minor-mark-compact <= 21, minor-mark-sweep >= 22)", () => {
+  const major = Number(process.versions.node.split('.')[0]);
+  // The young generation uses mark-compact/sweep instead of scavenges under this flag.
+  const flag = major >= 22 ? '--minor-ms' : '--minor-mc';
+  const name = major >= 22 ? 'minor-mark-sweep' : 'minor-mark-compact';
+  const r = spawnSync(process.execPath, [flag, fixture('minor-gc.js')], { encoding: 'utf8', timeout: 30000 });
+  assert.strictEqual(r.status, 0, r.stderr);
+  const seen = JSON.parse(r.stdout);
+  assert.ok(seen.includes(`${name}:2`), `saw ${seen}`);
+  assert.ok(!seen.some((s) => s.startsWith('scavenge')), `no scavenges under ${flag}: ${seen}`);
+});
