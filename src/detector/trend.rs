@@ -128,7 +128,13 @@ pub fn mann_kendall(ys: &[f64]) -> Option<MannKendall> {
   } else {
     0.0
   };
-  Some(MannKendall { s, var_s, z, p_increasing: normal_sf(z), p_decreasing: normal_sf(-z) })
+  Some(MannKendall {
+    s,
+    var_s,
+    z,
+    p_increasing: normal_sf(z),
+    p_decreasing: normal_sf(-z),
+  })
 }
 
 /// The standard normal survival function `P(Z > z)`.
@@ -142,18 +148,54 @@ pub fn erfc(x: f64) -> f64 {
   let z = x.abs();
   let t = 1.0 / (1.0 + 0.5 * z);
   let poly = -z * z - 1.265_512_23
-    + t * (1.000_023_68
-      + t * (0.374_091_96
-        + t * (0.096_784_18
-          + t * (-0.186_288_06
-            + t * (0.278_868_07
-              + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    + t
+      * (1.000_023_68
+        + t
+          * (0.374_091_96
+            + t
+              * (0.096_784_18
+                + t
+                  * (-0.186_288_06
+                    + t
+                      * (0.278_868_07
+                        + t
+                          * (-1.135_203_98
+                            + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
   let r = t * poly.exp();
   if x >= 0.0 {
     r
   } else {
     2.0 - r
   }
+}
+
+/// Resamples `(x, y)` points (sorted by `x`, starting at 0) onto `slots`
+/// equal slices of `[0, span]`: each non-empty slice becomes one point, the
+/// mean `x` and the median `y` of its members. Empty slices are skipped, so
+/// sparse data passes through unchanged and dense bursts count once per
+/// slice.
+pub fn resample(points: &[(f64, f64)], span: f64, slots: usize) -> Vec<(f64, f64)> {
+  if points.len() <= slots || !(span > 0.0) || slots == 0 {
+    return points.to_vec();
+  }
+  let width = span / slots as f64;
+  let mut out = Vec::with_capacity(slots);
+  let mut i = 0;
+  while i < points.len() {
+    let slot = ((points[i].0 / width).floor() as usize).min(slots - 1);
+    let mut j = i + 1;
+    while j < points.len() && ((points[j].0 / width).floor() as usize).min(slots - 1) == slot {
+      j += 1;
+    }
+    let group = &points[i..j];
+    let x = group.iter().map(|p| p.0).sum::<f64>() / group.len() as f64;
+    let mut ys: Vec<f64> = group.iter().map(|p| p.1).collect();
+    if let Some(y) = median(&mut ys) {
+      out.push((x, y));
+    }
+    i = j;
+  }
+  out
 }
 
 #[cfg(test)]
@@ -221,7 +263,11 @@ mod tests {
     // Textbook example with ties: 1 2 2 3 -> S = 5 (pairs: +,+,+,0,+,+), ties one group of 2.
     let mk = mann_kendall(&[1.0, 2.0, 2.0, 3.0]).unwrap();
     assert_eq!(mk.s, 5);
-    assert!(close(mk.var_s, (4.0 * 3.0 * 13.0 - 2.0 * 1.0 * 9.0) / 18.0, 1e-12));
+    assert!(close(
+      mk.var_s,
+      (4.0 * 3.0 * 13.0 - 2.0 * 1.0 * 9.0) / 18.0,
+      1e-12
+    ));
     let flat = mann_kendall(&[5.0; 8]).unwrap();
     assert_eq!(flat.s, 0);
     assert_eq!(flat.z, 0.0);
@@ -229,6 +275,19 @@ mod tests {
     // An alternating series has no trend.
     let alt: Vec<f64> = (0..30).map(|i| (i % 2) as f64).collect();
     assert!(mann_kendall(&alt).unwrap().p_increasing > 0.05);
+  }
+
+  #[test]
+  fn resample_evens_out_bursts() {
+    // 10 sparse points over [0, 9] then 100 points crammed into [9, 10].
+    let mut pts: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, 0.0)).collect();
+    pts.extend((0..100).map(|i| (9.0 + i as f64 / 100.0, 50.0)));
+    let r = resample(&pts, 10.0, 10);
+    assert_eq!(r.len(), 10);
+    assert_eq!(r[9].1, 50.0);
+    assert!(r[..9].iter().all(|p| p.1 == 0.0));
+    // Few points pass through untouched.
+    assert_eq!(resample(&pts[..5], 4.0, 10), pts[..5].to_vec());
   }
 
   #[test]
