@@ -303,7 +303,7 @@ fn integer(key: &str, v: &Value) -> Result<u64, ConfigError> {
     }
   }
   match v.as_f64() {
-    Some(x) if x >= 0.0 && x <= MAX_SAFE && x.fract() == 0.0 => Ok(x as u64),
+    Some(x) if (0.0..=MAX_SAFE).contains(&x) && x.fract() == 0.0 => Ok(x as u64),
     _ => Err(err(key, "must be a non-negative safe integer", type_name(v))),
   }
 }
@@ -320,7 +320,7 @@ fn suggest(key: &str) -> Option<&'static str> {
     } else {
       levenshtein(&k, &n)
     };
-    if d <= 3 && best.map_or(true, |(bd, _)| d < bd) {
+    if d <= 3 && best.is_none_or(|(bd, _)| d < bd) {
       best = Some((d, name));
     }
   }
@@ -427,8 +427,10 @@ mod tests {
 
   #[test]
   fn to_json_round_trips() {
-    let mut c = DetectorConfig::default();
-    c.min_full_gcs = 3;
+    let c = DetectorConfig {
+      min_full_gcs: 3,
+      ..Default::default()
+    };
     let mut d = DetectorConfig::default();
     d.apply_json(&c.to_json()).unwrap();
     assert_eq!(c, d);

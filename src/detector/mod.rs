@@ -396,9 +396,9 @@ impl Detector {
 
   fn leak_logic(&mut self, e: &Evaluation, events: &mut Vec<DetectorEvent>) {
     let c = &self.config;
-    let cooled = self.cooldown.map_or(true, |(t, base, needed)| {
-      e.last_t_ms - t >= c.report_interval_ms || e.end_fit >= base + needed
-    });
+    let cooled = self
+      .cooldown
+      .is_none_or(|(t, base, needed)| e.last_t_ms - t >= c.report_interval_ms || e.end_fit >= base + needed);
     let trailing = if self.episode.is_some() && !e.suspected {
       self.trailing_slope(c.min_duration_ms)
     } else {
@@ -564,13 +564,13 @@ impl Detector {
     let st = &mut self.heap_limit;
     let interval_ok = st
       .last_t_ms
-      .map_or(true, |last| t_ms - last >= c.report_interval_ms);
+      .is_none_or(|last| t_ms - last >= c.report_interval_ms);
     let fire = if by_fraction || by_projection {
       interval_ok && (!st.active || fraction >= st.last_fraction + 0.05)
     } else {
       if st.active
         && fraction < c.heap_limit_fraction - 0.05
-        && projected.map_or(true, |p| p > 2.0 * c.oom_horizon_ms)
+        && projected.is_none_or(|p| p > 2.0 * c.oom_horizon_ms)
       {
         st.active = false;
       }

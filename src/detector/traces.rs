@@ -557,7 +557,7 @@ fn heap_limit_by_fraction_rearms_after_recovery() {
   let limit: u64 = 1 << 30;
   // Flat at 90 % of the limit (no growth: no leak), then 50 %, then 90 % again.
   let level = move |t: f64| {
-    if t < 120.0 || t >= 240.0 {
+    if !(120.0..240.0).contains(&t) {
       0.9 * limit as f64
     } else {
       0.5 * limit as f64

@@ -175,7 +175,7 @@ pub fn erfc(x: f64) -> f64 {
 /// sparse data passes through unchanged and dense bursts count once per
 /// slice.
 pub fn resample(points: &[(f64, f64)], span: f64, slots: usize) -> Vec<(f64, f64)> {
-  if points.len() <= slots || !(span > 0.0) || slots == 0 {
+  if points.len() <= slots || span.is_nan() || span <= 0.0 || slots == 0 {
     return points.to_vec();
   }
   let width = span / slots as f64;
