@@ -71,8 +71,11 @@
 //! the fitted live heap grew ≥ max(`reportGrowthBytes`,
 //! `reportGrowthFraction` × the growth already reported) beyond the last
 //! report *and* ≥ `reportIntervalMs` passed. The episode ends with
-//! `leak-end` when the trend is no longer suspected and the slope of the last
-//! `minDurationMs` of evidence is below `persistence` × the reported rate.
+//! `leak-end` when the trend is no longer suspected and the recent evidence
+//! — a stretch as long as the evidence that raised the alarm, at least
+//! `minDurationMs` — grows at less than `persistence` × the reported rate
+//! and no longer significantly. Saying "it stopped" needs as much evidence
+//! as saying "it grows": a slow, noisy leak must not flap.
 //! A new episode right after a `leak-end` needs the same interval or growth
 //! as a repeat report (a trend flapping around the threshold does not
 //! alternate `leak`/`leak-end`).
@@ -167,6 +170,8 @@ struct Episode {
   reported_growth: f64,
   rate: f64,
   reports: u32,
+  /// Span of the evidence at the first report.
+  span_ms: f64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -399,10 +404,9 @@ impl Detector {
     let cooled = self
       .cooldown
       .is_none_or(|(t, base, needed)| e.last_t_ms - t >= c.report_interval_ms || e.end_fit >= base + needed);
-    let trailing = if self.episode.is_some() && !e.suspected {
-      self.trailing_slope(c.min_duration_ms)
-    } else {
-      None
+    let trailing = match &self.episode {
+      Some(ep) if !e.suspected => self.trailing_trend(c.min_duration_ms.max(ep.span_ms)),
+      _ => None,
     };
     match &mut self.episode {
       None if e.suspected && cooled => {
@@ -415,6 +419,7 @@ impl Detector {
           reported_growth: e.end_fit - e.start_fit,
           rate: e.slope,
           reports: 1,
+          span_ms: e.span_ms,
         });
         self.leak_reports += 1;
         events.push(DetectorEvent::Leak(ev));
@@ -437,12 +442,13 @@ impl Detector {
         }
       }
       Some(ep) => {
-        // Over when the last `minDurationMs` of evidence grows at less than
-        // `persistence` × the reported rate.
-        let Some(recent) = trailing else {
+        // Over when the recent evidence (as long as the evidence that was
+        // first reported, at least `minDurationMs`) grows at less than
+        // `persistence` × the reported rate and no longer significantly.
+        let Some((recent, recent_p)) = trailing else {
           return;
         };
-        if recent < c.persistence * ep.rate {
+        if recent < c.persistence * ep.rate && recent_p >= c.significance {
           let needed = (c.report_growth_bytes as f64).max(c.report_growth_fraction * ep.reported_growth);
           self.cooldown = Some((ep.last_report_t_ms, ep.last_report_baseline, needed));
           let growth = e.end_fit - ep.start_baseline;
@@ -461,9 +467,9 @@ impl Detector {
     }
   }
 
-  /// Theil–Sen slope (bytes/s) of the samples in the last `ms`, if there are
-  /// at least 3 covering ≥ 80 % of it.
-  fn trailing_slope(&self, ms: f64) -> Option<f64> {
+  /// Theil–Sen slope (bytes/s) and Mann–Kendall p (increasing) of the
+  /// samples in the last `ms`, if there are at least 3 covering ≥ 80 % of it.
+  fn trailing_trend(&self, ms: f64) -> Option<(f64, f64)> {
     let samples = self.signals.samples();
     let last = samples.back()?.t_ms;
     let i = samples.partition_point(|s| s.t_ms < last - ms);
@@ -477,7 +483,9 @@ impl Detector {
       .map(|s| ((s.t_ms - first) / 1000.0, s.bytes as f64))
       .collect();
     let pts = trend::resample(&pts, (last - first) / 1000.0, GRID_SLOTS);
-    trend::theil_sen(&pts).map(|l| l.slope)
+    let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
+    let p = trend::mann_kendall(&ys).map_or(1.0, |m| m.p_increasing);
+    trend::theil_sen(&pts).map(|l| (l.slope, p))
   }
 
   fn leak_event(&self, e: &Evaluation, start_wall_ms: f64, start_baseline: f64, report: u32) -> LeakEvent {

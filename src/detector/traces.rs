@@ -468,7 +468,9 @@ fn slow_leak_is_found_eventually() {
     "slow leak first report at {:?}",
     l.first().map(|x| (x.0, x.1.reason.clone()))
   );
-  eprintln!("slow leak last eval {:?}", d.last);
+  let names: Vec<(f64, &str)> = l_ev.iter().map(|(t, e)| (t.round(), e.name())).collect();
+  eprintln!("slow leak events {names:?}");
+  assert!(names.iter().all(|x| x.1 == "leak"), "no flapping: {names:?}");
   assert!(!l.is_empty());
   assert!(l[0].0 < 900.0);
   assert!(
