@@ -276,10 +276,12 @@ fn synth(
   let mut rng = Lcg(42);
   let mut out = Vec::new();
   let mut last_full = 0.0;
-  let mut t = scav_s;
   let mut seq = 0;
-  while t <= duration_s {
-    let full = t - last_full >= full_s;
+  let mut i = 1;
+  while i as f64 * scav_s <= duration_s + 1e-9 {
+    let t = i as f64 * scav_s;
+    i += 1;
+    let full = t - last_full >= full_s - 1e-9;
     let used = if full {
       last_full = t;
       live(t) + noise * rng.next()
@@ -306,7 +308,6 @@ fn synth(
     r.spaces[0].used = if full { 0 } else { MIB };
     r.spaces[1].used = used - r.spaces[0].used;
     out.push(r);
-    t += scav_s;
   }
   out
 }
@@ -668,4 +669,20 @@ fn fixtures_stay_small() {
     .map(|e| e.unwrap().metadata().unwrap().len())
     .sum();
   assert!(total < 5 << 20, "{total}");
+}
+
+#[test]
+fn fast_leak_with_only_three_full_gcs() {
+  // The case: 1.3 GB in 15 s, V8 doing only 3 full GCs (every 5.6 s)
+  // while the scavenger runs 10 times a second. memwatch needs 5.
+  let recs = synth(17.0, 0.1, 5.6, |t| 300e6 + 87e6 * t, 40e6, 2e6, 4 << 30);
+  assert_eq!(recs.iter().filter(|r| r.kind.is_full()).count(), 3);
+  let mut d = synth_detector();
+  let ev = run(&mut d, &recs);
+  let l = leaks(&ev);
+  assert_eq!(l.len(), 1, "{ev:?}");
+  assert_eq!(l[0].1.full_gcs, 3);
+  assert!((l[0].1.rate_bytes_per_sec - 87e6).abs() < 10e6, "{}", l[0].1.rate_bytes_per_sec);
+  // 4 GiB limit, ~1.7 GB live, 87 MB/s: OOM in well under 10 minutes.
+  assert!(ev.iter().any(|(_, e)| e.name() == "heap-limit"), "{ev:?}");
 }
