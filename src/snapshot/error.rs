@@ -35,22 +35,38 @@ pub struct SnapshotError {
 impl SnapshotError {
   /// An I/O or decompression failure.
   pub fn io(message: impl Into<String>) -> Self {
-    SnapshotError { kind: ErrorKind::Io, message: message.into(), offset: None }
+    SnapshotError {
+      kind: ErrorKind::Io,
+      message: message.into(),
+      offset: None,
+    }
   }
 
   /// A JSON syntax problem at `offset`.
   pub fn syntax(offset: usize, message: impl Into<String>) -> Self {
-    SnapshotError { kind: ErrorKind::Syntax, message: message.into(), offset: Some(offset as u64) }
+    SnapshotError {
+      kind: ErrorKind::Syntax,
+      message: message.into(),
+      offset: Some(offset as u64),
+    }
   }
 
   /// A structural problem, optionally located at `offset`.
   pub fn format(offset: Option<usize>, message: impl Into<String>) -> Self {
-    SnapshotError { kind: ErrorKind::Format, message: message.into(), offset: offset.map(|o| o as u64) }
+    SnapshotError {
+      kind: ErrorKind::Format,
+      message: message.into(),
+      offset: offset.map(|o| o as u64),
+    }
   }
 
   /// A query that cannot be answered.
   pub fn query(message: impl Into<String>) -> Self {
-    SnapshotError { kind: ErrorKind::Query, message: message.into(), offset: None }
+    SnapshotError {
+      kind: ErrorKind::Query,
+      message: message.into(),
+      offset: None,
+    }
   }
 }
 
@@ -87,7 +103,10 @@ mod tests {
   #[test]
   fn display_includes_offset() {
     let e = SnapshotError::syntax(42, "expected ','");
-    assert_eq!(e.to_string(), "heap snapshot syntax error at byte 42: expected ','");
+    assert_eq!(
+      e.to_string(),
+      "heap snapshot syntax error at byte 42: expected ','"
+    );
     let e = SnapshotError::query("no node with id 7");
     assert_eq!(e.to_string(), "heap snapshot query error: no node with id 7");
   }

@@ -35,7 +35,11 @@ impl StringTable {
       Some(&e) => e,
       None => return "",
     };
-    let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
+    let start = if i == 0 {
+      0
+    } else {
+      self.ends.get(i - 1).copied().unwrap_or(0)
+    };
     self.data.get(start..end).unwrap_or("")
   }
 
@@ -138,7 +142,11 @@ impl EdgeTypes {
 }
 
 fn find_type(names: &[String], name: &str) -> u8 {
-  names.iter().position(|n| n == name).map(|p| p as u8).unwrap_or(NO_TYPE)
+  names
+    .iter()
+    .position(|n| n == name)
+    .map(|p| p as u8)
+    .unwrap_or(NO_TYPE)
 }
 
 /// One entry of the snapshot's `locations` array (0-based line/column, as
@@ -203,7 +211,11 @@ impl HeapGraph {
 
   /// Type name of node `n` (`"object"`, `"closure"`, ...).
   pub fn node_type_name(&self, n: u32) -> &str {
-    self.node_type_names.get(self.node_type(n) as usize).map(|s| s.as_str()).unwrap_or("")
+    self
+      .node_type_names
+      .get(self.node_type(n) as usize)
+      .map(|s| s.as_str())
+      .unwrap_or("")
   }
 
   /// Name of node `n` (constructor name, string contents, ...).
@@ -244,7 +256,11 @@ impl HeapGraph {
 
   /// Type name of edge `e`.
   pub fn edge_type_name(&self, e: usize) -> &str {
-    self.edge_type_names.get(self.edge_type(e) as usize).map(|s| s.as_str()).unwrap_or("")
+    self
+      .edge_type_names
+      .get(self.edge_type(e) as usize)
+      .map(|s| s.as_str())
+      .unwrap_or("")
   }
 
   /// Raw `name_or_index` of edge `e`.
@@ -295,7 +311,10 @@ impl HeapGraph {
   /// The first node ordinal whose edge named `name` (string-named edges
   /// only) leads from `n`, if any.
   pub fn child_by_edge_name(&self, n: u32, name: &str) -> Option<u32> {
-    self.edges(n).find(|&e| self.edge_name(e) == Some(name)).map(|e| self.edge_to(e))
+    self
+      .edges(n)
+      .find(|&e| self.edge_name(e) == Some(name))
+      .map(|e| self.edge_to(e))
   }
 
   /// Builds the reverse adjacency (retainers) index.

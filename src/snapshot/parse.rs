@@ -49,7 +49,12 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>> {
   let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(1 << 30));
   flate2::read::MultiGzDecoder::new(bytes)
     .read_to_end(&mut out)
-    .map_err(|e| SnapshotError::io(format!("gzip decompression failed after {} bytes: {e}", out.len())))?;
+    .map_err(|e| {
+      SnapshotError::io(format!(
+        "gzip decompression failed after {} bytes: {e}",
+        out.len()
+      ))
+    })?;
   Ok(out)
 }
 
@@ -87,18 +92,27 @@ struct Sections {
 /// Parses the snapshot JSON text.
 pub fn parse_json(buf: &[u8]) -> Result<HeapGraph> {
   let sections = find_sections(buf)?;
-  let (meta_start, meta_end) =
-    sections.snapshot.ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
+  let (meta_start, meta_end) = sections
+    .snapshot
+    .ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
   let meta = parse_meta(&buf[meta_start..meta_end], meta_start)?;
-  let nodes_at = sections.nodes.ok_or_else(|| SnapshotError::format(None, "missing \"nodes\" array"))?;
-  let edges_at = sections.edges.ok_or_else(|| SnapshotError::format(None, "missing \"edges\" array"))?;
-  let strings_at = sections.strings.ok_or_else(|| SnapshotError::format(None, "missing \"strings\" array"))?;
+  let nodes_at = sections
+    .nodes
+    .ok_or_else(|| SnapshotError::format(None, "missing \"nodes\" array"))?;
+  let edges_at = sections
+    .edges
+    .ok_or_else(|| SnapshotError::format(None, "missing \"edges\" array"))?;
+  let strings_at = sections
+    .strings
+    .ok_or_else(|| SnapshotError::format(None, "missing \"strings\" array"))?;
 
   let (nodes, edges, strings) = std::thread::scope(|scope| {
     let nodes = scope.spawn(|| parse_nodes(buf, nodes_at, &meta));
     let edges = scope.spawn(|| parse_edges(buf, edges_at, &meta));
     let mut strings = StringTable::default();
-    let parsed = Scanner::new(buf, strings_at).string_array(&mut strings).map(|_| strings);
+    let parsed = Scanner::new(buf, strings_at)
+      .string_array(&mut strings)
+      .map(|_| strings);
     (joined(nodes.join()), joined(edges.join()), parsed)
   });
   let nodes = nodes?;
@@ -124,22 +138,34 @@ pub fn parse_json(buf: &[u8]) -> Result<HeapGraph> {
     }
   }
   if node_count == 0 {
-    return Err(SnapshotError::format(Some(nodes_at), "the snapshot has no nodes (a root node is required)"));
+    return Err(SnapshotError::format(
+      Some(nodes_at),
+      "the snapshot has no nodes (a root node is required)",
+    ));
   }
   if nodes.edge_total != edge_count as u64 {
     return Err(SnapshotError::format(
       Some(edges_at),
-      format!("the nodes' edge_count fields add up to {} but the edges array holds {edge_count} edges", nodes.edge_total),
+      format!(
+        "the nodes' edge_count fields add up to {} but the edges array holds {edge_count} edges",
+        nodes.edge_total
+      ),
     ));
   }
   if edge_count > u32::MAX as usize {
-    return Err(SnapshotError::format(Some(edges_at), "more than 2^32-1 edges are not supported"));
+    return Err(SnapshotError::format(
+      Some(edges_at),
+      "more than 2^32-1 edges are not supported",
+    ));
   }
   let string_count = strings.len();
   if let Some(i) = nodes.node_name.iter().position(|&s| s as usize >= string_count) {
     return Err(SnapshotError::format(
       Some(nodes_at),
-      format!("node #{i} has name string index {} but there are only {string_count} strings", nodes.node_name[i]),
+      format!(
+        "node #{i} has name string index {} but there are only {string_count} strings",
+        nodes.node_name[i]
+      ),
     ));
   }
   if let Some(e) = edges.edge_to.iter().position(|&t| t as usize >= node_count) {
@@ -156,7 +182,10 @@ pub fn parse_json(buf: &[u8]) -> Result<HeapGraph> {
     if !edge_types.has_numeric_name(edges.edge_type[e]) && edges.edge_name[e] as usize >= string_count {
       return Err(SnapshotError::format(
         Some(edges_at),
-        format!("edge #{e} has name string index {} but there are only {string_count} strings", edges.edge_name[e]),
+        format!(
+          "edge #{e} has name string index {} but there are only {string_count} strings",
+          edges.edge_name[e]
+        ),
       ));
     }
   }
@@ -165,7 +194,10 @@ pub fn parse_json(buf: &[u8]) -> Result<HeapGraph> {
     None => 0,
     Some(r) => {
       if r % meta.node_field_count as u64 != 0 || r / meta.node_field_count as u64 >= node_count as u64 {
-        return Err(SnapshotError::format(Some(meta_start), format!("snapshot.root_index {r} is not a node index")));
+        return Err(SnapshotError::format(
+          Some(meta_start),
+          format!("snapshot.root_index {r} is not a node index"),
+        ));
       }
       (r / meta.node_field_count as u64) as u32
     }
@@ -216,7 +248,10 @@ fn find_sections(buf: &[u8]) -> Result<Sections> {
   s.expect(b'{', "at the start of a heap snapshot")?;
   let mut sections = Sections::default();
   if s.peek() == Some(b'}') {
-    return Err(SnapshotError::format(Some(s.pos()), "empty JSON object: not a heap snapshot"));
+    return Err(SnapshotError::format(
+      Some(s.pos()),
+      "empty JSON object: not a heap snapshot",
+    ));
   }
   loop {
     let key = s.key()?;
@@ -252,14 +287,25 @@ fn find_sections(buf: &[u8]) -> Result<Sections> {
       Some(b) => {
         return Err(SnapshotError::syntax(
           s.pos(),
-          format!("expected ',' or '}}' after the value of \"{key}\", found '{}'", b as char),
+          format!(
+            "expected ',' or '}}' after the value of \"{key}\", found '{}'",
+            b as char
+          ),
         ))
       }
-      None => return Err(SnapshotError::syntax(s.pos(), "unexpected end of input (file truncated?)")),
+      None => {
+        return Err(SnapshotError::syntax(
+          s.pos(),
+          "unexpected end of input (file truncated?)",
+        ))
+      }
     }
   }
   if s.peek().is_some() {
-    return Err(SnapshotError::syntax(s.pos(), "unexpected data after the end of the snapshot object"));
+    return Err(SnapshotError::syntax(
+      s.pos(),
+      "unexpected data after the end of the snapshot object",
+    ));
   }
   Ok(sections)
 }
@@ -268,11 +314,17 @@ fn find_sections(buf: &[u8]) -> Result<Sections> {
 /// separators never contain `]`). Returns the offset just past `]`.
 fn skip_number_array(buf: &[u8], start: usize) -> Result<usize> {
   if buf.get(start) != Some(&b'[') {
-    return Err(SnapshotError::syntax(start, "expected '[' at the start of a number array"));
+    return Err(SnapshotError::syntax(
+      start,
+      "expected '[' at the start of a number array",
+    ));
   }
   match buf[start..].iter().position(|&b| b == b']') {
     Some(p) => Ok(start + p + 1),
-    None => Err(SnapshotError::syntax(buf.len(), "unexpected end of input inside a number array (file truncated?)")),
+    None => Err(SnapshotError::syntax(
+      buf.len(),
+      "unexpected end of input inside a number array (file truncated?)",
+    )),
   }
 }
 
@@ -304,20 +356,27 @@ fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
     .get("meta")
     .ok_or_else(|| SnapshotError::format(Some(at), "the \"snapshot\" header has no \"meta\""))?;
   let get = |k: &str| {
-    meta.get(k).ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta has no \"{k}\"")))
+    meta
+      .get(k)
+      .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta has no \"{k}\"")))
   };
   let node_fields = str_list(get("node_fields")?, "node_fields", at)?;
   let edge_fields = str_list(get("edge_fields")?, "edge_fields", at)?;
   let node_type = field(&node_fields, "type", "node_fields", at)?;
   let edge_type = field(&edge_fields, "type", "edge_fields", at)?;
   let type_list = |k: &str, idx: usize| -> Result<Vec<String>> {
-    let v = get(k)?
-      .as_array()
-      .and_then(|a| a.get(idx))
-      .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta.{k} has no entry for the type field")))?;
+    let v = get(k)?.as_array().and_then(|a| a.get(idx)).ok_or_else(|| {
+      SnapshotError::format(
+        Some(at),
+        format!("snapshot.meta.{k} has no entry for the type field"),
+      )
+    })?;
     let names = str_list(v, k, at)?;
     if names.len() >= u8::MAX as usize {
-      return Err(SnapshotError::format(Some(at), format!("snapshot.meta.{k} lists too many types")));
+      return Err(SnapshotError::format(
+        Some(at),
+        format!("snapshot.meta.{k} lists too many types"),
+      ));
     }
     Ok(names)
   };
@@ -395,7 +454,10 @@ fn parse_nodes(buf: &[u8], at: usize, meta: &Meta) -> Result<NodeColumns> {
   let total = Scanner::new(buf, at).uint_array("nodes", |_, v| {
     if f == meta.node_type {
       if v >= type_count {
-        return Err(SnapshotError::format(None, format!("node type {v} is not listed in meta.node_types")));
+        return Err(SnapshotError::format(
+          None,
+          format!("node type {v} is not listed in meta.node_types"),
+        ));
       }
       c.node_type.push(v as u8);
     } else if f == meta.node_name {
@@ -408,7 +470,10 @@ fn parse_nodes(buf: &[u8], at: usize, meta: &Meta) -> Result<NodeColumns> {
       let n = to_u32(v, "node edge_count")?;
       c.edge_total += n as u64;
       if c.edge_total > u32::MAX as u64 {
-        return Err(SnapshotError::format(None, "the nodes' edge counts add up to more than 2^32-1"));
+        return Err(SnapshotError::format(
+          None,
+          "the nodes' edge counts add up to more than 2^32-1",
+        ));
       }
       c.node_edge_count.push(n);
     }
@@ -425,7 +490,10 @@ fn parse_nodes(buf: &[u8], at: usize, meta: &Meta) -> Result<NodeColumns> {
     ));
   }
   if total / nfc > u32::MAX as usize {
-    return Err(SnapshotError::format(Some(at), "more than 2^32-1 nodes are not supported"));
+    return Err(SnapshotError::format(
+      Some(at),
+      "more than 2^32-1 nodes are not supported",
+    ));
   }
   Ok(c)
 }
@@ -438,8 +506,11 @@ struct EdgeColumns {
 
 fn parse_edges(buf: &[u8], at: usize, meta: &Meta) -> Result<EdgeColumns> {
   let cap = capacity_hint(buf, at, meta.edge_count, meta.edge_field_count);
-  let mut c =
-    EdgeColumns { edge_type: Vec::with_capacity(cap), edge_name: Vec::with_capacity(cap), edge_to: Vec::with_capacity(cap) };
+  let mut c = EdgeColumns {
+    edge_type: Vec::with_capacity(cap),
+    edge_name: Vec::with_capacity(cap),
+    edge_to: Vec::with_capacity(cap),
+  };
   let efc = meta.edge_field_count;
   let nfc = meta.node_field_count as u64;
   let type_count = meta.edge_type_names.len() as u64;
@@ -447,7 +518,10 @@ fn parse_edges(buf: &[u8], at: usize, meta: &Meta) -> Result<EdgeColumns> {
   let total = Scanner::new(buf, at).uint_array("edges", |_, v| {
     if f == meta.edge_type {
       if v >= type_count {
-        return Err(SnapshotError::format(None, format!("edge type {v} is not listed in meta.edge_types")));
+        return Err(SnapshotError::format(
+          None,
+          format!("edge type {v} is not listed in meta.edge_types"),
+        ));
       }
       c.edge_type.push(v as u8);
     } else if f == meta.edge_name {
@@ -485,12 +559,20 @@ fn parse_locations(buf: &[u8], at: usize, meta: &Meta, node_count: usize) -> Res
   let count = lf.len();
   let nfc = meta.node_field_count as u64;
   let mut out = Vec::new();
-  let mut cur = RawLocation { node: 0, script_id: 0, line: 0, column: 0 };
+  let mut cur = RawLocation {
+    node: 0,
+    script_id: 0,
+    line: 0,
+    column: 0,
+  };
   let mut f = 0usize;
   let total = Scanner::new(buf, at).uint_array("locations", |_, v| {
     if f == obj {
       if v % nfc != 0 || v / nfc >= node_count as u64 {
-        return Err(SnapshotError::format(None, format!("location object_index {v} is not a node index")));
+        return Err(SnapshotError::format(
+          None,
+          format!("location object_index {v} is not a node index"),
+        ));
       }
       cur.node = (v / nfc) as u32;
     } else if f == script {

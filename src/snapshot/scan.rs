@@ -63,7 +63,10 @@ impl<'a> Scanner<'a> {
   }
 
   fn eof(&self, what: &str) -> SnapshotError {
-    SnapshotError::syntax(self.pos, format!("unexpected end of input {what} (file truncated?)"))
+    SnapshotError::syntax(
+      self.pos,
+      format!("unexpected end of input {what} (file truncated?)"),
+    )
   }
 
   /// Reads a JSON string that is expected to be short (an object key) and
@@ -126,7 +129,12 @@ impl<'a> Scanner<'a> {
       }
       value = match value.checked_mul(10).and_then(|v| v.checked_add(d as u64)) {
         Some(v) => v,
-        None => return Err(SnapshotError::syntax(start, format!("number too large in \"{what}\""))),
+        None => {
+          return Err(SnapshotError::syntax(
+            start,
+            format!("number too large in \"{what}\""),
+          ))
+        }
       };
       self.pos += 1;
     }
@@ -135,13 +143,19 @@ impl<'a> Scanner<'a> {
         None => Err(self.eof(&format!("inside \"{what}\""))),
         Some(&b) => Err(SnapshotError::syntax(
           start,
-          format!("expected an unsigned integer in \"{what}\", found '{}'", printable(b)),
+          format!(
+            "expected an unsigned integer in \"{what}\", found '{}'",
+            printable(b)
+          ),
         )),
       };
     }
     if let Some(&b) = self.buf.get(self.pos) {
       if b == b'.' || b == b'e' || b == b'E' {
-        return Err(SnapshotError::syntax(start, format!("expected an integer in \"{what}\"")));
+        return Err(SnapshotError::syntax(
+          start,
+          format!("expected an integer in \"{what}\""),
+        ));
       }
     }
     Ok(value)
@@ -267,7 +281,10 @@ impl<'a> Scanner<'a> {
         self.pos = end;
         Ok(v)
       }
-      None => Err(SnapshotError::syntax(escape_at, "invalid \\u escape: expected 4 hex digits")),
+      None => Err(SnapshotError::syntax(
+        escape_at,
+        "invalid \\u escape: expected 4 hex digits",
+      )),
     }
   }
 
@@ -375,7 +392,10 @@ mod tests {
 
   #[test]
   fn numbers_parse_with_whitespace() {
-    assert_eq!(numbers("[ 1,2 ,\n3\r\n,18446744073709551615]").unwrap(), vec![1, 2, 3, u64::MAX]);
+    assert_eq!(
+      numbers("[ 1,2 ,\n3\r\n,18446744073709551615]").unwrap(),
+      vec![1, 2, 3, u64::MAX]
+    );
     assert_eq!(numbers("[]").unwrap(), Vec::<u64>::new());
   }
 
@@ -385,7 +405,10 @@ mod tests {
     assert_eq!(e.offset, Some(5));
     assert!(e.message.contains("unsigned integer"), "{}", e.message);
     assert!(numbers("[1,2.5]").is_err());
-    assert!(numbers("[1,18446744073709551616]").unwrap_err().message.contains("too large"));
+    assert!(numbers("[1,18446744073709551616]")
+      .unwrap_err()
+      .message
+      .contains("too large"));
     let e = numbers("[1,2,").unwrap_err();
     assert!(e.message.contains("end of input"), "{}", e.message);
     assert!(numbers("[1 2]").is_err());
@@ -400,7 +423,10 @@ mod tests {
 
   #[test]
   fn lone_surrogates_and_bad_utf8_become_replacement_chars() {
-    assert_eq!(strings(r#"["x\ud800y", "\udc00", "\ud800\u0041"]"#).unwrap(), vec!["x\u{FFFD}y", "\u{FFFD}", "\u{FFFD}A"]);
+    assert_eq!(
+      strings(r#"["x\ud800y", "\udc00", "\ud800\u0041"]"#).unwrap(),
+      vec!["x\u{FFFD}y", "\u{FFFD}", "\u{FFFD}A"]
+    );
     let mut bytes = b"[\"a".to_vec();
     bytes.extend_from_slice(&[0xff, 0xfe]);
     bytes.extend_from_slice(b"b\"]");
@@ -415,7 +441,10 @@ mod tests {
     assert_eq!(e.offset, Some(12));
     assert!(strings(r#"["\u12"]"#).is_err());
     assert!(strings(r#"["\uZZZZ"]"#).is_err());
-    assert!(strings(r#"["unterminated"#).unwrap_err().message.contains("end of input"));
+    assert!(strings(r#"["unterminated"#)
+      .unwrap_err()
+      .message
+      .contains("end of input"));
     assert!(strings(r#"["a" "b"]"#).is_err());
     assert!(strings(r#"["\"#).is_err());
   }
