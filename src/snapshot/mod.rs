@@ -42,6 +42,8 @@ pub mod summary;
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
+mod perf_tests;
+#[cfg(test)]
 mod tests;
 
 pub use analysis::{NodeInfo, Snapshot};

@@ -102,7 +102,7 @@ fn build_with(nodes: &[N], node_fields: &[&str], permute: bool, locations: &[[u3
   node_types.extend(node_fields.iter().skip(1).map(|_| "\"number\"".to_string()));
   let type_pos = node_fields.iter().position(|f| *f == "type").unwrap();
   node_types.swap(0, type_pos);
-  let mut edge_types = vec![
+  let mut edge_types = [
     format!("[{}]", q(EDGE_TYPES)),
     "\"string_or_number\"".into(),
     "\"node\"".into(),
