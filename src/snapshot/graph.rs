@@ -43,21 +43,10 @@ impl StringTable {
     self.data.get(start..end).unwrap_or("")
   }
 
-  /// Starts a new string: the caller appends its text to the returned
-  /// buffer, then calls [`StringTable::end`].
-  pub(crate) fn begin(&mut self) -> &mut String {
-    &mut self.data
-  }
-
-  /// Finishes the string started with [`StringTable::begin`].
-  pub(crate) fn end(&mut self) {
-    self.ends.push(self.data.len());
-  }
-
-  /// Appends a whole string.
+  /// Appends a string.
   pub fn push(&mut self, s: &str) {
     self.data.push_str(s);
-    self.end();
+    self.ends.push(self.data.len());
   }
 
   /// Total bytes of text.

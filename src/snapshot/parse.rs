@@ -1,13 +1,15 @@
-//! Turning `.heapsnapshot` / `.heapsnapshot.gz` bytes into a [`HeapGraph`].
+//! Turning `.heapsnapshot` / `.heapsnapshot.gz` input into a [`HeapGraph`].
 //!
-//! The top-level object is walked by hand: the small `snapshot` header is
-//! handed to `serde_json`, the big arrays are located first (cheap skips)
-//! and then decoded by the scanners in [`super::scan`] — `nodes` and
-//! `edges` on two threads while the `strings` arena is filled on the
-//! calling thread. The field layout comes from `snapshot.meta`; nothing
-//! about the order of fields is assumed. Every count in the file is checked
-//! against the data actually present before it is trusted, and capacity is
-//! only reserved in proportion to the bytes that back it.
+//! The input is streamed: gzip is recognised by its magic bytes and
+//! decompressed on the fly, and the top-level JSON object is walked by the
+//! [`Scanner`] in one pass, so the file is never held in memory. The small
+//! `snapshot` header is captured and handed to `serde_json`; it must come
+//! before `nodes`, `edges` and `locations` (V8 always writes it first).
+//! The field layout comes from `snapshot.meta` — nothing about the order of
+//! fields is assumed. Numbers go straight into per-field columns; counts in
+//! the header are only used as capacity hints after being capped by the
+//! data actually read, and every count and index is validated before the
+//! graph is built.
 
 use std::io::Read;
 use std::path::Path;
@@ -19,42 +21,47 @@ use super::graph::{EdgeTypes, HeapGraph, NodeTypes, RawLocation, StringTable};
 use super::scan::Scanner;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The `snapshot` header is a few KB; refuse absurd ones.
+const HEADER_LIMIT: usize = 16 << 20;
 
 /// Reads and parses a snapshot file (plain or gzip-compressed).
 pub fn parse_file(path: impl AsRef<Path>) -> Result<HeapGraph> {
   let path = path.as_ref();
-  let bytes = std::fs::read(path).map_err(|e| SnapshotError::io(format!("{}: {e}", path.display())))?;
-  parse_bytes(&bytes)
+  let file = std::fs::File::open(path).map_err(|e| SnapshotError::io(format!("{}: {e}", path.display())))?;
+  parse_reader(file)
 }
 
-/// Reads a whole snapshot from `reader` (plain or gzip) and parses it.
-pub fn parse_reader(mut reader: impl Read) -> Result<HeapGraph> {
-  let mut bytes = Vec::new();
-  reader.read_to_end(&mut bytes)?;
-  parse_bytes(&bytes)
-}
-
-/// Parses snapshot bytes; gzip input is recognised by its magic bytes.
+/// Parses snapshot bytes (plain or gzip).
 pub fn parse_bytes(bytes: &[u8]) -> Result<HeapGraph> {
-  if bytes.starts_with(&GZIP_MAGIC) {
-    let json = gunzip(bytes)?;
-    parse_json(&json)
+  parse_reader(bytes)
+}
+
+/// Parses a snapshot from any reader (plain or gzip), streaming.
+pub fn parse_reader(mut reader: impl Read) -> Result<HeapGraph> {
+  let mut head = [0u8; 2];
+  let mut got = 0;
+  while got < 2 {
+    match reader.read(&mut head[got..]) {
+      Ok(0) => break,
+      Ok(n) => got += n,
+      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+      Err(e) => return Err(SnapshotError::io(e.to_string())),
+    }
+  }
+  let input = (&head[..got]).chain(reader);
+  if got == 2 && head == GZIP_MAGIC {
+    parse_json(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 16, input)))
   } else {
-    parse_json(bytes)
+    parse_json(input)
   }
 }
 
 /// Decompresses (possibly multi-member) gzip data.
 pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>> {
-  let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(1 << 30));
+  let mut out = Vec::new();
   flate2::read::MultiGzDecoder::new(bytes)
     .read_to_end(&mut out)
-    .map_err(|e| {
-      SnapshotError::io(format!(
-        "gzip decompression failed after {} bytes: {e}",
-        out.len()
-      ))
-    })?;
+    .map_err(|e| SnapshotError::io(format!("gzip decompression failed after {} bytes: {e}", out.len())))?;
   Ok(out)
 }
 
@@ -79,45 +86,110 @@ struct Meta {
   root_index: Option<u64>,
 }
 
-/// Byte ranges of the top-level values we care about.
-#[derive(Default)]
-struct Sections {
-  snapshot: Option<(usize, usize)>,
-  nodes: Option<usize>,
-  edges: Option<usize>,
-  strings: Option<usize>,
-  locations: Option<usize>,
+/// Pushes onto a column, growing capacity towards the header's claimed
+/// count but never more than doubling what has actually been read.
+#[inline]
+fn push<T>(v: &mut Vec<T>, x: T, claimed: u64) {
+  if v.len() == v.capacity() {
+    let len = v.len();
+    let step = len.max(4096);
+    let want = if (len as u64) < claimed { (claimed - len as u64).min(step as u64) as usize } else { step };
+    v.reserve_exact(want);
+  }
+  v.push(x);
 }
 
-/// Parses the snapshot JSON text.
-pub fn parse_json(buf: &[u8]) -> Result<HeapGraph> {
-  let sections = find_sections(buf)?;
-  let (meta_start, meta_end) = sections
-    .snapshot
-    .ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
-  let meta = parse_meta(&buf[meta_start..meta_end], meta_start)?;
-  let nodes_at = sections
-    .nodes
-    .ok_or_else(|| SnapshotError::format(None, "missing \"nodes\" array"))?;
-  let edges_at = sections
-    .edges
-    .ok_or_else(|| SnapshotError::format(None, "missing \"edges\" array"))?;
-  let strings_at = sections
-    .strings
-    .ok_or_else(|| SnapshotError::format(None, "missing \"strings\" array"))?;
-
-  let (nodes, edges, strings) = std::thread::scope(|scope| {
-    let nodes = scope.spawn(|| parse_nodes(buf, nodes_at, &meta));
-    let edges = scope.spawn(|| parse_edges(buf, edges_at, &meta));
-    let mut strings = StringTable::default();
-    let parsed = Scanner::new(buf, strings_at)
-      .string_array(&mut strings)
-      .map(|_| strings);
-    (joined(nodes.join()), joined(edges.join()), parsed)
-  });
-  let nodes = nodes?;
-  let edges = edges?;
-  let strings = strings?;
+/// Parses the snapshot JSON text from `reader`.
+pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
+  let mut s = Scanner::new(reader);
+  if s.peek().is_none() {
+    return Err(match s.read_error() {
+      Some(e) => SnapshotError::io(e.to_string()),
+      None => SnapshotError::syntax(0, "empty input: not a heap snapshot"),
+    });
+  }
+  s.expect(b'{', "at the start of a heap snapshot")?;
+  if s.peek() == Some(b'}') {
+    return Err(SnapshotError::format(Some(s.pos()), "empty JSON object: not a heap snapshot"));
+  }
+  let mut meta: Option<(Meta, usize)> = None;
+  let mut nodes: Option<(NodeColumns, usize)> = None;
+  let mut edges: Option<(EdgeColumns, usize)> = None;
+  let mut strings: Option<StringTable> = None;
+  let mut locations: Option<(Vec<RawLocation>, usize)> = None;
+  loop {
+    let key = s.key()?;
+    s.expect(b':', "after an object key")?;
+    s.skip_ws();
+    let at = s.pos();
+    let need_meta = |meta: &Option<(Meta, usize)>| -> Result<()> {
+      match meta {
+        Some(_) => Ok(()),
+        None => {
+          Err(SnapshotError::format(Some(at), format!("\"{key}\" comes before the \"snapshot\" header")))
+        }
+      }
+    };
+    let duplicate = || SnapshotError::format(Some(at), format!("duplicate \"{key}\""));
+    match key.as_str() {
+      "snapshot" => {
+        if meta.is_some() {
+          return Err(duplicate());
+        }
+        s.start_capture(HEADER_LIMIT);
+        s.skip_value()?;
+        let text = s.finish_capture()?;
+        meta = Some((parse_meta(&text, at)?, at));
+      }
+      "nodes" | "edges" | "locations" => {
+        need_meta(&meta)?;
+        let m = match &meta {
+          Some((m, _)) => m,
+          None => return Err(duplicate()),
+        };
+        match key.as_str() {
+          "nodes" if nodes.is_some() => return Err(duplicate()),
+          "nodes" => nodes = Some((parse_nodes(&mut s, m)?, at)),
+          "edges" if edges.is_some() => return Err(duplicate()),
+          "edges" => edges = Some((parse_edges(&mut s, m)?, at)),
+          _ if locations.is_some() => return Err(duplicate()),
+          _ if m.location_fields.is_empty() => s.skip_value()?,
+          _ => locations = Some((parse_locations(&mut s, m, at)?, at)),
+        }
+      }
+      "strings" => {
+        if strings.is_some() {
+          return Err(duplicate());
+        }
+        let mut table = StringTable::default();
+        s.string_array(&mut table)?;
+        strings = Some(table);
+      }
+      _ => s.skip_value()?,
+    }
+    match s.peek() {
+      Some(b',') => s.expect(b',', "")?,
+      Some(b'}') => {
+        s.expect(b'}', "")?;
+        break;
+      }
+      Some(b) => {
+        return Err(SnapshotError::syntax(
+          s.pos(),
+          format!("expected ',' or '}}' after the value of \"{key}\", found '{}'", b as char),
+        ))
+      }
+      None => return Err(SnapshotError::syntax(s.pos(), "unexpected end of input (file truncated?)")),
+    }
+  }
+  if !s.at_end() {
+    return Err(SnapshotError::syntax(s.pos(), "unexpected data after the end of the snapshot object"));
+  }
+  let (meta, meta_start) =
+    meta.ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
+  let (nodes, nodes_at) = nodes.ok_or_else(|| SnapshotError::format(None, "missing \"nodes\" array"))?;
+  let (edges, edges_at) = edges.ok_or_else(|| SnapshotError::format(None, "missing \"edges\" array"))?;
+  let strings = strings.ok_or_else(|| SnapshotError::format(None, "missing \"strings\" array"))?;
   let node_count = nodes.node_type.len();
   let edge_count = edges.edge_type.len();
 
@@ -211,9 +283,17 @@ pub fn parse_json(buf: &[u8]) -> Result<HeapGraph> {
     first_edge.push(acc);
   }
 
-  let locations = match sections.locations {
-    Some(at) if !meta.location_fields.is_empty() => parse_locations(buf, at, &meta, node_count)?,
-    _ => Vec::new(),
+  let locations = match locations {
+    None => Vec::new(),
+    Some((locations, at)) => {
+      if let Some(l) = locations.iter().find(|l| l.node as usize >= node_count) {
+        return Err(SnapshotError::format(
+          Some(at),
+          format!("location object_index {} is not a node index", l.node as u64 * meta.node_field_count as u64),
+        ));
+      }
+      locations
+    }
   };
 
   Ok(HeapGraph {
@@ -233,99 +313,6 @@ pub fn parse_json(buf: &[u8]) -> Result<HeapGraph> {
     locations,
     root,
   })
-}
-
-fn joined<T>(r: std::thread::Result<Result<T>>) -> Result<T> {
-  r.unwrap_or_else(|_| Err(SnapshotError::format(None, "parser thread panicked")))
-}
-
-/// Walks the top-level object and records where each section starts.
-fn find_sections(buf: &[u8]) -> Result<Sections> {
-  let mut s = Scanner::new(buf, 0);
-  if s.peek().is_none() {
-    return Err(SnapshotError::syntax(0, "empty input: not a heap snapshot"));
-  }
-  s.expect(b'{', "at the start of a heap snapshot")?;
-  let mut sections = Sections::default();
-  if s.peek() == Some(b'}') {
-    return Err(SnapshotError::format(
-      Some(s.pos()),
-      "empty JSON object: not a heap snapshot",
-    ));
-  }
-  loop {
-    let key = s.key()?;
-    s.expect(b':', "after an object key")?;
-    s.skip_ws();
-    let start = s.pos();
-    match key.as_str() {
-      "nodes" | "edges" | "locations" => {
-        s = Scanner::new(buf, skip_number_array(buf, start)?);
-        match key.as_str() {
-          "nodes" => sections.nodes = Some(start),
-          "edges" => sections.edges = Some(start),
-          _ => sections.locations = Some(start),
-        }
-      }
-      _ => {
-        let end = s.skip_value()?;
-        match key.as_str() {
-          "snapshot" => sections.snapshot = Some((start, end)),
-          "strings" => sections.strings = Some(start),
-          _ => {}
-        }
-      }
-    }
-    match s.peek() {
-      Some(b',') => {
-        s.expect(b',', "")?;
-      }
-      Some(b'}') => {
-        s.expect(b'}', "")?;
-        break;
-      }
-      Some(b) => {
-        return Err(SnapshotError::syntax(
-          s.pos(),
-          format!(
-            "expected ',' or '}}' after the value of \"{key}\", found '{}'",
-            b as char
-          ),
-        ))
-      }
-      None => {
-        return Err(SnapshotError::syntax(
-          s.pos(),
-          "unexpected end of input (file truncated?)",
-        ))
-      }
-    }
-  }
-  if s.peek().is_some() {
-    return Err(SnapshotError::syntax(
-      s.pos(),
-      "unexpected data after the end of the snapshot object",
-    ));
-  }
-  Ok(sections)
-}
-
-/// Finds the end of an array of numbers without decoding it (numbers and
-/// separators never contain `]`). Returns the offset just past `]`.
-fn skip_number_array(buf: &[u8], start: usize) -> Result<usize> {
-  if buf.get(start) != Some(&b'[') {
-    return Err(SnapshotError::syntax(
-      start,
-      "expected '[' at the start of a number array",
-    ));
-  }
-  match buf[start..].iter().position(|&b| b == b']') {
-    Some(p) => Ok(start + p + 1),
-    None => Err(SnapshotError::syntax(
-      buf.len(),
-      "unexpected end of input inside a number array (file truncated?)",
-    )),
-  }
 }
 
 fn str_list(v: &Value, what: &str, at: usize) -> Result<Vec<String>> {
@@ -415,19 +402,10 @@ fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
   })
 }
 
-/// A capacity hint that the bytes of the array can justify: each number
-/// takes at least two bytes (a digit and a separator).
-fn capacity_hint(buf: &[u8], at: usize, claimed: Option<u64>, per_item: usize) -> usize {
-  let by_bytes = buf.len().saturating_sub(at) / 2 / per_item.max(1);
-  match claimed {
-    Some(c) => (c.min(by_bytes as u64)) as usize,
-    None => 0,
-  }
-}
-
 fn to_u32(v: u64, what: &str) -> Result<u32> {
   u32::try_from(v).map_err(|_| SnapshotError::format(None, format!("{what} {v} does not fit in 32 bits")))
 }
+
 
 struct NodeColumns {
   node_type: Vec<u8>,
@@ -438,44 +416,39 @@ struct NodeColumns {
   edge_total: u64,
 }
 
-fn parse_nodes(buf: &[u8], at: usize, meta: &Meta) -> Result<NodeColumns> {
-  let cap = capacity_hint(buf, at, meta.node_count, meta.node_field_count);
+fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> {
+  let at = s.pos();
+  let claimed = meta.node_count.unwrap_or(0);
   let mut c = NodeColumns {
-    node_type: Vec::with_capacity(cap),
-    node_name: Vec::with_capacity(cap),
-    node_id: Vec::with_capacity(cap),
-    node_self_size: Vec::with_capacity(cap),
-    node_edge_count: Vec::with_capacity(cap),
+    node_type: Vec::new(),
+    node_name: Vec::new(),
+    node_id: Vec::new(),
+    node_self_size: Vec::new(),
+    node_edge_count: Vec::new(),
     edge_total: 0,
   };
   let nfc = meta.node_field_count;
   let type_count = meta.node_type_names.len() as u64;
   let mut f = 0usize;
-  let total = Scanner::new(buf, at).uint_array("nodes", |_, v| {
+  let total = s.uint_array("nodes", |v| {
     if f == meta.node_type {
       if v >= type_count {
-        return Err(SnapshotError::format(
-          None,
-          format!("node type {v} is not listed in meta.node_types"),
-        ));
+        return Err(SnapshotError::format(None, format!("node type {v} is not listed in meta.node_types")));
       }
-      c.node_type.push(v as u8);
+      push(&mut c.node_type, v as u8, claimed);
     } else if f == meta.node_name {
-      c.node_name.push(to_u32(v, "node name index")?);
+      push(&mut c.node_name, to_u32(v, "node name index")?, claimed);
     } else if f == meta.node_id {
-      c.node_id.push(to_u32(v, "node id")?);
+      push(&mut c.node_id, to_u32(v, "node id")?, claimed);
     } else if f == meta.node_self_size {
-      c.node_self_size.push(to_u32(v, "node self_size")?);
+      push(&mut c.node_self_size, to_u32(v, "node self_size")?, claimed);
     } else if f == meta.node_edge_count {
       let n = to_u32(v, "node edge_count")?;
       c.edge_total += n as u64;
       if c.edge_total > u32::MAX as u64 {
-        return Err(SnapshotError::format(
-          None,
-          "the nodes' edge counts add up to more than 2^32-1",
-        ));
+        return Err(SnapshotError::format(None, "the nodes' edge counts add up to more than 2^32-1"));
       }
-      c.node_edge_count.push(n);
+      push(&mut c.node_edge_count, n, claimed);
     }
     f += 1;
     if f == nfc {
@@ -490,10 +463,7 @@ fn parse_nodes(buf: &[u8], at: usize, meta: &Meta) -> Result<NodeColumns> {
     ));
   }
   if total / nfc > u32::MAX as usize {
-    return Err(SnapshotError::format(
-      Some(at),
-      "more than 2^32-1 nodes are not supported",
-    ));
+    return Err(SnapshotError::format(Some(at), "more than 2^32-1 nodes are not supported"));
   }
   Ok(c)
 }
@@ -504,28 +474,22 @@ struct EdgeColumns {
   edge_to: Vec<u32>,
 }
 
-fn parse_edges(buf: &[u8], at: usize, meta: &Meta) -> Result<EdgeColumns> {
-  let cap = capacity_hint(buf, at, meta.edge_count, meta.edge_field_count);
-  let mut c = EdgeColumns {
-    edge_type: Vec::with_capacity(cap),
-    edge_name: Vec::with_capacity(cap),
-    edge_to: Vec::with_capacity(cap),
-  };
+fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> {
+  let at = s.pos();
+  let claimed = meta.edge_count.unwrap_or(0);
+  let mut c = EdgeColumns { edge_type: Vec::new(), edge_name: Vec::new(), edge_to: Vec::new() };
   let efc = meta.edge_field_count;
   let nfc = meta.node_field_count as u64;
   let type_count = meta.edge_type_names.len() as u64;
   let mut f = 0usize;
-  let total = Scanner::new(buf, at).uint_array("edges", |_, v| {
+  let total = s.uint_array("edges", |v| {
     if f == meta.edge_type {
       if v >= type_count {
-        return Err(SnapshotError::format(
-          None,
-          format!("edge type {v} is not listed in meta.edge_types"),
-        ));
+        return Err(SnapshotError::format(None, format!("edge type {v} is not listed in meta.edge_types")));
       }
-      c.edge_type.push(v as u8);
+      push(&mut c.edge_type, v as u8, claimed);
     } else if f == meta.edge_name {
-      c.edge_name.push(to_u32(v, "edge name_or_index")?);
+      push(&mut c.edge_name, to_u32(v, "edge name_or_index")?, claimed);
     } else if f == meta.edge_to {
       if v % nfc != 0 {
         return Err(SnapshotError::format(
@@ -533,7 +497,7 @@ fn parse_edges(buf: &[u8], at: usize, meta: &Meta) -> Result<EdgeColumns> {
           format!("edge to_node {v} is not a multiple of the node field count {nfc}"),
         ));
       }
-      c.edge_to.push(to_u32(v / nfc, "edge to_node")?);
+      push(&mut c.edge_to, to_u32(v / nfc, "edge to_node")?, claimed);
     }
     f += 1;
     if f == efc {
@@ -550,7 +514,8 @@ fn parse_edges(buf: &[u8], at: usize, meta: &Meta) -> Result<EdgeColumns> {
   Ok(c)
 }
 
-fn parse_locations(buf: &[u8], at: usize, meta: &Meta, node_count: usize) -> Result<Vec<RawLocation>> {
+/// Node ordinals are range-checked once all nodes are known.
+fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Result<Vec<RawLocation>> {
   let lf = &meta.location_fields;
   let obj = field(lf, "object_index", "location_fields", at)?;
   let script = field(lf, "script_id", "location_fields", at)?;
@@ -559,22 +524,14 @@ fn parse_locations(buf: &[u8], at: usize, meta: &Meta, node_count: usize) -> Res
   let count = lf.len();
   let nfc = meta.node_field_count as u64;
   let mut out = Vec::new();
-  let mut cur = RawLocation {
-    node: 0,
-    script_id: 0,
-    line: 0,
-    column: 0,
-  };
+  let mut cur = RawLocation { node: 0, script_id: 0, line: 0, column: 0 };
   let mut f = 0usize;
-  let total = Scanner::new(buf, at).uint_array("locations", |_, v| {
+  let total = s.uint_array("locations", |v| {
     if f == obj {
-      if v % nfc != 0 || v / nfc >= node_count as u64 {
-        return Err(SnapshotError::format(
-          None,
-          format!("location object_index {v} is not a node index"),
-        ));
+      if v % nfc != 0 {
+        return Err(SnapshotError::format(None, format!("location object_index {v} is not a node index")));
       }
-      cur.node = (v / nfc) as u32;
+      cur.node = to_u32(v / nfc, "location object_index")?;
     } else if f == script {
       cur.script_id = to_u32(v, "location script_id")?;
     } else if f == line {

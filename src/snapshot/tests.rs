@@ -779,7 +779,8 @@ fn empty_and_non_snapshot_inputs_are_errors() {
     ("{}", "not a heap snapshot"),
     ("[]", "expected '{'"),
     ("null", "expected '{'"),
-    ("{\"nodes\":[]}", "missing top-level \"snapshot\""),
+    ("{\"strings\":[]}", "missing top-level \"snapshot\""),
+    ("{\"nodes\":[]}", "\"nodes\" comes before the \"snapshot\" header"),
   ] {
     let e = err(input);
     assert!(e.to_string().contains(needle), "{input:?}: {e}");
@@ -857,6 +858,8 @@ fn lying_counts_and_bad_indices_are_errors_with_offsets() {
       "\\u escape",
     ),
     (format!("{json}x"), "after the end"),
+    (json.replace("\n\"edges\":", "\n\"strings\":[],\"edges\":"), "duplicate \"strings\""),
+    (json.replace("\"trace_function_count\":0}", "\"trace_function_count\":0,\"node_count\":2}"), "node_count is 2"),
     (
       json.replace("\"edges\":[1,1,7", "\"edges\":[1,-1,7"),
       "unsigned integer",
