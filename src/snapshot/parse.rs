@@ -36,8 +36,9 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<HeapGraph> {
   parse_reader(bytes)
 }
 
-/// Parses a snapshot from any reader (plain or gzip), streaming.
-pub fn parse_reader(mut reader: impl Read) -> Result<HeapGraph> {
+/// Parses a snapshot from any reader (plain or gzip), streaming. Gzip
+/// input is inflated on a second thread while this one parses.
+pub fn parse_reader(mut reader: impl Read + Send) -> Result<HeapGraph> {
   let mut head = [0u8; 2];
   let mut got = 0;
   while got < 2 {
@@ -50,9 +51,87 @@ pub fn parse_reader(mut reader: impl Read) -> Result<HeapGraph> {
   }
   let input = (&head[..got]).chain(reader);
   if got == 2 && head == GZIP_MAGIC {
-    parse_json(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 16, input)))
+    let decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 16, input));
+    std::thread::scope(|scope| {
+      let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+      scope.spawn(move || inflate_into(decoder, tx));
+      parse_json(ChannelReader {
+        rx,
+        chunk: Vec::new(),
+        at: 0,
+      })
+    })
   } else {
     parse_json(input)
+  }
+}
+
+const CHUNK: usize = 1 << 20;
+
+/// Producer side: reads `decoder` in chunks until EOF, an error, or the
+/// consumer hanging up.
+fn inflate_into(mut decoder: impl Read, tx: std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+  loop {
+    let mut chunk = vec![0u8; CHUNK];
+    let mut filled = 0;
+    let result = loop {
+      match decoder.read(&mut chunk[filled..]) {
+        Ok(0) => break Ok(()),
+        Ok(n) => {
+          filled += n;
+          if filled == CHUNK {
+            break Ok(());
+          }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        Err(e) => break Err(e),
+      }
+    };
+    chunk.truncate(filled);
+    let done = filled < CHUNK;
+    match result {
+      Err(e) => {
+        if !chunk.is_empty() {
+          let _ = tx.send(Ok(chunk));
+        }
+        let _ = tx.send(Err(std::io::Error::new(e.kind(), format!("gzip: {e}"))));
+        return;
+      }
+      Ok(()) => {
+        if tx.send(Ok(chunk)).is_err() || done {
+          return;
+        }
+      }
+    }
+  }
+}
+
+/// Consumer side: a [`Read`] over the chunks sent by [`inflate_into`].
+struct ChannelReader {
+  rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+  chunk: Vec<u8>,
+  at: usize,
+}
+
+impl Read for ChannelReader {
+  fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+    while self.at >= self.chunk.len() {
+      match self.rx.recv() {
+        Ok(Ok(chunk)) => {
+          if chunk.is_empty() {
+            return Ok(0);
+          }
+          self.chunk = chunk;
+          self.at = 0;
+        }
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Ok(0), // producer finished
+      }
+    }
+    let n = buf.len().min(self.chunk.len() - self.at);
+    buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+    self.at += n;
+    Ok(n)
   }
 }
 
@@ -61,7 +140,12 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>> {
   let mut out = Vec::new();
   flate2::read::MultiGzDecoder::new(bytes)
     .read_to_end(&mut out)
-    .map_err(|e| SnapshotError::io(format!("gzip decompression failed after {} bytes: {e}", out.len())))?;
+    .map_err(|e| {
+      SnapshotError::io(format!(
+        "gzip decompression failed after {} bytes: {e}",
+        out.len()
+      ))
+    })?;
   Ok(out)
 }
 
@@ -93,7 +177,11 @@ fn push<T>(v: &mut Vec<T>, x: T, claimed: u64) {
   if v.len() == v.capacity() {
     let len = v.len();
     let step = len.max(4096);
-    let want = if (len as u64) < claimed { (claimed - len as u64).min(step as u64) as usize } else { step };
+    let want = if (len as u64) < claimed {
+      (claimed - len as u64).min(step as u64) as usize
+    } else {
+      step
+    };
     v.reserve_exact(want);
   }
   v.push(x);
@@ -110,7 +198,10 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
   }
   s.expect(b'{', "at the start of a heap snapshot")?;
   if s.peek() == Some(b'}') {
-    return Err(SnapshotError::format(Some(s.pos()), "empty JSON object: not a heap snapshot"));
+    return Err(SnapshotError::format(
+      Some(s.pos()),
+      "empty JSON object: not a heap snapshot",
+    ));
   }
   let mut meta: Option<(Meta, usize)> = None;
   let mut nodes: Option<(NodeColumns, usize)> = None;
@@ -125,9 +216,10 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
     let need_meta = |meta: &Option<(Meta, usize)>| -> Result<()> {
       match meta {
         Some(_) => Ok(()),
-        None => {
-          Err(SnapshotError::format(Some(at), format!("\"{key}\" comes before the \"snapshot\" header")))
-        }
+        None => Err(SnapshotError::format(
+          Some(at),
+          format!("\"{key}\" comes before the \"snapshot\" header"),
+        )),
       }
     };
     let duplicate = || SnapshotError::format(Some(at), format!("duplicate \"{key}\""));
@@ -176,14 +268,25 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
       Some(b) => {
         return Err(SnapshotError::syntax(
           s.pos(),
-          format!("expected ',' or '}}' after the value of \"{key}\", found '{}'", b as char),
+          format!(
+            "expected ',' or '}}' after the value of \"{key}\", found '{}'",
+            b as char
+          ),
         ))
       }
-      None => return Err(SnapshotError::syntax(s.pos(), "unexpected end of input (file truncated?)")),
+      None => {
+        return Err(SnapshotError::syntax(
+          s.pos(),
+          "unexpected end of input (file truncated?)",
+        ))
+      }
     }
   }
   if !s.at_end() {
-    return Err(SnapshotError::syntax(s.pos(), "unexpected data after the end of the snapshot object"));
+    return Err(SnapshotError::syntax(
+      s.pos(),
+      "unexpected data after the end of the snapshot object",
+    ));
   }
   let (meta, meta_start) =
     meta.ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
@@ -289,7 +392,10 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
       if let Some(l) = locations.iter().find(|l| l.node as usize >= node_count) {
         return Err(SnapshotError::format(
           Some(at),
-          format!("location object_index {} is not a node index", l.node as u64 * meta.node_field_count as u64),
+          format!(
+            "location object_index {} is not a node index",
+            l.node as u64 * meta.node_field_count as u64
+          ),
         ));
       }
       locations
@@ -406,7 +512,6 @@ fn to_u32(v: u64, what: &str) -> Result<u32> {
   u32::try_from(v).map_err(|_| SnapshotError::format(None, format!("{what} {v} does not fit in 32 bits")))
 }
 
-
 struct NodeColumns {
   node_type: Vec<u8>,
   node_name: Vec<u32>,
@@ -433,7 +538,10 @@ fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> 
   let total = s.uint_array("nodes", |v| {
     if f == meta.node_type {
       if v >= type_count {
-        return Err(SnapshotError::format(None, format!("node type {v} is not listed in meta.node_types")));
+        return Err(SnapshotError::format(
+          None,
+          format!("node type {v} is not listed in meta.node_types"),
+        ));
       }
       push(&mut c.node_type, v as u8, claimed);
     } else if f == meta.node_name {
@@ -446,7 +554,10 @@ fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> 
       let n = to_u32(v, "node edge_count")?;
       c.edge_total += n as u64;
       if c.edge_total > u32::MAX as u64 {
-        return Err(SnapshotError::format(None, "the nodes' edge counts add up to more than 2^32-1"));
+        return Err(SnapshotError::format(
+          None,
+          "the nodes' edge counts add up to more than 2^32-1",
+        ));
       }
       push(&mut c.node_edge_count, n, claimed);
     }
@@ -463,7 +574,10 @@ fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> 
     ));
   }
   if total / nfc > u32::MAX as usize {
-    return Err(SnapshotError::format(Some(at), "more than 2^32-1 nodes are not supported"));
+    return Err(SnapshotError::format(
+      Some(at),
+      "more than 2^32-1 nodes are not supported",
+    ));
   }
   Ok(c)
 }
@@ -477,7 +591,11 @@ struct EdgeColumns {
 fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> {
   let at = s.pos();
   let claimed = meta.edge_count.unwrap_or(0);
-  let mut c = EdgeColumns { edge_type: Vec::new(), edge_name: Vec::new(), edge_to: Vec::new() };
+  let mut c = EdgeColumns {
+    edge_type: Vec::new(),
+    edge_name: Vec::new(),
+    edge_to: Vec::new(),
+  };
   let efc = meta.edge_field_count;
   let nfc = meta.node_field_count as u64;
   let type_count = meta.edge_type_names.len() as u64;
@@ -485,7 +603,10 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
   let total = s.uint_array("edges", |v| {
     if f == meta.edge_type {
       if v >= type_count {
-        return Err(SnapshotError::format(None, format!("edge type {v} is not listed in meta.edge_types")));
+        return Err(SnapshotError::format(
+          None,
+          format!("edge type {v} is not listed in meta.edge_types"),
+        ));
       }
       push(&mut c.edge_type, v as u8, claimed);
     } else if f == meta.edge_name {
@@ -524,12 +645,20 @@ fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Resul
   let count = lf.len();
   let nfc = meta.node_field_count as u64;
   let mut out = Vec::new();
-  let mut cur = RawLocation { node: 0, script_id: 0, line: 0, column: 0 };
+  let mut cur = RawLocation {
+    node: 0,
+    script_id: 0,
+    line: 0,
+    column: 0,
+  };
   let mut f = 0usize;
   let total = s.uint_array("locations", |v| {
     if f == obj {
       if v % nfc != 0 {
-        return Err(SnapshotError::format(None, format!("location object_index {v} is not a node index")));
+        return Err(SnapshotError::format(
+          None,
+          format!("location object_index {v} is not a node index"),
+        ));
       }
       cur.node = to_u32(v / nfc, "location object_index")?;
     } else if f == script {

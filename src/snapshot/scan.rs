@@ -159,7 +159,10 @@ impl<R: Read> Scanner<R> {
         message: format!("read error {what}: {e}"),
         offset: Some(self.pos() as u64),
       },
-      None => SnapshotError::syntax(self.pos(), format!("unexpected end of input {what} (file truncated?)")),
+      None => SnapshotError::syntax(
+        self.pos(),
+        format!("unexpected end of input {what} (file truncated?)"),
+      ),
     }
   }
 
@@ -188,7 +191,10 @@ impl<R: Read> Scanner<R> {
   }
 
   fn capture_too_big(&self) -> bool {
-    self.capture.as_ref().is_some_and(|c| c.len() > self.capture_limit)
+    self
+      .capture
+      .as_ref()
+      .is_some_and(|c| c.len() > self.capture_limit)
   }
 
   /// The read error that ended the input early, if any.
@@ -230,6 +236,10 @@ impl<R: Read> Scanner<R> {
         return Err(e);
       }
       count += 1;
+      if self.buf.get(self.pos) == Some(&b',') && self.pos < self.end {
+        self.pos += 1;
+        continue;
+      }
       match self.peek() {
         Some(b',') => self.pos += 1,
         Some(b']') => {
@@ -251,6 +261,32 @@ impl<R: Read> Scanner<R> {
   /// or exponents in the numeric arrays).
   #[inline]
   pub fn uint(&mut self, what: &str) -> Result<u64> {
+    // Fast path: a whole number (at most 19 digits, which cannot overflow)
+    // and its terminator are in the window.
+    if let Some(window) = self.buf.get(self.pos..self.end) {
+      if window.len() > 20 {
+        let mut value: u64 = 0;
+        let mut i = 0;
+        while i < 19 {
+          let d = window[i].wrapping_sub(b'0');
+          if d > 9 {
+            break;
+          }
+          value = value * 10 + d as u64;
+          i += 1;
+        }
+        let next = window[i];
+        if i > 0 && next.wrapping_sub(b'0') > 9 && next != b'.' && next != b'e' && next != b'E' {
+          self.pos += i;
+          return Ok(value);
+        }
+      }
+    }
+    self.uint_slow(what)
+  }
+
+  #[cold]
+  fn uint_slow(&mut self, what: &str) -> Result<u64> {
     let start = self.pos();
     let mut value: u64 = 0;
     let mut digits = 0usize;
@@ -261,7 +297,12 @@ impl<R: Read> Scanner<R> {
       }
       value = match value.checked_mul(10).and_then(|v| v.checked_add(d as u64)) {
         Some(v) => v,
-        None => return Err(SnapshotError::syntax(start, format!("number too large in \"{what}\""))),
+        None => {
+          return Err(SnapshotError::syntax(
+            start,
+            format!("number too large in \"{what}\""),
+          ))
+        }
       };
       digits += 1;
       self.pos += 1;
@@ -270,11 +311,15 @@ impl<R: Read> Scanner<R> {
       None if digits == 0 => Err(self.eof_error(&format!("inside \"{what}\""))),
       Some(b) if digits == 0 => Err(SnapshotError::syntax(
         start,
-        format!("expected an unsigned integer in \"{what}\", found '{}'", printable(b)),
+        format!(
+          "expected an unsigned integer in \"{what}\", found '{}'",
+          printable(b)
+        ),
       )),
-      Some(b'.') | Some(b'e') | Some(b'E') => {
-        Err(SnapshotError::syntax(start, format!("expected an integer in \"{what}\"")))
-      }
+      Some(b'.') | Some(b'e') | Some(b'E') => Err(SnapshotError::syntax(
+        start,
+        format!("expected an integer in \"{what}\""),
+      )),
       _ => Ok(value),
     }
   }
@@ -333,7 +378,10 @@ impl<R: Read> Scanner<R> {
         return Err(self.eof_error("inside a string"));
       }
       let window = &self.buf[self.pos..self.end];
-      let run = window.iter().position(|&b| b == b'"' || b == b'\\').unwrap_or(window.len());
+      let run = window
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .unwrap_or(window.len());
       out.extend_from_slice(&window[..run]);
       self.pos += run;
       match self.cur() {
@@ -409,7 +457,10 @@ impl<R: Read> Scanner<R> {
         self.pos += 4;
         Ok(v)
       }
-      None => Err(SnapshotError::syntax(escape_at, "invalid \\u escape: expected 4 hex digits")),
+      None => Err(SnapshotError::syntax(
+        escape_at,
+        "invalid \\u escape: expected 4 hex digits",
+      )),
     }
   }
 
@@ -453,7 +504,10 @@ impl<R: Read> Scanner<R> {
             }
           }
           if self.pos() == start {
-            return Err(SnapshotError::syntax(start, format!("unexpected character '{}'", printable(first))));
+            return Err(SnapshotError::syntax(
+              start,
+              format!("unexpected character '{}'", printable(first)),
+            ));
           }
         }
       }
@@ -623,7 +677,9 @@ mod tests {
     s.string_array(&mut a).unwrap();
     assert_eq!((a.get(0), a.get(1), a.get(2)), ("héllo", "😀 €", "tab\t"));
     let mut v = Vec::new();
-    Scanner::new(Trickle(b"[ 12, 3456 ,789]")).uint_array("x", |x| Ok(v.push(x))).unwrap();
+    Scanner::new(Trickle(b"[ 12, 3456 ,789]"))
+      .uint_array("x", |x| Ok(v.push(x)))
+      .unwrap();
     assert_eq!(v, vec![12, 3456, 789]);
   }
 }

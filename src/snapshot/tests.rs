@@ -216,6 +216,28 @@ fn gzip_input_is_detected_by_magic_bytes() {
   let e = Snapshot::from_bytes(&gz[..gz.len() / 2]).unwrap_err();
   assert_eq!(e.kind, ErrorKind::Io, "{e}");
   assert!(Snapshot::from_bytes(&[0x1f, 0x8b, 1, 2, 3]).is_err());
+  // Corruption in the middle of the compressed stream.
+  let mut bad = gz.clone();
+  let mid = bad.len() / 2;
+  for b in &mut bad[mid..mid + 8] {
+    *b ^= 0x5a;
+  }
+  assert!(Snapshot::from_bytes(&bad).is_err());
+}
+
+#[test]
+fn an_early_error_in_a_big_gzip_stream_does_not_hang() {
+  // The inflating thread still has megabytes to send when the parser
+  // gives up; it must notice and stop.
+  let mut json = String::from("{\"nodes\":[");
+  for i in 0..2_000_000 {
+    json.push_str(&format!("{i},"));
+  }
+  json.push_str("0]}");
+  let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+  enc.write_all(json.as_bytes()).unwrap();
+  let e = parse::parse_bytes(&enc.finish().unwrap()).unwrap_err();
+  assert!(e.message.contains("comes before the \"snapshot\" header"), "{e}");
 }
 
 // ---------------------------------------------------------------- classes
@@ -858,8 +880,17 @@ fn lying_counts_and_bad_indices_are_errors_with_offsets() {
       "\\u escape",
     ),
     (format!("{json}x"), "after the end"),
-    (json.replace("\n\"edges\":", "\n\"strings\":[],\"edges\":"), "duplicate \"strings\""),
-    (json.replace("\"trace_function_count\":0}", "\"trace_function_count\":0,\"node_count\":2}"), "node_count is 2"),
+    (
+      json.replace("\n\"edges\":", "\n\"strings\":[],\"edges\":"),
+      "duplicate \"strings\"",
+    ),
+    (
+      json.replace(
+        "\"trace_function_count\":0}",
+        "\"trace_function_count\":0,\"node_count\":2}",
+      ),
+      "node_count is 2",
+    ),
     (
       json.replace("\"edges\":[1,1,7", "\"edges\":[1,-1,7"),
       "unsigned integer",
