@@ -232,3 +232,20 @@ fn three_snapshot_leak_candidates() {
     report.by_class.iter().map(|c| c.count).sum::<u64>()
   );
 }
+
+#[test]
+fn instances_and_retainers_of_a_leaky_thing() {
+  let s = leaky();
+  let top = class_instances(s, "LeakyThing", 3).unwrap();
+  assert_eq!(top.len(), 3);
+  assert!(top.windows(2).all(|w| w[0].retained_size >= w[1].retained_size));
+  assert!(top
+    .iter()
+    .all(|i| i.class_name == "LeakyThing" && i.retained_size >= i.self_size));
+  let r = retainers_of(s, top[0].id).unwrap();
+  assert_eq!(r.len(), 1, "{r:?}");
+  assert_eq!(
+    (r[0].edge_label.as_str(), r[0].node.class_name.as_str()),
+    ("thing", "Object")
+  );
+}

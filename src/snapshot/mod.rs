@@ -23,6 +23,7 @@
 //! | `leaks.rs` | three-snapshot leak candidates |
 //! | `retainers.rs` | shortest retainer paths |
 //! | `locations.rs` | source locations of functions |
+//! | `tests.rs`, `fixture_tests.rs`, `perf_tests.rs` | unit, real-snapshot and (ignored) timing tests |
 
 pub mod analysis;
 pub mod classes;
@@ -52,5 +53,5 @@ pub use error::{ErrorKind, SnapshotError};
 pub use graph::HeapGraph;
 pub use leaks::{leak_candidates, LeakClass, LeakPathGroup, LeakReport};
 pub use locations::{function_locations, location_of, SourceLocation};
-pub use retainers::{class_retainer_path, retainer_path, PathStep, RetainerPath};
-pub use summary::{summary, ClassSummary};
+pub use retainers::{class_retainer_path, retainer_path, retainers_of, PathStep, Retainer, RetainerPath};
+pub use summary::{class_instances, summary, ClassSummary};

@@ -6,7 +6,7 @@
 //! Edges are labelled as DevTools names them: property, context and
 //! internal edges by name, element and hidden edges by index as `[15203]`.
 
-use super::analysis::Snapshot;
+use super::analysis::{NodeInfo, Snapshot};
 use super::error::{Result, SnapshotError};
 
 /// One hop of a retainer path: the edge taken and the node it leads to.
@@ -164,4 +164,47 @@ pub fn class_retainer_path(s: &Snapshot, class_name: &str) -> Result<RetainerPat
       "no instance of {class_name:?} is reachable from the GC roots"
     ))
   })
+}
+
+/// One incoming reference, as listed by DevTools' Retainers view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retainer {
+  pub edge_type: String,
+  pub edge_label: String,
+  /// The object holding the reference.
+  pub node: NodeInfo,
+}
+
+/// All references to the object with id `id`, closest-to-the-roots
+/// retainers first. Like DevTools, weak edges and edges from the root
+/// itself are left out.
+pub fn retainers_of(s: &Snapshot, id: u32) -> Result<Vec<Retainer>> {
+  let target = s
+    .node_by_id(id)
+    .ok_or_else(|| SnapshotError::query(format!("no node with id @{id} in this snapshot")))?;
+  let g = s.graph();
+  let weak = g.edge_types().weak;
+  let root = g.root();
+  let mut found: Vec<(u32, usize)> = Vec::new();
+  for src in 0..s.node_count() as u32 {
+    if src == root {
+      continue;
+    }
+    for e in g.edges(src) {
+      if g.edge_to(e) == target && g.edge_type(e) != weak {
+        found.push((src, e));
+      }
+    }
+  }
+  found.sort_by_key(|&(src, e)| (s.distance(src), g.id(src), e));
+  Ok(
+    found
+      .into_iter()
+      .map(|(src, e)| Retainer {
+        edge_type: g.edge_type_name(e).to_string(),
+        edge_label: edge_label(s, e),
+        node: s.node_info(src),
+      })
+      .collect(),
+  )
 }

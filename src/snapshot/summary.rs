@@ -6,8 +6,9 @@
 //! class, so nested instances (a linked list, a tree) are not counted
 //! twice. Distance is the minimum over the class's instances.
 
-use super::analysis::Snapshot;
+use super::analysis::{NodeInfo, Snapshot};
 use super::distances::NO_DISTANCE;
+use super::error::{Result, SnapshotError};
 
 /// One row of the Summary view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,4 +107,23 @@ pub fn class_retained_sizes(s: &Snapshot, mut add: impl FnMut(u32, u64)) {
       }
     }
   }
+}
+
+/// The instances of `class_name` (those the Summary view counts: non-zero
+/// self size), largest retained size first, at most `limit` of them.
+pub fn class_instances(s: &Snapshot, class_name: &str, limit: usize) -> Result<Vec<NodeInfo>> {
+  let k = s
+    .classes()
+    .lookup(class_name)
+    .ok_or_else(|| SnapshotError::query(format!("no class named {class_name:?}")))?;
+  let g = s.graph();
+  let mut nodes: Vec<u32> = (0..s.node_count() as u32)
+    .filter(|&n| s.class_of(n) == k && s.self_size(n) != 0)
+    .collect();
+  nodes.sort_by(|&a, &b| {
+    s.retained_size(b)
+      .cmp(&s.retained_size(a))
+      .then_with(|| g.id(a).cmp(&g.id(b)))
+  });
+  Ok(nodes.into_iter().take(limit).map(|n| s.node_info(n)).collect())
 }

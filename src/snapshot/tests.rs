@@ -580,6 +580,16 @@ fn class_retained_size_does_not_double_count() {
     (3, 21, 26, Some(1))
   );
   assert_eq!(row(&rows, "Y").unwrap().retained_size, 5);
+  let xs = class_instances(&s, "X", 2).unwrap();
+  assert_eq!(
+    xs.iter().map(|i| (i.id, i.retained_size)).collect::<Vec<_>>(),
+    vec![(3, 25), (5, 15)]
+  );
+  assert!(
+    class_instances(&s, "Z", 5).unwrap().is_empty(),
+    "zero-sized objects are not counted"
+  );
+  assert!(class_instances(&s, "Nope", 5).is_err());
   assert_eq!(row(&rows, "Y").unwrap().min_distance, Some(3));
   assert!(row(&rows, "Z").is_none());
   assert_eq!(rows[0].class_name, "X");
@@ -715,6 +725,15 @@ fn retainer_paths_render_like_devtools() {
   );
   assert_eq!(retainer_path(&s, 13).unwrap().render(), "global → global@13");
   assert_eq!(retainer_path(&s, 13).unwrap().steps[0].edge_label, "[2]");
+  // The Retainers view of the Array: the module context's `tasks` slot.
+  let r = retainers_of(&s, 7).unwrap();
+  assert_eq!(r.len(), 1);
+  assert_eq!(
+    (r[0].edge_label.as_str(), r[0].node.id, r[0].edge_type.as_str()),
+    ("tasks", 5, "context")
+  );
+  // Weak references are not retainers.
+  assert!(retainers_of(&s, 11).unwrap().iter().all(|x| x.node.id != 7));
   let c = class_retainer_path(&s, "Function").unwrap();
   assert_eq!(c.steps.last().unwrap().node_id, 9);
   assert!(class_retainer_path(&s, "Nope").is_err());
