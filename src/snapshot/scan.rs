@@ -109,10 +109,8 @@ impl<R: Read> Scanner<R> {
   /// The byte at `pos`, reading more input when needed.
   #[inline]
   fn cur(&mut self) -> Option<u8> {
-    if self.pos < self.end {
-      Some(self.buf[self.pos])
-    } else if self.fill() {
-      Some(self.buf[self.pos])
+    if self.pos < self.end || self.fill() {
+      self.buf.get(self.pos).copied()
     } else {
       None
     }
@@ -643,7 +641,7 @@ mod tests {
     s.skip_value().unwrap();
     let captured = s.finish_capture().unwrap();
     assert_eq!(&text[s.pos()..], " , 5");
-    assert_eq!(captured, text[..s.pos()].as_bytes());
+    assert_eq!(captured, &text.as_bytes()[..s.pos()]);
     assert!(Scanner::new(&b"[1, [2"[..]).skip_value().is_err());
     assert!(Scanner::new(&b"]"[..]).skip_value().is_err());
     let mut s = Scanner::new(text.as_bytes());
@@ -678,7 +676,10 @@ mod tests {
     assert_eq!((a.get(0), a.get(1), a.get(2)), ("héllo", "😀 €", "tab\t"));
     let mut v = Vec::new();
     Scanner::new(Trickle(b"[ 12, 3456 ,789]"))
-      .uint_array("x", |x| Ok(v.push(x)))
+      .uint_array("x", |x| {
+        v.push(x);
+        Ok(())
+      })
       .unwrap();
     assert_eq!(v, vec![12, 3456, 789]);
   }
