@@ -40,7 +40,9 @@ pub struct NodeInfo {
   /// Self size after DevTools' shallow-size attribution.
   pub self_size: u64,
   pub retained_size: u64,
-  /// Distance from the GC roots; `None` when unreachable.
+  /// Distance from the GC roots; `None` when unreachable; at least
+  /// [`super::BASE_SYSTEM_DISTANCE`] when reachable only through system
+  /// roots.
   pub distance: Option<u32>,
 }
 

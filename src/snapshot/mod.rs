@@ -5,13 +5,15 @@
 //! class names, distances, dominator tree, retained sizes — and the query
 //! functions below answer questions about one, two or three snapshots.
 //! Everything returns plain structs or [`SnapshotError`]; nothing panics on
-//! bad input.
+//! bad input. Bindings should use the functions that take object ids
+//! (`@123` in DevTools); the lower-level accessors that take node
+//! *ordinals* expect `n < node_count()`.
 //!
 //! | file | concern |
 //! |------|---------|
 //! | `error.rs` | [`SnapshotError`] |
-//! | `scan.rs` | byte scanners for numbers and JSON strings |
-//! | `parse.rs` | top-level JSON walk, meta, validation → [`HeapGraph`] |
+//! | `scan.rs` | streaming byte scanners for numbers and JSON strings |
+//! | `parse.rs` | gzip detection, one-pass JSON walk, meta, validation → [`HeapGraph`] |
 //! | `graph.rs` | compact struct-of-arrays graph and string arena |
 //! | `classes.rs` | DevTools class names |
 //! | `distances.rs` | BFS distances from the GC roots (+ BFS parents) |
@@ -49,6 +51,7 @@ mod tests;
 
 pub use analysis::{NodeInfo, Snapshot};
 pub use diff::{diff, ClassDiff};
+pub use distances::{BASE_SYSTEM_DISTANCE, NO_DISTANCE};
 pub use error::{ErrorKind, SnapshotError};
 pub use graph::HeapGraph;
 pub use leaks::{leak_candidates, LeakClass, LeakPathGroup, LeakReport};

@@ -18,7 +18,8 @@ pub struct ClassSummary {
   pub self_size: u64,
   pub retained_size: u64,
   /// Smallest distance from the GC roots; `None` if no instance is
-  /// reachable.
+  /// reachable. Values of at least [`super::BASE_SYSTEM_DISTANCE`] mean
+  /// "reachable only through system roots" (not from the global object).
   pub min_distance: Option<u32>,
 }
 
