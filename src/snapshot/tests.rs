@@ -961,3 +961,28 @@ fn random_corruption_never_panics() {
     }
   }
 }
+
+#[test]
+fn root_index_from_the_header_is_honoured() {
+  // The root is the last node; `snapshot.root_index` says so.
+  let json = build(&[
+    n("object", "A", 3, 5, &[("property", "b", 1)]),
+    n("object", "B", 5, 7, &[]),
+    n("synthetic", "", 1, 0, &[("element", "1", 0)]),
+  ])
+  .replace(
+    "\"trace_function_count\":0}",
+    "\"trace_function_count\":0,\"root_index\":14}",
+  );
+  let s = Snapshot::from_bytes(json.as_bytes()).unwrap();
+  assert_eq!(s.graph().root(), 2);
+  assert_eq!(dom_id(&s, 5), 3);
+  assert_eq!(s.retained_size(2), 12);
+  assert_eq!(s.distance(0), 1);
+  assert_eq!(retainer_path(&s, 5).unwrap().render(), "A → b → B@5");
+  let bad = json.replace("\"root_index\":14", "\"root_index\":15");
+  assert!(parse::parse_bytes(bad.as_bytes())
+    .unwrap_err()
+    .message
+    .contains("root_index"));
+}
