@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::analysis::Snapshot;
-use super::retainers::{path_to_node, RetainerPath};
+use super::retainers::{path_to_node, shape_key, RetainerPath};
 
 /// How many sample ids to keep per group.
 pub const MAX_SAMPLES: usize = 10;
@@ -90,7 +90,7 @@ pub fn leak_candidates(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot
     by_path: Vec::new(),
   };
   let mut class_rows: HashMap<u32, LeakClass> = HashMap::new();
-  let mut path_rows: HashMap<(u32, String), LeakPathGroup> = HashMap::new();
+  let mut path_rows: HashMap<(u32, Vec<u64>), LeakPathGroup> = HashMap::new();
   for &m in &candidates {
     let k = final_.class_of(m);
     let size = final_.self_size(m);
@@ -113,18 +113,25 @@ pub fn leak_candidates(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot
     if !dominated_by_same_class(final_, m, k, &is_candidate) {
       row.retained_size += final_.retained_size(m);
     }
-    if let Some(path) = path_to_node(final_, m) {
-      let shape = path.shape();
-      let group = path_rows
-        .entry((k, shape.clone()))
-        .or_insert_with(|| LeakPathGroup {
-          class_name: final_.class_name(m).to_string(),
-          shape,
-          count: 0,
-          self_size: 0,
-          sample_path: path,
-          sample_ids: Vec::new(),
-        });
+    if let Some(key) = shape_key(final_, m) {
+      let group = match path_rows.entry((k, key)) {
+        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+        std::collections::hash_map::Entry::Vacant(v) => {
+          // Only the first (lowest-id) member's path is rendered.
+          let path = match path_to_node(final_, m) {
+            Some(p) => p,
+            None => continue,
+          };
+          v.insert(LeakPathGroup {
+            class_name: final_.class_name(m).to_string(),
+            shape: path.shape(),
+            count: 0,
+            self_size: 0,
+            sample_path: path,
+            sample_ids: Vec::new(),
+          })
+        }
+      };
       group.count += 1;
       group.self_size += size;
       if group.sample_ids.len() < MAX_SAMPLES {

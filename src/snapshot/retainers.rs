@@ -138,6 +138,34 @@ pub fn path_to_node(s: &Snapshot, n: u32) -> Option<RetainerPath> {
   Some(RetainerPath { steps })
 }
 
+/// A cheap identity for [`RetainerPath::shape`] of node `n`'s path (no
+/// strings built): per hop the edge type, the edge name (element indices
+/// and numeric names generalised) and the target's class. `None` when `n`
+/// is unreachable.
+pub fn shape_key(s: &Snapshot, n: u32) -> Option<Vec<u64>> {
+  let g = s.graph();
+  let mut key = Vec::new();
+  let mut cur = n;
+  while let Some((e, parent)) = s.bfs_parent(cur) {
+    let name = match g.edge_name(e) {
+      None => u32::MAX,
+      Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => u32::MAX,
+      Some(_) => g.edge_name_or_index(e),
+    };
+    key.push(((g.edge_type(e) as u64) << 56) | ((name as u64) << 24) | s.class_of(cur) as u64);
+    // Class ids above 2^24 would alias; keep them distinct in a second word.
+    key.push(s.class_of(cur) as u64 >> 24);
+    cur = parent;
+    if key.len() > 2 * s.node_count() {
+      return None;
+    }
+  }
+  if cur != g.root() || key.is_empty() {
+    return None;
+  }
+  Some(key)
+}
+
 /// The shortest retainer path to the node with object id `id`.
 pub fn retainer_path(s: &Snapshot, id: u32) -> Result<RetainerPath> {
   let n = s
