@@ -1,1 +1,60 @@
 //! The heap snapshot engine (issue 5): parse, summarize, dominators, diff.
+//!
+//! Pure Rust, no Node types: [`Snapshot::open`] parses a `.heapsnapshot`
+//! (or `.heapsnapshot.gz`) and computes what Chrome DevTools computes —
+//! class names, distances, dominator tree, retained sizes — and the query
+//! functions below answer questions about one, two or three snapshots.
+//! Everything returns plain structs or [`SnapshotError`]; nothing panics on
+//! bad input. Bindings should use the functions that take object ids
+//! (`@123` in DevTools); the lower-level accessors that take node
+//! *ordinals* expect `n < node_count()`.
+//!
+//! | file | concern |
+//! |------|---------|
+//! | `error.rs` | [`SnapshotError`] |
+//! | `scan.rs` | streaming byte scanners for numbers and JSON strings |
+//! | `parse.rs` | gzip detection, one-pass JSON walk, meta, validation → [`HeapGraph`] |
+//! | `graph.rs` | compact struct-of-arrays graph and string arena |
+//! | `classes.rs` | DevTools class names |
+//! | `distances.rs` | BFS distances from the GC roots (+ BFS parents) |
+//! | `dominators.rs` | post order, dominator tree, retained sizes |
+//! | `sizes.rs` | DevTools' shallow-size attribution |
+//! | `analysis.rs` | [`Snapshot`]: graph + all derived data |
+//! | `summary.rs` | Summary view by class |
+//! | `diff.rs` | Comparison view of two snapshots |
+//! | `leaks.rs` | three-snapshot leak candidates |
+//! | `retainers.rs` | shortest retainer paths |
+//! | `locations.rs` | source locations of functions |
+//! | `tests.rs`, `fixture_tests.rs`, `perf_tests.rs` | unit, real-snapshot and (ignored) timing tests |
+
+pub mod analysis;
+pub mod classes;
+pub mod diff;
+pub mod distances;
+pub mod dominators;
+pub mod error;
+pub mod graph;
+pub mod leaks;
+pub mod locations;
+pub mod parse;
+pub mod retainers;
+pub mod scan;
+pub mod sizes;
+pub mod summary;
+
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
+mod perf_tests;
+#[cfg(test)]
+mod tests;
+
+pub use analysis::{NodeInfo, Snapshot};
+pub use diff::{diff, ClassDiff};
+pub use distances::{BASE_SYSTEM_DISTANCE, NO_DISTANCE};
+pub use error::{ErrorKind, SnapshotError};
+pub use graph::HeapGraph;
+pub use leaks::{leak_candidates, LeakClass, LeakPathGroup, LeakReport};
+pub use locations::{function_locations, location_of, SourceLocation};
+pub use retainers::{class_retainer_path, retainer_path, retainers_of, PathStep, Retainer, RetainerPath};
+pub use summary::{class_instances, summary, ClassSummary};

@@ -1,0 +1,685 @@
+//! Turning `.heapsnapshot` / `.heapsnapshot.gz` input into a [`HeapGraph`].
+//!
+//! The input is streamed: gzip is recognised by its magic bytes and
+//! decompressed on the fly, and the top-level JSON object is walked by the
+//! [`Scanner`] in one pass, so the file is never held in memory. The small
+//! `snapshot` header is captured and handed to `serde_json`; it must come
+//! before `nodes`, `edges` and `locations` (V8 always writes it first).
+//! The field layout comes from `snapshot.meta` — nothing about the order of
+//! fields is assumed. Numbers go straight into per-field columns; counts in
+//! the header are only used as capacity hints after being capped by the
+//! data actually read, and every count and index is validated before the
+//! graph is built.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::error::{Result, SnapshotError};
+use super::graph::{EdgeTypes, HeapGraph, NodeTypes, RawLocation, StringTable};
+use super::scan::Scanner;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The `snapshot` header is a few KB; refuse absurd ones.
+const HEADER_LIMIT: usize = 16 << 20;
+
+/// Reads and parses a snapshot file (plain or gzip-compressed).
+pub fn parse_file(path: impl AsRef<Path>) -> Result<HeapGraph> {
+  let path = path.as_ref();
+  let file = std::fs::File::open(path).map_err(|e| SnapshotError::io(format!("{}: {e}", path.display())))?;
+  parse_reader(file)
+}
+
+/// Parses snapshot bytes (plain or gzip).
+pub fn parse_bytes(bytes: &[u8]) -> Result<HeapGraph> {
+  parse_reader(bytes)
+}
+
+/// Parses a snapshot from any reader (plain or gzip), streaming. Gzip
+/// input is inflated on a second thread while this one parses.
+pub fn parse_reader(mut reader: impl Read + Send) -> Result<HeapGraph> {
+  let mut head = [0u8; 2];
+  let mut got = 0;
+  while got < 2 {
+    match reader.read(&mut head[got..]) {
+      Ok(0) => break,
+      Ok(n) => got += n,
+      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+      Err(e) => return Err(SnapshotError::io(e.to_string())),
+    }
+  }
+  let input = (&head[..got]).chain(reader);
+  if got == 2 && head == GZIP_MAGIC {
+    let decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 16, input));
+    std::thread::scope(|scope| {
+      let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+      scope.spawn(move || inflate_into(decoder, tx));
+      parse_json(ChannelReader {
+        rx,
+        chunk: Vec::new(),
+        at: 0,
+      })
+    })
+  } else {
+    parse_json(input)
+  }
+}
+
+const CHUNK: usize = 1 << 20;
+
+/// Producer side: reads `decoder` in chunks until EOF, an error, or the
+/// consumer hanging up.
+fn inflate_into(mut decoder: impl Read, tx: std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+  loop {
+    let mut chunk = vec![0u8; CHUNK];
+    let mut filled = 0;
+    let result = loop {
+      match decoder.read(&mut chunk[filled..]) {
+        Ok(0) => break Ok(()),
+        Ok(n) => {
+          filled += n;
+          if filled == CHUNK {
+            break Ok(());
+          }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        Err(e) => break Err(e),
+      }
+    };
+    chunk.truncate(filled);
+    let done = filled < CHUNK;
+    match result {
+      Err(e) => {
+        if !chunk.is_empty() {
+          let _ = tx.send(Ok(chunk));
+        }
+        let _ = tx.send(Err(std::io::Error::new(e.kind(), format!("gzip: {e}"))));
+        return;
+      }
+      Ok(()) => {
+        if tx.send(Ok(chunk)).is_err() || done {
+          return;
+        }
+      }
+    }
+  }
+}
+
+/// Consumer side: a [`Read`] over the chunks sent by [`inflate_into`].
+struct ChannelReader {
+  rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+  chunk: Vec<u8>,
+  at: usize,
+}
+
+impl Read for ChannelReader {
+  fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+    while self.at >= self.chunk.len() {
+      match self.rx.recv() {
+        Ok(Ok(chunk)) => {
+          if chunk.is_empty() {
+            return Ok(0);
+          }
+          self.chunk = chunk;
+          self.at = 0;
+        }
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Ok(0), // producer finished
+      }
+    }
+    let n = buf.len().min(self.chunk.len() - self.at);
+    buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+    self.at += n;
+    Ok(n)
+  }
+}
+
+/// Decompresses (possibly multi-member) gzip data.
+pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>> {
+  let mut out = Vec::new();
+  flate2::read::MultiGzDecoder::new(bytes)
+    .read_to_end(&mut out)
+    .map_err(|e| {
+      SnapshotError::io(format!(
+        "gzip decompression failed after {} bytes: {e}",
+        out.len()
+      ))
+    })?;
+  Ok(out)
+}
+
+/// Field layout from `snapshot.meta`.
+#[derive(Debug)]
+struct Meta {
+  node_field_count: usize,
+  node_type: usize,
+  node_name: usize,
+  node_id: usize,
+  node_self_size: usize,
+  node_edge_count: usize,
+  node_type_names: Vec<String>,
+  edge_field_count: usize,
+  edge_type: usize,
+  edge_name: usize,
+  edge_to: usize,
+  edge_type_names: Vec<String>,
+  location_fields: Vec<String>,
+  node_count: Option<u64>,
+  edge_count: Option<u64>,
+  root_index: Option<u64>,
+}
+
+/// Pushes onto a column, growing capacity towards the header's claimed
+/// count but never more than doubling what has actually been read.
+#[inline]
+fn push<T>(v: &mut Vec<T>, x: T, claimed: u64) {
+  if v.len() == v.capacity() {
+    let len = v.len();
+    let step = len.max(4096);
+    let want = if (len as u64) < claimed {
+      (claimed - len as u64).min(step as u64) as usize
+    } else {
+      step
+    };
+    v.reserve_exact(want);
+  }
+  v.push(x);
+}
+
+/// Parses the snapshot JSON text from `reader`.
+pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
+  let mut s = Scanner::new(reader);
+  if s.peek().is_none() {
+    return Err(match s.read_error() {
+      Some(e) => SnapshotError::io(e.to_string()),
+      None => SnapshotError::syntax(0, "empty input: not a heap snapshot"),
+    });
+  }
+  s.expect(b'{', "at the start of a heap snapshot")?;
+  if s.peek() == Some(b'}') {
+    return Err(SnapshotError::format(
+      Some(s.pos()),
+      "empty JSON object: not a heap snapshot",
+    ));
+  }
+  let mut meta: Option<(Meta, usize)> = None;
+  let mut nodes: Option<(NodeColumns, usize)> = None;
+  let mut edges: Option<(EdgeColumns, usize)> = None;
+  let mut strings: Option<StringTable> = None;
+  let mut locations: Option<(Vec<RawLocation>, usize)> = None;
+  loop {
+    let key = s.key()?;
+    s.expect(b':', "after an object key")?;
+    s.skip_ws();
+    let at = s.pos();
+    let need_meta = |meta: &Option<(Meta, usize)>| -> Result<()> {
+      match meta {
+        Some(_) => Ok(()),
+        None => Err(SnapshotError::format(
+          Some(at),
+          format!("\"{key}\" comes before the \"snapshot\" header"),
+        )),
+      }
+    };
+    let duplicate = || SnapshotError::format(Some(at), format!("duplicate \"{key}\""));
+    match key.as_str() {
+      "snapshot" => {
+        if meta.is_some() {
+          return Err(duplicate());
+        }
+        s.start_capture(HEADER_LIMIT);
+        s.skip_value()?;
+        let text = s.finish_capture()?;
+        meta = Some((parse_meta(&text, at)?, at));
+      }
+      "nodes" | "edges" | "locations" => {
+        need_meta(&meta)?;
+        let m = match &meta {
+          Some((m, _)) => m,
+          None => return Err(duplicate()),
+        };
+        match key.as_str() {
+          "nodes" if nodes.is_some() => return Err(duplicate()),
+          "nodes" => nodes = Some((parse_nodes(&mut s, m)?, at)),
+          "edges" if edges.is_some() => return Err(duplicate()),
+          "edges" => edges = Some((parse_edges(&mut s, m)?, at)),
+          _ if locations.is_some() => return Err(duplicate()),
+          _ if m.location_fields.is_empty() => s.skip_value()?,
+          _ => locations = Some((parse_locations(&mut s, m, at)?, at)),
+        }
+      }
+      "strings" => {
+        if strings.is_some() {
+          return Err(duplicate());
+        }
+        let mut table = StringTable::default();
+        s.string_array(&mut table)?;
+        strings = Some(table);
+      }
+      _ => s.skip_value()?,
+    }
+    match s.peek() {
+      Some(b',') => s.expect(b',', "")?,
+      Some(b'}') => {
+        s.expect(b'}', "")?;
+        break;
+      }
+      Some(b) => {
+        return Err(SnapshotError::syntax(
+          s.pos(),
+          format!(
+            "expected ',' or '}}' after the value of \"{key}\", found '{}'",
+            b as char
+          ),
+        ))
+      }
+      None => {
+        return Err(SnapshotError::syntax(
+          s.pos(),
+          "unexpected end of input (file truncated?)",
+        ))
+      }
+    }
+  }
+  if !s.at_end() {
+    return Err(SnapshotError::syntax(
+      s.pos(),
+      "unexpected data after the end of the snapshot object",
+    ));
+  }
+  let (meta, meta_start) =
+    meta.ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
+  let (nodes, nodes_at) = nodes.ok_or_else(|| SnapshotError::format(None, "missing \"nodes\" array"))?;
+  let (edges, edges_at) = edges.ok_or_else(|| SnapshotError::format(None, "missing \"edges\" array"))?;
+  let strings = strings.ok_or_else(|| SnapshotError::format(None, "missing \"strings\" array"))?;
+  let node_count = nodes.node_type.len();
+  let edge_count = edges.edge_type.len();
+
+  if let Some(claimed) = meta.node_count {
+    if claimed != node_count as u64 {
+      return Err(SnapshotError::format(
+        Some(nodes_at),
+        format!("snapshot.node_count is {claimed} but the nodes array holds {node_count} nodes"),
+      ));
+    }
+  }
+  if let Some(claimed) = meta.edge_count {
+    if claimed != edge_count as u64 {
+      return Err(SnapshotError::format(
+        Some(edges_at),
+        format!("snapshot.edge_count is {claimed} but the edges array holds {edge_count} edges"),
+      ));
+    }
+  }
+  if node_count == 0 {
+    return Err(SnapshotError::format(
+      Some(nodes_at),
+      "the snapshot has no nodes (a root node is required)",
+    ));
+  }
+  if nodes.edge_total != edge_count as u64 {
+    return Err(SnapshotError::format(
+      Some(edges_at),
+      format!(
+        "the nodes' edge_count fields add up to {} but the edges array holds {edge_count} edges",
+        nodes.edge_total
+      ),
+    ));
+  }
+  if edge_count > u32::MAX as usize {
+    return Err(SnapshotError::format(
+      Some(edges_at),
+      "more than 2^32-1 edges are not supported",
+    ));
+  }
+  let string_count = strings.len();
+  if let Some(i) = nodes.node_name.iter().position(|&s| s as usize >= string_count) {
+    return Err(SnapshotError::format(
+      Some(nodes_at),
+      format!(
+        "node #{i} has name string index {} but there are only {string_count} strings",
+        nodes.node_name[i]
+      ),
+    ));
+  }
+  if let Some(e) = edges.edge_to.iter().position(|&t| t as usize >= node_count) {
+    return Err(SnapshotError::format(
+      Some(edges_at),
+      format!(
+        "edge #{e} points to node index {} but there are only {node_count} nodes",
+        edges.edge_to[e] as u64 * meta.node_field_count as u64
+      ),
+    ));
+  }
+  let edge_types = EdgeTypes::resolve(&meta.edge_type_names);
+  for e in 0..edge_count {
+    if !edge_types.has_numeric_name(edges.edge_type[e]) && edges.edge_name[e] as usize >= string_count {
+      return Err(SnapshotError::format(
+        Some(edges_at),
+        format!(
+          "edge #{e} has name string index {} but there are only {string_count} strings",
+          edges.edge_name[e]
+        ),
+      ));
+    }
+  }
+
+  let root = match meta.root_index {
+    None => 0,
+    Some(r) => {
+      if r % meta.node_field_count as u64 != 0 || r / meta.node_field_count as u64 >= node_count as u64 {
+        return Err(SnapshotError::format(
+          Some(meta_start),
+          format!("snapshot.root_index {r} is not a node index"),
+        ));
+      }
+      (r / meta.node_field_count as u64) as u32
+    }
+  };
+
+  let mut first_edge = Vec::with_capacity(node_count + 1);
+  let mut acc: u32 = 0;
+  first_edge.push(0);
+  for &c in &nodes.node_edge_count {
+    acc += c; // cannot overflow: the sum equals edge_count <= u32::MAX
+    first_edge.push(acc);
+  }
+
+  let locations = match locations {
+    None => Vec::new(),
+    Some((locations, at)) => {
+      if let Some(l) = locations.iter().find(|l| l.node as usize >= node_count) {
+        return Err(SnapshotError::format(
+          Some(at),
+          format!(
+            "location object_index {} is not a node index",
+            l.node as u64 * meta.node_field_count as u64
+          ),
+        ));
+      }
+      locations
+    }
+  };
+
+  Ok(HeapGraph {
+    node_types: NodeTypes::resolve(&meta.node_type_names),
+    edge_types,
+    node_type_names: meta.node_type_names,
+    edge_type_names: meta.edge_type_names,
+    node_type: nodes.node_type,
+    node_name: nodes.node_name,
+    node_id: nodes.node_id,
+    node_self_size: nodes.node_self_size,
+    first_edge,
+    edge_type: edges.edge_type,
+    edge_name: edges.edge_name,
+    edge_to: edges.edge_to,
+    strings,
+    locations,
+    root,
+  })
+}
+
+fn str_list(v: &Value, what: &str, at: usize) -> Result<Vec<String>> {
+  let arr = v
+    .as_array()
+    .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta.{what} must be an array")))?;
+  arr
+    .iter()
+    .map(|x| {
+      x.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta.{what} must hold strings")))
+    })
+    .collect()
+}
+
+fn field(fields: &[String], name: &str, what: &str, at: usize) -> Result<usize> {
+  fields
+    .iter()
+    .position(|f| f == name)
+    .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta.{what} has no \"{name}\" field")))
+}
+
+fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
+  let header: Value = serde_json::from_slice(text)
+    .map_err(|e| SnapshotError::syntax(at, format!("cannot parse the \"snapshot\" header: {e}")))?;
+  let meta = header
+    .get("meta")
+    .ok_or_else(|| SnapshotError::format(Some(at), "the \"snapshot\" header has no \"meta\""))?;
+  let get = |k: &str| {
+    meta
+      .get(k)
+      .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta has no \"{k}\"")))
+  };
+  let node_fields = str_list(get("node_fields")?, "node_fields", at)?;
+  let edge_fields = str_list(get("edge_fields")?, "edge_fields", at)?;
+  let node_type = field(&node_fields, "type", "node_fields", at)?;
+  let edge_type = field(&edge_fields, "type", "edge_fields", at)?;
+  let type_list = |k: &str, idx: usize| -> Result<Vec<String>> {
+    let v = get(k)?.as_array().and_then(|a| a.get(idx)).ok_or_else(|| {
+      SnapshotError::format(
+        Some(at),
+        format!("snapshot.meta.{k} has no entry for the type field"),
+      )
+    })?;
+    let names = str_list(v, k, at)?;
+    if names.len() >= u8::MAX as usize {
+      return Err(SnapshotError::format(
+        Some(at),
+        format!("snapshot.meta.{k} lists too many types"),
+      ));
+    }
+    Ok(names)
+  };
+  let node_type_names = type_list("node_types", node_type)?;
+  let edge_type_names = type_list("edge_types", edge_type)?;
+  let location_fields = match meta.get("location_fields") {
+    Some(v) => str_list(v, "location_fields", at)?,
+    None => Vec::new(),
+  };
+  let opt_u64 = |k: &str| -> Result<Option<u64>> {
+    match header.get(k) {
+      None => Ok(None),
+      Some(v) => v
+        .as_u64()
+        .map(Some)
+        .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.{k} must be an unsigned integer"))),
+    }
+  };
+  Ok(Meta {
+    node_field_count: node_fields.len(),
+    node_type,
+    node_name: field(&node_fields, "name", "node_fields", at)?,
+    node_id: field(&node_fields, "id", "node_fields", at)?,
+    node_self_size: field(&node_fields, "self_size", "node_fields", at)?,
+    node_edge_count: field(&node_fields, "edge_count", "node_fields", at)?,
+    node_type_names,
+    edge_field_count: edge_fields.len(),
+    edge_type,
+    edge_name: field(&edge_fields, "name_or_index", "edge_fields", at)?,
+    edge_to: field(&edge_fields, "to_node", "edge_fields", at)?,
+    edge_type_names,
+    location_fields,
+    node_count: opt_u64("node_count")?,
+    edge_count: opt_u64("edge_count")?,
+    root_index: opt_u64("root_index")?,
+  })
+}
+
+fn to_u32(v: u64, what: &str) -> Result<u32> {
+  u32::try_from(v).map_err(|_| SnapshotError::format(None, format!("{what} {v} does not fit in 32 bits")))
+}
+
+struct NodeColumns {
+  node_type: Vec<u8>,
+  node_name: Vec<u32>,
+  node_id: Vec<u32>,
+  node_self_size: Vec<u32>,
+  node_edge_count: Vec<u32>,
+  edge_total: u64,
+}
+
+fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> {
+  let at = s.pos();
+  let claimed = meta.node_count.unwrap_or(0);
+  let mut c = NodeColumns {
+    node_type: Vec::new(),
+    node_name: Vec::new(),
+    node_id: Vec::new(),
+    node_self_size: Vec::new(),
+    node_edge_count: Vec::new(),
+    edge_total: 0,
+  };
+  let nfc = meta.node_field_count;
+  let type_count = meta.node_type_names.len() as u64;
+  let mut f = 0usize;
+  let total = s.uint_array("nodes", |v| {
+    if f == meta.node_type {
+      if v >= type_count {
+        return Err(SnapshotError::format(
+          None,
+          format!("node type {v} is not listed in meta.node_types"),
+        ));
+      }
+      push(&mut c.node_type, v as u8, claimed);
+    } else if f == meta.node_name {
+      push(&mut c.node_name, to_u32(v, "node name index")?, claimed);
+    } else if f == meta.node_id {
+      push(&mut c.node_id, to_u32(v, "node id")?, claimed);
+    } else if f == meta.node_self_size {
+      push(&mut c.node_self_size, to_u32(v, "node self_size")?, claimed);
+    } else if f == meta.node_edge_count {
+      let n = to_u32(v, "node edge_count")?;
+      c.edge_total += n as u64;
+      if c.edge_total > u32::MAX as u64 {
+        return Err(SnapshotError::format(
+          None,
+          "the nodes' edge counts add up to more than 2^32-1",
+        ));
+      }
+      push(&mut c.node_edge_count, n, claimed);
+    }
+    f += 1;
+    if f == nfc {
+      f = 0;
+    }
+    Ok(())
+  })?;
+  if total % nfc != 0 {
+    return Err(SnapshotError::format(
+      Some(at),
+      format!("the nodes array has {total} numbers, not a multiple of the {nfc} node fields"),
+    ));
+  }
+  if total / nfc > u32::MAX as usize {
+    return Err(SnapshotError::format(
+      Some(at),
+      "more than 2^32-1 nodes are not supported",
+    ));
+  }
+  Ok(c)
+}
+
+struct EdgeColumns {
+  edge_type: Vec<u8>,
+  edge_name: Vec<u32>,
+  edge_to: Vec<u32>,
+}
+
+fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> {
+  let at = s.pos();
+  let claimed = meta.edge_count.unwrap_or(0);
+  let mut c = EdgeColumns {
+    edge_type: Vec::new(),
+    edge_name: Vec::new(),
+    edge_to: Vec::new(),
+  };
+  let efc = meta.edge_field_count;
+  let nfc = meta.node_field_count as u64;
+  let type_count = meta.edge_type_names.len() as u64;
+  let mut f = 0usize;
+  let total = s.uint_array("edges", |v| {
+    if f == meta.edge_type {
+      if v >= type_count {
+        return Err(SnapshotError::format(
+          None,
+          format!("edge type {v} is not listed in meta.edge_types"),
+        ));
+      }
+      push(&mut c.edge_type, v as u8, claimed);
+    } else if f == meta.edge_name {
+      push(&mut c.edge_name, to_u32(v, "edge name_or_index")?, claimed);
+    } else if f == meta.edge_to {
+      if v % nfc != 0 {
+        return Err(SnapshotError::format(
+          None,
+          format!("edge to_node {v} is not a multiple of the node field count {nfc}"),
+        ));
+      }
+      push(&mut c.edge_to, to_u32(v / nfc, "edge to_node")?, claimed);
+    }
+    f += 1;
+    if f == efc {
+      f = 0;
+    }
+    Ok(())
+  })?;
+  if total % efc != 0 {
+    return Err(SnapshotError::format(
+      Some(at),
+      format!("the edges array has {total} numbers, not a multiple of the {efc} edge fields"),
+    ));
+  }
+  Ok(c)
+}
+
+/// Node ordinals are range-checked once all nodes are known.
+fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Result<Vec<RawLocation>> {
+  let lf = &meta.location_fields;
+  let obj = field(lf, "object_index", "location_fields", at)?;
+  let script = field(lf, "script_id", "location_fields", at)?;
+  let line = field(lf, "line", "location_fields", at)?;
+  let column = field(lf, "column", "location_fields", at)?;
+  let count = lf.len();
+  let nfc = meta.node_field_count as u64;
+  let mut out = Vec::new();
+  let mut cur = RawLocation {
+    node: 0,
+    script_id: 0,
+    line: 0,
+    column: 0,
+  };
+  let mut f = 0usize;
+  let total = s.uint_array("locations", |v| {
+    if f == obj {
+      if v % nfc != 0 {
+        return Err(SnapshotError::format(
+          None,
+          format!("location object_index {v} is not a node index"),
+        ));
+      }
+      cur.node = to_u32(v / nfc, "location object_index")?;
+    } else if f == script {
+      cur.script_id = to_u32(v, "location script_id")?;
+    } else if f == line {
+      cur.line = to_u32(v, "location line")?;
+    } else if f == column {
+      cur.column = to_u32(v, "location column")?;
+    }
+    f += 1;
+    if f == count {
+      f = 0;
+      out.push(cur);
+    }
+    Ok(())
+  })?;
+  if total % count != 0 {
+    return Err(SnapshotError::format(
+      Some(at),
+      format!("the locations array has {total} numbers, not a multiple of the {count} location fields"),
+    ));
+  }
+  Ok(out)
+}

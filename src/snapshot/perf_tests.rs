@@ -1,0 +1,104 @@
+//! Parser/analysis timing on a big snapshot (ignored by default).
+//!
+//! ```text
+//! LEAKWATCH_BIG_SNAPSHOT=/tmp/big.heapsnapshot \
+//!   cargo test --release --lib snapshot::perf_tests -- --ignored --nocapture
+//! ```
+//! Without the variable a synthetic 2M-node snapshot is generated in memory.
+//! This prints timings; it asserts only that the work succeeds.
+
+use std::fmt::Write;
+use std::time::Instant;
+
+use super::*;
+
+fn synthetic(nodes: u32) -> Vec<u8> {
+  let mut out = String::with_capacity(nodes as usize * 60);
+  out.push_str(
+    "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\",\"trace_node_id\",\"detachedness\"],\
+     \"node_types\":[[\"hidden\",\"array\",\"string\",\"object\",\"code\",\"closure\",\"regexp\",\"number\",\"native\",\"synthetic\"],\
+     \"string\",\"number\",\"number\",\"number\",\"number\",\"number\"],\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\
+     \"edge_types\":[[\"context\",\"element\",\"property\",\"internal\",\"hidden\",\"shortcut\",\"weak\"],\"string_or_number\",\"node\"]},\
+     \"trace_function_count\":0},\"nodes\":[",
+  );
+  let mut x: u64 = 12345;
+  let mut rnd = move |m: u32| {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    (x % m as u64) as u32
+  };
+  let mut edges = String::with_capacity(nodes as usize * 40);
+  let mut edge_total = 0;
+  for i in 0..nodes {
+    let (ty, count) = if i == 0 { (9, 1) } else { (3, 3) };
+    let _ = write!(
+      out,
+      "{}{ty},{},{},{},{count},0,0",
+      if i == 0 { "" } else { "," },
+      rnd(1000),
+      2 * i + 1,
+      16 + rnd(64)
+    );
+    for k in 0..count {
+      // A tree (i → 2i+1) plus random cross edges.
+      let to = if k == 0 {
+        (2 * i + 1).min(nodes - 1)
+      } else {
+        rnd(nodes)
+      };
+      let _ = write!(
+        edges,
+        "{}2,{},{}",
+        if edge_total == 0 { "" } else { "," },
+        rnd(1000),
+        to * 7
+      );
+      edge_total += 1;
+    }
+  }
+  out.push_str("],\"edges\":[");
+  out.push_str(&edges);
+  out.push_str("],\"strings\":[");
+  for s in 0..1000 {
+    let _ = write!(out, "{}\"name \\u00e9 {s}\"", if s == 0 { "" } else { "," });
+  }
+  out.push_str("]}");
+  out.into_bytes()
+}
+
+#[test]
+#[ignore]
+fn perf_parse_and_analyze_big_snapshot() {
+  let (graph, size, parse_time) = match std::env::var("LEAKWATCH_BIG_SNAPSHOT") {
+    Ok(path) => {
+      let size = std::fs::metadata(&path).unwrap().len() as usize;
+      let t = Instant::now();
+      (parse::parse_file(&path).unwrap(), size, t.elapsed())
+    }
+    Err(_) => {
+      let bytes = synthetic(2_000_000);
+      let t = Instant::now();
+      (parse::parse_bytes(&bytes).unwrap(), bytes.len(), t.elapsed())
+    }
+  };
+  let (nodes, edges, text) = (
+    graph.node_count(),
+    graph.edge_count(),
+    graph.strings().text_bytes(),
+  );
+  let t = Instant::now();
+  let s = Snapshot::analyze(graph);
+  let analyze_time = t.elapsed();
+  let t = Instant::now();
+  let rows = summary(&s);
+  let summary_time = t.elapsed();
+  println!(
+    "{} MB, {nodes} nodes, {edges} edges, {} KB string text: parse {parse_time:?} ({:.0} MB/s), analyze {analyze_time:?}, summary {summary_time:?}, {} classes",
+    size >> 20,
+    text >> 10,
+    size as f64 / 1e6 / parse_time.as_secs_f64(),
+    rows.len()
+  );
+  assert!(!rows.is_empty());
+}

@@ -1,0 +1,68 @@
+//! DevTools' shallow-size attribution (`calculateShallowSizes`).
+//!
+//! When a snapshot has user roots (every Node/Chrome snapshot does), the
+//! self size of `hidden` and `array` nodes that are owned by exactly one
+//! ordinary object — i.e. reachable, through non-weak edges, only from
+//! that object's own hidden/array subgraph — is moved onto that owner. So
+//! an `Array`'s backing store shows up in the `Array`'s own size and no
+//! longer as a separate `(array)` entry. Owners that are synthetic nodes
+//! or the root keep nothing.
+
+use super::distances::is_user_root;
+use super::graph::HeapGraph;
+
+const UNVISITED: u32 = u32::MAX;
+const MULTIPLE: u32 = u32::MAX - 1;
+
+/// Returns the self size of every node after the attribution.
+pub fn shallow_sizes(g: &HeapGraph) -> Vec<u64> {
+  let n = g.node_count();
+  let mut sizes: Vec<u64> = g.node_self_size.iter().map(|&s| s as u64).collect();
+  let root = g.root();
+  if !g.edges(root).any(|e| is_user_root(g, g.edge_to(e))) {
+    return sizes;
+  }
+  let ty = *g.node_types();
+  let weak = g.edge_types().weak;
+  let mut owners = vec![UNVISITED; n];
+  let mut work: Vec<u32> = Vec::new();
+  for i in 0..n as u32 {
+    let t = g.node_type(i);
+    if t != ty.hidden && t != ty.array {
+      owners[i as usize] = i;
+      work.push(i);
+    }
+  }
+  while let Some(id) = work.pop() {
+    let owner = owners[id as usize];
+    for e in g.edges(id) {
+      if g.edge_type(e) == weak {
+        continue;
+      }
+      let target = g.edge_to(e);
+      let current = owners[target as usize];
+      if current == UNVISITED {
+        owners[target as usize] = owner;
+        work.push(target);
+      } else if current == target || current == owner || current == MULTIPLE {
+        // Already owned by itself or by this owner, or shared.
+      } else {
+        owners[target as usize] = MULTIPLE;
+        work.push(target);
+      }
+    }
+  }
+  for i in 0..n {
+    let owner = owners[i];
+    if owner == UNVISITED || owner == MULTIPLE || owner as usize == i {
+      continue;
+    }
+    if g.node_type(owner) == ty.synthetic || owner == root {
+      continue;
+    }
+    let moved = sizes[i];
+    sizes[i] = 0;
+    sizes[owner as usize] += moved;
+  }
+  sizes
+}
