@@ -7,7 +7,8 @@
 //!   had to evict. Callbacks only `try_lock` it; they never wait, never
 //!   allocate, and a lost race costs one record (counted in `dropped`).
 //! - [`Engine`] is touched only on the JS thread when it drains: exact per-kind
-//!   counters, memwatch's base estimates, a bounded history, the last record.
+//!   counters, memwatch's base estimates, a bounded history, the last record,
+//!   and the leak detector (`src/detector/`), whose events ride along.
 //!
 //! Both backends feed the same `Live`: the native hooks (`src/v8/hooks.rs`)
 //! and the perf_hooks fallback (`binding::pushRecord`).
@@ -17,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
+use crate::detector::{Detector, DetectorConfig};
 use crate::events::{self, Naming};
 use crate::record::{GcKind, GcRecord, HeapStats};
 use crate::ring::Ring;
@@ -96,6 +98,7 @@ struct Engine {
   last_full: Option<GcRecord>,
   dropped: u64,
   scratch: Vec<GcRecord>,
+  detector: Option<Detector>,
 }
 
 /// One isolate's watchdog state.
@@ -108,6 +111,7 @@ pub struct Watch {
 
 impl Watch {
   pub fn new(node_major: u32, space_names: Vec<String>, history: usize) -> Watch {
+    let space_names_copy = space_names.clone();
     Watch {
       live: Mutex::new(Live {
         ring: Ring::with_capacity(RING_CAPACITY, GcRecord::default()),
@@ -128,6 +132,7 @@ impl Watch {
         last_full: None,
         dropped: 0,
         scratch: Vec::with_capacity(RING_CAPACITY),
+        detector: Detector::new(DetectorConfig::default(), space_names_copy).ok(),
       }),
       wake_pending: AtomicBool::new(false),
     }
@@ -180,7 +185,11 @@ impl Watch {
     let naming = Naming { node_major: eng.node_major, space_names: &eng.space_names };
     let mut gc = Vec::new();
     let mut stats = Vec::new();
+    let mut detected = Vec::new();
     for rec in &batch {
+      if let Some(d) = eng.detector.as_mut() {
+        detected.extend(d.observe(rec).iter().map(|e| e.to_json()));
+      }
       eng.counters.add(rec.kind, rec.pause_ns());
       eng.memwatch.observe(rec);
       eng.history.push(*rec);
@@ -196,7 +205,7 @@ impl Watch {
       eng.last = Some(*rec);
     }
     eng.scratch = batch;
-    json!({ "gc": gc, "stats": stats, "dropped": eng.dropped })
+    json!({ "gc": gc, "stats": stats, "detector": detected, "dropped": eng.dropped })
   }
 
   /// The records drained so far, oldest first (bounded), as `gc` events.
@@ -229,7 +238,26 @@ impl Watch {
       "dropped_records": eng.dropped,
       "last_gc": last,
       "last_stats": last_stats,
+      "detector": eng.detector.as_ref().map(|d| d.snapshot().to_json()),
     })
+  }
+
+  /// Applies a partial detector configuration (`configure({...})`); the
+  /// error names the option, the rule and the value.
+  pub fn configure(&self, update: &Value) -> Result<Value, String> {
+    let mut eng = self.engine.lock();
+    match eng.detector.as_mut() {
+      Some(d) => {
+        d.configure(update).map_err(|e| e.to_string())?;
+        Ok(d.config().to_json())
+      }
+      None => Err("leakwatch.configure: the leak detector is not available".to_string()),
+    }
+  }
+
+  /// The detector's current configuration.
+  pub fn config(&self) -> Value {
+    self.engine.lock().detector.as_ref().map(|d| d.config().to_json()).unwrap_or(Value::Null)
   }
 
   /// Native per-GC cost of the hooks seen so far in history (ns per GC), for

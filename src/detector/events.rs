@@ -2,8 +2,8 @@
 //! the [`DetectorState`] snapshot behind `getStats()`.
 //!
 //! All byte counts are 64-bit (`u64`, or `i64` where a difference can be
-//! negative); rates and times are `f64`. `to_json()` gives the camelCase
-//! objects the JS layer emits, so the binding does not have to re-spell them.
+//! negative); rates and times are `f64`. `to_json()` gives the objects the JS
+//! layer emits, with snake_case keys like memwatch's and the `stats` event's.
 
 use serde_json::{json, Value};
 
@@ -82,7 +82,7 @@ impl DetectorEvent {
     }
   }
 
-  /// The event payload as the JS object (camelCase keys, `type` = name).
+  /// The event payload as the JS object (snake_case keys, `type` = name).
   pub fn to_json(&self) -> Value {
     match self {
       DetectorEvent::Leak(e) => json!({
@@ -91,14 +91,14 @@ impl DetectorEvent {
         "end": e.end_wall_ms,
         "growth": e.growth_bytes,
         "reason": e.reason,
-        "rateBytesPerSec": e.rate_bytes_per_sec,
+        "rate_bytes_per_sec": e.rate_bytes_per_sec,
         "confidence": e.confidence,
-        "baselineStart": e.baseline_start,
-        "baselineEnd": e.baseline_end,
-        "heapSizeLimit": e.heap_size_limit,
-        "growingSpaces": e.growing_spaces,
-        "projectedOomMs": e.projected_oom_ms,
-        "fullGcs": e.full_gcs,
+        "baseline_start": e.baseline_start,
+        "baseline_end": e.baseline_end,
+        "heap_size_limit": e.heap_size_limit,
+        "growing_spaces": e.growing_spaces,
+        "projected_oom_ms": e.projected_oom_ms,
+        "full_gcs": e.full_gcs,
         "samples": e.samples,
         "report": e.report,
       }),
@@ -107,18 +107,18 @@ impl DetectorEvent {
         "start": e.start_wall_ms,
         "end": e.end_wall_ms,
         "growth": e.growth_bytes,
-        "baselineEnd": e.baseline_end,
-        "rateBytesPerSec": e.rate_bytes_per_sec,
+        "baseline_end": e.baseline_end,
+        "rate_bytes_per_sec": e.rate_bytes_per_sec,
         "reason": e.reason,
       }),
       DetectorEvent::HeapLimit(e) => json!({
         "type": "heap-limit",
         "time": e.wall_ms,
         "used": e.used_bytes,
-        "heapSizeLimit": e.heap_size_limit,
+        "heap_size_limit": e.heap_size_limit,
         "fraction": e.fraction,
-        "rateBytesPerSec": e.rate_bytes_per_sec,
-        "projectedOomMs": e.projected_oom_ms,
+        "rate_bytes_per_sec": e.rate_bytes_per_sec,
+        "projected_oom_ms": e.projected_oom_ms,
         "reason": e.reason,
       }),
     }
@@ -157,19 +157,19 @@ impl DetectorState {
     json!({
       "baseline": self.baseline_bytes,
       "floor": self.floor_bytes,
-      "slopeBytesPerSec": self.slope_bytes_per_sec,
+      "slope_bytes_per_sec": self.slope_bytes_per_sec,
       "confidence": self.confidence,
-      "leakSuspected": self.leak_suspected,
-      "samplesInWindow": self.samples_in_window,
-      "fullGcsInWindow": self.full_gcs_in_window,
-      "windowSpanMs": self.window_span_ms,
-      "pendingFloors": self.pending_floors,
-      "heapSizeLimit": self.heap_size_limit,
-      "projectedOomMs": self.projected_oom_ms,
-      "gcsObserved": self.gcs_observed,
-      "fullGcsObserved": self.full_gcs_observed,
-      "leakReports": self.leak_reports,
-      "allocRateBytesPerSec": self.alloc_rate_bytes_per_sec,
+      "leak_suspected": self.leak_suspected,
+      "samples_in_window": self.samples_in_window,
+      "full_gcs_in_window": self.full_gcs_in_window,
+      "window_span_ms": self.window_span_ms,
+      "pending_floors": self.pending_floors,
+      "heap_size_limit": self.heap_size_limit,
+      "projected_oom_ms": self.projected_oom_ms,
+      "gcs_observed": self.gcs_observed,
+      "full_gcs_observed": self.full_gcs_observed,
+      "leak_reports": self.leak_reports,
+      "alloc_rate_bytes_per_sec": self.alloc_rate_bytes_per_sec,
     })
   }
 }
@@ -192,14 +192,14 @@ mod tests {
     assert_eq!(e.name(), "heap-limit");
     let j = e.to_json();
     assert_eq!(j["used"].as_u64(), Some(6u64 << 30));
-    assert_eq!(j["heapSizeLimit"].as_u64(), Some(8u64 << 30));
+    assert_eq!(j["heap_size_limit"].as_u64(), Some(8u64 << 30));
     assert_eq!(j["type"], "heap-limit");
     let s = DetectorState {
       slope_bytes_per_sec: -5.0,
       ..Default::default()
     }
     .to_json();
-    assert_eq!(s["slopeBytesPerSec"].as_f64(), Some(-5.0));
+    assert_eq!(s["slope_bytes_per_sec"].as_f64(), Some(-5.0));
     assert!(s["baseline"].is_null());
   }
 }

@@ -629,7 +629,7 @@ fn sixty_four_bit_heaps_and_shrinking_heaps() {
   assert_eq!(e.heap_size_limit, 16 << 30);
   assert!(e.reason.contains("gb/hr"), "{}", e.reason);
   let j = DetectorEvent::Leak(e.clone()).to_json();
-  assert_eq!(j["baselineStart"].as_u64(), Some(e.baseline_start));
+  assert_eq!(j["baseline_start"].as_u64(), Some(e.baseline_start));
   // A 6 GiB heap shrinking by 20 MB/s: negative slope, nothing fires, no wrap.
   let recs = synth(
     200.0,
@@ -662,7 +662,7 @@ fn snapshot_and_configuration() {
   assert!(s.floor_bytes.is_some());
   assert_eq!(s.gcs_observed as usize, t.records.len());
   assert!(!s.leak_suspected);
-  assert!(s.to_json()["gcsObserved"].as_u64().is_some());
+  assert!(s.to_json()["gcs_observed"].as_u64().is_some());
   let e = d
     .configure(&serde_json::json!({"minDurationMs": "soon"}))
     .unwrap_err();
