@@ -9,6 +9,7 @@
  * drains it on the JS thread after collections and emits
  *   'gc'    — every collection of every kind (built only while someone listens)
  *   'stats' — after every full (mark-sweep-compact) collection
+ *   'leak', 'leak-end', 'heap-limit' — from the leak detector (src/detector/)
  * Backend: 'v8' (native hooks) or 'perf_hooks' (fallback, forced with
  * LEAKWATCH_BACKEND=perf_hooks): both feed the same Rust engine.
  */
@@ -56,7 +57,7 @@ class LeakWatch extends EventEmitter {
     this._jsGc = null;
     // memwatch users call the methods unbound (`const { on } = memwatch`).
     for (const m of ['on', 'once', 'off', 'addListener', 'removeListener', 'removeAllListeners', 'gc',
-      'getStats', 'getHistory', 'start', 'stop']) {
+      'getStats', 'getHistory', 'start', 'stop', 'configure', 'getConfig']) {
       this[m] = this[m].bind(this);
     }
     this.start();
@@ -81,6 +82,44 @@ class LeakWatch extends EventEmitter {
     const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0));
     for (const g of out.gc) this.emit('gc', g);
     for (const s of out.stats) this.emit('stats', s);
+    for (const e of out.detector) this._emitDetector(e);
+  }
+
+  _emitDetector(e) {
+    const type = e.type;
+    delete e.type;
+    if (type === 'leak' || type === 'leak-end') {
+      // memwatch's `start`/`end` are Dates.
+      e.start = new Date(e.start);
+      e.end = new Date(e.end);
+    } else if (type === 'heap-limit') {
+      e.time = new Date(e.time);
+    }
+    this.emit(type, e);
+  }
+
+  /**
+   * Tunes the leak detector: `configure({ sensitivity: 'high', minDurationMs: 30000 })`.
+   * Every option is validated; a bad one throws and changes nothing.
+   * Returns the whole configuration.
+   */
+  configure(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError(`leakwatch.configure: expected an options object, got ${options === null ? 'null' :
+        Array.isArray(options) ? 'an array' : typeof options}`);
+    }
+    try {
+      return JSON.parse(this._handle.configure(JSON.stringify(options)));
+    } catch (err) {
+      const e = new TypeError(err.message);
+      e.code = 'ERR_LEAKWATCH_OPTION';
+      throw e;
+    }
+  }
+
+  /** The leak detector's current configuration. */
+  getConfig() {
+    return JSON.parse(this._handle.config());
   }
 
   _observe(list) {
@@ -159,6 +198,8 @@ class LeakWatch extends EventEmitter {
 
 const leakwatch = new LeakWatch();
 leakwatch.LeakWatch = LeakWatch;
+Object.assign(leakwatch, require('./lib/analysis.js'));
+require('./lib/dump.js').attach(leakwatch);
 /** @internal native cost of our GC callbacks per collection, ns (benchmarks). */
 leakwatch._hookCosts = () => leakwatch._handle.hookCosts();
 

@@ -7,7 +7,7 @@
  * pushes a closure capturing `req` into a module-level `tasks` array on every
  * request), drives it with loopback load (autocannon, 127.0.0.1, bounded
  * time), and prints what leakwatch sees after each full GC: the post-GC
- * baseline climbing, memwatch's trend, pauses by kind.
+ * baseline climbing, memwatch's trend, pauses by kind — and the `leak` event.
  * Options: --seconds N (default 20).
  */
 const http = require('node:http');
@@ -41,6 +41,14 @@ leakwatch.on('stats', (s) => {
       `  pause ${s.pause_ms.toFixed(1)} ms  scavenges ${s.gcScavengeCount}  tasks ${tasks.length}`,
   );
 });
+
+leakwatch.on('leak', (info) => {
+  console.log(`\n*** leak: ${info.reason}`);
+  console.log(`    growth ${mb(info.growth)} from ${info.start.toISOString()} to ${info.end.toISOString()}, ` +
+    `confidence ${info.confidence.toFixed(2)}, growing: ${info.growing_spaces.join(', ')}, ` +
+    `projected OOM in ${info.projected_oom_ms === null ? '?' : `${(info.projected_oom_ms / 60000).toFixed(1)} min`}\n`);
+});
+leakwatch.on('heap-limit', (info) => console.log(`*** heap-limit: ${info.reason}`));
 
 server.listen(0, '127.0.0.1', async () => {
   const url = `http://127.0.0.1:${server.address().port}/`;

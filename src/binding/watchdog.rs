@@ -1,4 +1,4 @@
-//! The `#[napi]` surface: a thin layer between `index.js` and the Rust core.
+//! The watchdog binding: one [`Watchdog`] per isolate, wrapped by `index.js`.
 //!
 //! One [`Watchdog`] per `require('leakwatch')` per environment (main thread
 //! or worker). It owns the isolate's [`Watch`] engine and, on the native
@@ -119,6 +119,22 @@ impl Watchdog {
   #[napi(catch_unwind)]
   pub fn stats(&self) -> String {
     self.watch.stats().to_string()
+  }
+
+  /// Applies a partial leak-detector configuration given as a JSON object;
+  /// returns the whole configuration as JSON. Invalid options throw with a
+  /// message naming the option, the rule and the value.
+  #[napi(catch_unwind)]
+  pub fn configure(&self, update_json: String) -> Result<String> {
+    let update: serde_json::Value = serde_json::from_str(&update_json)
+      .map_err(|e| invalid(format!("leakwatch.configure: options are not valid JSON: {e}")))?;
+    self.watch.configure(&update).map(|v| v.to_string()).map_err(invalid)
+  }
+
+  /// The current leak-detector configuration as JSON.
+  #[napi(catch_unwind)]
+  pub fn config(&self) -> String {
+    self.watch.config().to_string()
   }
 
   /// JSON array of recent `gc` events, oldest first.
