@@ -33,9 +33,13 @@
 //! 18.20.8, 20.20.2, 22.23.3, 24.21.0 and 26.10.0 (`nm -D`).
 //!
 //! On Windows the MSVC-mangled names in [`MSVC_NAMES`] are looked up in the
-//! host executable. They were derived by hand and have not been tested on a
-//! Windows machine: if any is wrong the lookup fails and the perf_hooks
-//! backend takes over, which is safe, only less detailed.
+//! host executable. `GetCurrent`, `LowMemoryNotification` and the four
+//! callback (un)registrations match names published from real MSVC object
+//! files (dumpbin output of another runtime's V8 API layer); the two
+//! statistics getters follow the same mangling rules as
+//! `GetHeapObjectStatisticsAtLastGC` there. None has been run on a Windows
+//! machine by us: if any is wrong, the lookup fails and the perf_hooks backend
+//! takes over, which is safe, only less detailed.
 //!
 //! ## Struct layouts
 //!
@@ -85,13 +89,13 @@ pub const ITANIUM_NAMES: [&CStr; 8] = [
   c"_ZN2v87Isolate21LowMemoryNotificationEv",
 ];
 
-/// MSVC-mangled names (x64), same order. Untested: see the module docs.
+/// MSVC-mangled names (x64), same order. Not run on Windows: see the module docs.
 pub const MSVC_NAMES: [&CStr; 8] = [
   c"?GetCurrent@Isolate@v8@@SAPEAV12@XZ",
-  c"?AddGCPrologueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z2W432@@Z",
-  c"?AddGCEpilogueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z2W432@@Z",
-  c"?RemoveGCPrologueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z2@Z",
-  c"?RemoveGCEpilogueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z2@Z",
+  c"?AddGCPrologueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z31@Z",
+  c"?AddGCEpilogueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z31@Z",
+  c"?RemoveGCPrologueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z3@Z",
+  c"?RemoveGCEpilogueCallback@Isolate@v8@@QEAAXP6AXPEAV12@W4GCType@2@W4GCCallbackFlags@2@PEAX@Z3@Z",
   c"?GetHeapStatistics@Isolate@v8@@QEAAXPEAVHeapStatistics@2@@Z",
   c"?GetHeapSpaceStatistics@Isolate@v8@@QEAA_NPEAVHeapSpaceStatistics@2@_K@Z",
   c"?LowMemoryNotification@Isolate@v8@@QEAAXXZ",
