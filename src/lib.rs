@@ -12,6 +12,7 @@ pub mod clock;
 pub mod detector;
 pub mod dump;
 pub mod events;
+pub mod layout;
 pub mod record;
 pub mod ring;
 pub mod snapshot;

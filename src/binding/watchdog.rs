@@ -15,7 +15,8 @@ use napi_derive::napi;
 use crate::clock;
 use crate::record::{GcKind, GcRecord, HeapStats, SpaceUsage, MAX_SPACES};
 use crate::v8::hooks::{self, NativeWatch};
-use crate::v8::{self, JsHeapView};
+use crate::layout::{self, JsHeapView};
+use crate::v8;
 use crate::watch::{Watch, DEFAULT_HISTORY};
 
 /// What `index.js` measured with the `v8` module just before attaching.
@@ -70,7 +71,8 @@ fn attach_native(
 ) -> std::result::Result<Arc<NativeWatch>, String> {
   let syms = v8::symbols()?;
   let isolate = syms.current_isolate().ok_or("v8::Isolate::GetCurrent() returned null")?;
-  isolate.verify(&JsHeapView { heap: &opts.heap, space_names: &opts.space_names, space_sizes: &opts.space_sizes })?;
+  let js = JsHeapView { heap: &opts.heap, space_names: &opts.space_names, space_sizes: &opts.space_sizes };
+  layout::check(&isolate.native_view(opts.space_names.len()), &js)?;
   hooks::install(env, on_wake, isolate, Arc::clone(watch), opts.space_names.len())
 }
 

@@ -50,7 +50,7 @@
 //! `{ const char* space_name; size_t space_size, space_used_size,
 //! space_available_size, physical_space_size; }`. We pass V8 zeroed buffers
 //! much larger than that (so a field appended in a future V8 cannot write past
-//! our memory), and at start-up [`Symbols::verify`] compares what we read with
+//! our memory), and at start-up `crate::layout::check` compares what we read with
 //! `v8.getHeapStatistics()` / `v8.getHeapSpaceStatistics()`: if they disagree,
 //! the native backend is not used.
 
@@ -60,6 +60,7 @@ mod wake;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
 
+use crate::layout::NativeHeapView;
 use crate::record::{HeapStats, SpaceUsage};
 
 /// `v8::GCCallbackWithData`.
@@ -229,25 +230,6 @@ impl Symbols {
   }
 }
 
-/// What `verify` compares: `v8.getHeapStatistics()` values in the order of
-/// [`HeapStats`] fields, and `v8.getHeapSpaceStatistics()` names and sizes.
-pub struct JsHeapView<'a> {
-  pub heap: &'a [f64],
-  pub space_names: &'a [String],
-  pub space_sizes: &'a [f64],
-}
-
-fn close(native: u64, js: f64, what: &str) -> Result<(), String> {
-  let js_u = if js.is_finite() && js >= 0.0 { js as u64 } else { u64::MAX };
-  // Allocation between the two reads can move the numbers a little.
-  let tol = 8 * 1024 * 1024 + js_u / 4;
-  if native.abs_diff(js_u) <= tol {
-    Ok(())
-  } else {
-    Err(format!("HeapStatistics layout check failed: {what} native={native} v8.getHeapStatistics()={js}"))
-  }
-}
-
 impl Isolate {
   /// `Isolate::GetHeapStatistics`. Allocation-free: safe in GC callbacks.
   pub fn heap_statistics(&self) -> HeapStats {
@@ -304,40 +286,13 @@ impl Isolate {
     Some(unsafe { CStr::from_ptr(raw.space_name) }.to_string_lossy().into_owned())
   }
 
-  /// Checks that what we read through the raw layouts agrees with what
-  /// `v8.getHeapStatistics()` / `v8.getHeapSpaceStatistics()` returned a
-  /// moment ago. `Err` explains the first disagreement.
-  pub fn verify(&self, js: &JsHeapView) -> Result<(), String> {
-    let n = self.heap_statistics();
-    if js.heap.len() < 9 {
-      return Err("HeapStatistics layout check: expected 9 values from v8.getHeapStatistics()".into());
-    }
-    if n.heap_size_limit as f64 != js.heap[5] {
-      return Err(format!(
-        "HeapStatistics layout check failed: heap_size_limit native={} v8.getHeapStatistics()={}",
-        n.heap_size_limit, js.heap[5]
-      ));
-    }
-    close(n.total_heap_size, js.heap[0], "total_heap_size")?;
-    close(n.total_heap_size_executable, js.heap[1], "total_heap_size_executable")?;
-    close(n.total_physical_size, js.heap[2], "total_physical_size")?;
-    close(n.used_heap_size, js.heap[4], "used_heap_size")?;
-    close(n.peak_malloced_memory, js.heap[8], "peak_malloced_memory")?;
-    if n.used_heap_size > n.total_heap_size || n.total_heap_size > n.heap_size_limit.saturating_mul(2) {
-      return Err(format!("HeapStatistics layout check failed: implausible used={} total={}", n.used_heap_size, n.total_heap_size));
-    }
-    for (i, name) in js.space_names.iter().enumerate() {
-      let native = self.space_name(i).unwrap_or_default();
-      if &native != name {
-        return Err(format!("HeapSpaceStatistics layout check failed: space {i} is {native:?} natively, {name:?} in v8"));
-      }
-      let size = self.space_usage(i).map(|s| s.size).unwrap_or(0);
-      close(size, js.space_sizes.get(i).copied().unwrap_or(-1.0), name)?;
-    }
-    if self.raw_space(js.space_names.len()).is_some() {
-      return Err("HeapSpaceStatistics check failed: V8 reports more spaces natively than v8.getHeapSpaceStatistics()".into());
-    }
-    Ok(())
+  /// Reads what `crate::layout::check` compares with the JS view (allocates:
+  /// start-up only).
+  pub fn native_view(&self, space_count: usize) -> NativeHeapView {
+    let spaces = (0..space_count)
+      .map(|i| (self.space_name(i).unwrap_or_default(), self.space_usage(i).map(|s| s.size).unwrap_or(0)))
+      .collect();
+    NativeHeapView { heap: self.heap_statistics(), spaces, extra_space: self.raw_space(space_count).is_some() }
   }
 
   /// Forces a full, compacting collection of everything collectable
