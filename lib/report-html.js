@@ -1,0 +1,203 @@
+'use strict';
+/**
+ * Renders a diagnosis report (see `lib/report.js` for its shape) as one
+ * self-contained HTML file: no network, everything inline — the data as JSON,
+ * the chart library (uPlot, MIT, from the `uplot` package) and its CSS.
+ *
+ * Sections: the verdict and its plain-English explanation; heap used after
+ * each GC against the post-full-GC baseline over time; GC pauses by kind;
+ * top growing classes; the retainer path of the top finding drawn as a chain;
+ * snapshot and process details. Every string from a heap snapshot is
+ * untrusted (it can be anything a program put in memory): it reaches the page
+ * only through `textContent` or HTML-escaping, and the embedded JSON has `<`
+ * escaped so it cannot close its script tag.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+
+function uplotAssets() {
+  const dir = path.dirname(require.resolve('uplot/package.json'));
+  return {
+    js: fs.readFileSync(path.join(dir, 'dist', 'uPlot.iife.min.js'), 'utf8'),
+    css: fs.readFileSync(path.join(dir, 'dist', 'uPlot.min.css'), 'utf8'),
+  };
+}
+
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;',
+  '"': '&quot;', "'": '&#39;' })[c]);
+
+/** JSON safe to embed in a <script> element. */
+const embedJson = (v) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028')
+  .replace(/\u2029/g, '\\u2029');
+
+const PAGE_CSS = `
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d232b; background: #f6f7f9; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10px; }
+.sub { color: #5b6470; margin-bottom: 18px; }
+.card { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 16px 18px; margin: 12px 0; }
+.verdict { border-left: 5px solid #c62828; }
+.verdict.none { border-left-color: #2e7d32; }
+.verdict h2 { margin-top: 0; }
+.kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
+.kv dt { color: #5b6470; } .kv dd { margin: 0; font-family: ui-monospace, monospace; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e8ebef; }
+th { color: #5b6470; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.bar { background: #ef9a9a; height: 10px; border-radius: 3px; }
+.path { display: flex; flex-direction: column; align-items: flex-start; gap: 0; }
+.node { border: 1px solid #90a4ae; border-radius: 6px; padding: 4px 10px; background: #eceff1; font-family: ui-monospace, monospace; }
+.node.leak { background: #ffebee; border-color: #c62828; font-weight: 600; }
+.edge { margin-left: 18px; padding: 2px 0 2px 14px; border-left: 2px solid #90a4ae; color: #37474f; font-family: ui-monospace, monospace; }
+.edge::before { content: "↓ "; color: #90a4ae; }
+.degraded { background: #fff8e1; border-color: #ffe082; }
+.chart { min-height: 300px; }
+code { font-family: ui-monospace, monospace; background: #eef1f4; padding: 1px 4px; border-radius: 4px; }
+`;
+
+// Runs in the browser: draws the charts and the dynamic parts from the JSON.
+const PAGE_JS = `
+(function () {
+  var report = JSON.parse(document.getElementById('report-data').textContent);
+  var mb = function (b) { return (b / 1048576).toFixed(1) + ' MB'; };
+  var gcs = (report.timeline && report.timeline.gc) || [];
+  var t0 = gcs.length ? gcs[0].t : 0;
+  function chartWidth(el) { return Math.max(480, Math.min(960, el.clientWidth || 900)); }
+  // Heap used after each GC vs the post-full-GC baseline.
+  var heapEl = document.getElementById('chart-heap');
+  if (gcs.length > 1 && window.uPlot) {
+    var xs = [], used = [], base = [];
+    var lastBase = null;
+    gcs.forEach(function (g) {
+      xs.push((g.t - t0) / 1000);
+      used.push(g.heap_used_after / 1048576);
+      if (g.type === 'mark-sweep-compact') lastBase = g.heap_used_after / 1048576;
+      base.push(g.type === 'mark-sweep-compact' ? lastBase : null);
+    });
+    new uPlot({
+      width: chartWidth(heapEl), height: 300, title: 'Heap used after each GC vs post-full-GC baseline (MB)',
+      scales: { x: { time: false } },
+      axes: [{ label: 'seconds' }, { label: 'MB' }],
+      series: [{ label: 's' },
+        { label: 'heap used after GC', stroke: '#64b5f6', width: 1 },
+        { label: 'baseline (after full GC)', stroke: '#c62828', width: 2, spanGaps: true,
+          points: { show: true, size: 6, fill: '#c62828' } }],
+    }, [xs, used, base], heapEl);
+    heapEl.setAttribute('data-drawn', 'true');
+  } else if (heapEl) {
+    heapEl.textContent = 'No GC timeline in this report.';
+  }
+  // GC pauses by kind.
+  var pauseEl = document.getElementById('chart-pauses');
+  if (gcs.length > 1 && window.uPlot) {
+    var kinds = [];
+    gcs.forEach(function (g) { if (kinds.indexOf(g.type) < 0) kinds.push(g.type); });
+    var colors = ['#1e88e5', '#c62828', '#43a047', '#fb8c00', '#8e24aa', '#6d4c41'];
+    var px = gcs.map(function (g) { return (g.t - t0) / 1000; });
+    var data = [px].concat(kinds.map(function (k) {
+      return gcs.map(function (g) { return g.type === k ? g.pause_ms : null; });
+    }));
+    new uPlot({
+      width: chartWidth(pauseEl), height: 260, title: 'GC pause by kind (ms)',
+      scales: { x: { time: false } },
+      axes: [{ label: 'seconds' }, { label: 'ms' }],
+      series: [{ label: 's' }].concat(kinds.map(function (k, i) {
+        return { label: k, stroke: colors[i % colors.length], width: 0,
+          points: { show: true, size: 5, fill: colors[i % colors.length] } };
+      })),
+    }, data, pauseEl);
+    pauseEl.setAttribute('data-drawn', 'true');
+  } else if (pauseEl) {
+    pauseEl.textContent = 'No GC timeline in this report.';
+  }
+})();
+`;
+
+function fmtBytes(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '?';
+  const a = Math.abs(n);
+  if (a >= 1073741824) return `${(n / 1073741824).toFixed(2)} GB`;
+  if (a >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+  if (a >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} B`;
+}
+
+function renderPath(finding) {
+  const steps = finding.retainer_path || [];
+  if (!steps.length) return '<p>No retainer path was found.</p>';
+  const parts = steps.map((s, i) => {
+    const edge = s.edge === null || s.edge === undefined ? '' : `<div class="edge">${escapeHtml(s.edge)}</div>`;
+    const cls = i === steps.length - 1 ? 'node leak' : 'node';
+    return `${edge}<div class="${cls}">${escapeHtml(s.node)}</div>`;
+  });
+  return `<div class="path" id="retainer-path">${parts.join('')}</div>`;
+}
+
+function renderFindings(findings) {
+  if (!findings.length) return '<p>No leak candidates.</p>';
+  const max = Math.max(...findings.map((f) => f.bytes || 0), 1);
+  const rows = findings.map((f) => `<tr>
+    <td>${escapeHtml(f.class)}</td>
+    <td class="num">${escapeHtml(f.count)}</td>
+    <td class="num">${escapeHtml(fmtBytes(f.bytes))}</td>
+    <td class="num">${f.count_per_min === undefined ? '' : escapeHtml(Math.round(f.count_per_min))}</td>
+    <td class="num">${f.bytes_per_min === undefined ? '' : escapeHtml(fmtBytes(f.bytes_per_min))}</td>
+    <td style="width:22%"><div class="bar" style="width:${Math.max(2, Math.round((100 * (f.bytes || 0)) / max))}%"></div></td>
+  </tr>`);
+  return `<table id="growing-classes"><thead><tr><th>class</th><th>new objects still alive</th><th>bytes</th>
+    <th>objects/min</th><th>bytes/min</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function renderKv(obj) {
+  return `<dl class="kv">${Object.entries(obj).filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+/** The report as a complete HTML document (a string). */
+function renderHtml(report) {
+  const { js, css } = uplotAssets();
+  const top = (report.findings || [])[0];
+  const leak = report.leak;
+  const where = top && top.allocation ? `${top.allocation.file}:${top.allocation.line}:${top.allocation.column}` : null;
+  const verdict = top
+    ? `<div class="card verdict" id="verdict"><h2>${escapeHtml(top.headline || `${top.class} is leaking`)}</h2>
+        <p id="explanation">${escapeHtml(top.explanation || '')}</p>
+        ${renderKv({ 'growing class': top.class, 'retained by': top.retainer_text, 'allocated at': where,
+    'rate': leak ? `${fmtBytes(leak.rate_bytes_per_sec * 3600)}/hour` : undefined })}</div>`
+    : `<div class="card verdict none" id="verdict"><h2>No leak candidate found</h2>
+        <p id="explanation">${escapeHtml(report.summary || 'The snapshots show no class whose new objects survive.')}</p></div>`;
+  const degraded = (report.degraded || []).length
+    ? `<div class="card degraded"><strong>This report is incomplete:</strong><ul>${report.degraded
+      .map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul></div>` : '';
+  const snaps = report.snapshots || {};
+  const snapRows = Object.entries(snaps).map(([k, s]) => [k, s && s.path ? `${s.path} (${fmtBytes(s.bytes)})` : 'not taken']);
+  const proc = report.process || {};
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>leakwatch report — ${escapeHtml(top ? top.class : 'no leak')}</title>
+<style>${css}</style><style>${PAGE_CSS}</style>
+</head><body><main>
+<h1>leakwatch report</h1>
+<div class="sub">${escapeHtml(report.generated_at || '')} · pid ${escapeHtml(proc.pid ?? '?')} · node ${escapeHtml(proc.node || '?')}</div>
+${degraded}
+${verdict}
+${leak ? `<div class="card"><h2>The leak event</h2>${renderKv({ reason: leak.reason, growth: fmtBytes(leak.growth),
+    confidence: leak.confidence === undefined ? undefined : Number(leak.confidence).toFixed(2),
+    'growing spaces': (leak.growing_spaces || []).join(', '),
+    'projected OOM': leak.projected_oom_ms ? `${(leak.projected_oom_ms / 60000).toFixed(1)} min` : undefined })}</div>` : ''}
+<h2>Heap over time</h2><div class="card"><div id="chart-heap" class="chart"></div></div>
+<h2>GC pauses</h2><div class="card"><div id="chart-pauses" class="chart"></div></div>
+<h2>Top growing classes</h2><div class="card">${renderFindings(report.findings || [])}</div>
+<h2>Who holds it</h2><div class="card">${top ? renderPath(top) : '<p>No finding.</p>'}</div>
+<h2>Details</h2><div class="card">${renderKv(Object.fromEntries(snapRows.map(([k, v]) => [`${k} snapshot`, v])))}
+${renderKv({ argv: (proc.argv || []).join(' '), platform: proc.platform, backend: proc.backend })}</div>
+</main>
+<script type="application/json" id="report-data">${embedJson(report)}</script>
+<script>${js}</script>
+<script>${PAGE_JS}</script>
+</body></html>
+`;
+}
+
+module.exports = { renderHtml, escapeHtml, fmtBytes };
