@@ -143,6 +143,8 @@ declare namespace leakwatch {
     getStats(): Stats;
     /** Recent collections, oldest first (at most 256). */
     getHistory(): GcEvent[];
+    /** Downsampled GC timeline for charts: every full GC, young GCs at most once a second (plus long pauses); at most 2048 points. */
+    getTimeline(): Array<{ t: number; type: GcType; pause_ms: number; heap_used_after: number }>;
     /** Starts watching (done on require). */
     start(): this;
     /** Stops watching; counters are kept. */

@@ -57,7 +57,7 @@ class LeakWatch extends EventEmitter {
     this._jsGc = null;
     // memwatch users call the methods unbound (`const { on } = memwatch`).
     for (const m of ['on', 'once', 'off', 'addListener', 'removeListener', 'removeAllListeners', 'gc',
-      'getStats', 'getHistory', 'start', 'stop', 'configure', 'getConfig']) {
+      'getStats', 'getHistory', 'getTimeline', 'start', 'stop', 'configure', 'getConfig']) {
       this[m] = this[m].bind(this);
     }
     this.start();
@@ -187,6 +187,16 @@ class LeakWatch extends EventEmitter {
     s.backend = this.backend;
     s.running = this._running;
     return s;
+  }
+
+  /**
+   * A longer, downsampled GC timeline for charts: every full collection,
+   * young-generation ones at most once a second (plus long pauses), oldest
+   * first, at most 2048 points: `[{ t, type, pause_ms, heap_used_after }]`.
+   */
+  getTimeline() {
+    this._drain();
+    return JSON.parse(this._handle.timeline());
   }
 
   /** The most recent collections (bounded), oldest first, as 'gc' events. */

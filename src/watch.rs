@@ -28,6 +28,22 @@ use crate::stats::{GcCounters, Memwatch};
 pub const RING_CAPACITY: usize = 256;
 /// Records `getHistory()` keeps by default.
 pub const DEFAULT_HISTORY: usize = 256;
+/// Points kept for `getTimeline()`.
+pub const TIMELINE_CAPACITY: usize = 2048;
+/// Young-generation collections enter the timeline at most once per this
+/// many ms, unless their pause is an outlier.
+const TIMELINE_MINOR_EVERY_MS: f64 = 1000.0;
+const TIMELINE_OUTLIER_PAUSE_NS: u64 = 10_000_000;
+
+/// One point of the downsampled GC timeline (for charts in reports).
+#[derive(Clone, Copy, Debug)]
+struct TimelinePoint {
+  wall_ms: f64,
+  kind: GcKind,
+  pause_ns: u64,
+  used_after: u64,
+}
+
 /// Nesting depth of prologues we track (V8 does not nest, but we do not trust).
 const MAX_INFLIGHT: usize = 4;
 
@@ -99,6 +115,8 @@ struct Engine {
   dropped: u64,
   scratch: Vec<GcRecord>,
   detector: Option<Detector>,
+  timeline: Ring<TimelinePoint>,
+  last_minor_point_ms: f64,
 }
 
 /// One isolate's watchdog state.
@@ -133,6 +151,11 @@ impl Watch {
         dropped: 0,
         scratch: Vec::with_capacity(RING_CAPACITY),
         detector: Detector::new(DetectorConfig::default(), space_names_copy).ok(),
+        timeline: Ring::with_capacity(
+          TIMELINE_CAPACITY,
+          TimelinePoint { wall_ms: 0.0, kind: GcKind::Unknown, pause_ns: 0, used_after: 0 },
+        ),
+        last_minor_point_ms: f64::NEG_INFINITY,
       }),
       wake_pending: AtomicBool::new(false),
     }
@@ -193,6 +216,18 @@ impl Watch {
       eng.counters.add(rec.kind, rec.pause_ns());
       eng.memwatch.observe(rec);
       eng.history.push(*rec);
+      let minor_due = rec.wall_ms - eng.last_minor_point_ms >= TIMELINE_MINOR_EVERY_MS;
+      if !rec.kind.is_minor() || minor_due || rec.pause_ns() >= TIMELINE_OUTLIER_PAUSE_NS {
+        if rec.kind.is_minor() {
+          eng.last_minor_point_ms = rec.wall_ms;
+        }
+        eng.timeline.push(TimelinePoint {
+          wall_ms: rec.wall_ms,
+          kind: rec.kind,
+          pause_ns: rec.pause_ns(),
+          used_after: rec.after.used_heap_size,
+        });
+      }
       if want_gc {
         gc.push(events::gc_event(rec, &naming));
       }
@@ -213,6 +248,27 @@ impl Watch {
     let eng = self.engine.lock();
     let naming = Naming { node_major: eng.node_major, space_names: &eng.space_names };
     Value::Array(eng.history.iter().map(|r| events::gc_event(r, &naming)).collect())
+  }
+
+  /// The downsampled GC timeline, oldest first: every full, incremental and
+  /// weak-callback collection, young-generation ones at most once a second
+  /// (plus any pausing ≥ 10 ms), at most `TIMELINE_CAPACITY` points.
+  pub fn timeline(&self) -> Value {
+    let eng = self.engine.lock();
+    Value::Array(
+      eng
+        .timeline
+        .iter()
+        .map(|p| {
+          json!({
+            "t": p.wall_ms,
+            "type": p.kind.name(eng.node_major),
+            "pause_ms": p.pause_ns as f64 / 1e6,
+            "heap_used_after": p.used_after,
+          })
+        })
+        .collect(),
+    )
   }
 
   /// Cumulative counters and the latest heap figures, for `getStats()`.
@@ -336,6 +392,29 @@ mod tests {
     assert!(out["stats"].as_array().unwrap().is_empty());
     assert_eq!(w.stats()["num_full_gc"], 1);
     assert_eq!(w.stats()["last_stats"]["type"], "mark-sweep-compact");
+  }
+
+  #[test]
+  fn timeline_keeps_full_gcs_and_thins_minor_ones() {
+    let w = Watch::new(20, vec![], 8);
+    for i in 0..100 {
+      let mut r = rec(GcKind::Scavenge, 100, 5);
+      r.wall_ms = 1000.0 + i as f64 * 100.0; // 10 per second for 10 s
+      w.push(r);
+    }
+    let mut outlier = rec(GcKind::Scavenge, 100, 50_000_000);
+    outlier.wall_ms = 11_050.0;
+    w.push(outlier);
+    let mut full = rec(GcKind::MarkSweepCompact, 80, 1_000_000);
+    full.wall_ms = 11_060.0;
+    w.push(full);
+    w.drain(false, false);
+    let t = w.timeline();
+    let t = t.as_array().unwrap();
+    let minors = t.iter().filter(|p| p["type"] == "scavenge").count();
+    assert_eq!(minors, 11, "10 one-per-second points plus the 50 ms outlier");
+    assert_eq!(t.last().unwrap()["type"], "mark-sweep-compact");
+    assert_eq!(t.last().unwrap()["heap_used_after"], 80);
   }
 
   #[test]

@@ -153,3 +153,19 @@ test('stop() silences events and start() resumes them', async () => {
   leakwatch.off('gc', h);
   assert.ok(n > 0, 'events resume after start()');
 });
+
+test('getTimeline keeps every full GC and thins young ones, bounded', async () => {
+  makeGarbage(40);
+  leakwatch.gc();
+  await new Promise((r) => setTimeout(r, 20));
+  const t = leakwatch.getTimeline();
+  assert.ok(t.length > 0 && t.length <= 2048);
+  const fullInHistory = leakwatch.getHistory().filter((g) => g.type === 'mark-sweep-compact');
+  const fullInTimeline = new Set(t.filter((p) => p.type === 'mark-sweep-compact').map((p) => p.t));
+  for (const g of fullInHistory) assert.ok(fullInTimeline.has(g.end), 'every full GC is on the timeline');
+  for (let i = 1; i < t.length; i++) assert.ok(t[i].t >= t[i - 1].t, 'oldest first');
+  for (const p of t) {
+    assert.ok(KINDS.includes(p.type));
+    assert.ok(Number.isFinite(p.pause_ms) && p.heap_used_after > 0);
+  }
+});

@@ -145,6 +145,12 @@ impl Watchdog {
     self.watch.history().to_string()
   }
 
+  /// JSON array of the downsampled GC timeline (for charts).
+  #[napi(catch_unwind)]
+  pub fn timeline(&self) -> String {
+    self.watch.timeline().to_string()
+  }
+
   /// Native nanoseconds spent in our callbacks for each GC in history.
   #[napi(catch_unwind)]
   pub fn hook_costs(&self) -> Vec<f64> {
