@@ -80,9 +80,20 @@ class LeakWatch extends EventEmitter {
 
   _drain() {
     const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0));
-    for (const g of out.gc) this.emit('gc', g);
-    for (const s of out.stats) this.emit('stats', s);
-    for (const e of out.detector) this._emitDetector(e);
+    // A throwing listener must not cost the other events of the batch: emit
+    // them all, then rethrow the first error (EventEmitter semantics).
+    let failure = null;
+    const emit = (fn) => {
+      try {
+        fn();
+      } catch (err) {
+        failure = failure || { err };
+      }
+    };
+    for (const g of out.gc) emit(() => this.emit('gc', g));
+    for (const s of out.stats) emit(() => this.emit('stats', s));
+    for (const e of out.detector) emit(() => this._emitDetector(e));
+    if (failure) throw failure.err;
   }
 
   _emitDetector(e) {

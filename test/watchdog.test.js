@@ -169,3 +169,26 @@ test('getTimeline keeps every full GC and thins young ones, bounded', async () =
     assert.ok(Number.isFinite(p.pause_ms) && p.heap_used_after > 0);
   }
 });
+
+// Synchronous drain (getHistory) only exists for natively collected records;
+// perf_hooks delivers asynchronously, where a throw is an uncaught exception.
+test('a throwing listener does not cost the other events of its batch', { skip: !native }, async () => {
+  const seen = [];
+  const boom = () => {
+    throw new Error('listener bug');
+  };
+  const record = (g) => seen.push(g.seq);
+  leakwatch.on('gc', record);
+  leakwatch.on('gc', boom); // throws after `record` ran, for every event
+  let caught = null;
+  makeGarbage(20);
+  try {
+    leakwatch.getHistory(); // drains synchronously: the error surfaces here
+  } catch (err) {
+    caught = err;
+  }
+  leakwatch.off('gc', boom);
+  leakwatch.off('gc', record);
+  assert.ok(caught && /listener bug/.test(caught.message));
+  assert.ok(seen.length >= 2, `the later listener still saw every event (${seen.length})`);
+});
