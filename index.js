@@ -220,6 +220,8 @@ class LeakWatch extends EventEmitter {
 const leakwatch = new LeakWatch();
 leakwatch.LeakWatch = LeakWatch;
 Object.assign(leakwatch, require('./lib/analysis.js'));
+/** Cluster mode: see lib/cluster.js. In the primary, returns an emitter of every worker's events. */
+leakwatch.cluster = () => require('./lib/cluster.js').clusterMode(leakwatch);
 require('./lib/dump.js').attach(leakwatch);
 /** @internal native cost of our GC callbacks per collection, ns (benchmarks). */
 leakwatch._hookCosts = () => leakwatch._handle.hookCosts();

@@ -20,6 +20,8 @@ export const {
   stop,
   configure,
   getConfig,
+  getTimeline,
+  cluster,
   LeakWatch,
   HeapDiff,
   analyze,
