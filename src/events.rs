@@ -86,16 +86,7 @@ pub fn stats_event(rec: &GcRecord, counters: &GcCounters, mw: &Memwatch, naming:
   let inc = counters.get(GcKind::IncrementalMarking);
   let weak = counters.get(GcKind::ProcessWeakCallbacks);
   let a = &rec.after;
-  json!({
-    // lloyd/node-memwatch
-    "num_full_gc": mw.num_full_gc,
-    "num_inc_gc": mw.num_inc_gc,
-    "heap_compactions": mw.heap_compactions,
-    "usage_trend": mw.usage_trend(),
-    "estimated_base": mw.estimated_base(),
-    "current_base": mw.current_base,
-    "min": mw.min,
-    "max": mw.max,
+  let mut v = json!({
     // @airbnb/node-memwatch (times in ns, gc_ts in epoch µs)
     "gc_ts": (rec.wall_ms * 1000.0).round(),
     "gcScavengeCount": minor.count,
@@ -125,7 +116,30 @@ pub fn stats_event(rec: &GcRecord, counters: &GcCounters, mw: &Memwatch, naming:
     "heap_used_after": a.used_heap_size,
     "external_memory": a.external_memory,
     "spaces": spaces_used(rec, naming),
+  });
+  merge(&mut v, memwatch_fields(mw));
+  v
+}
+
+/// lloyd/node-memwatch's `stats` fields.
+pub fn memwatch_fields(mw: &Memwatch) -> Value {
+  json!({
+    "num_full_gc": mw.num_full_gc,
+    "num_inc_gc": mw.num_inc_gc,
+    "heap_compactions": mw.heap_compactions,
+    "usage_trend": mw.usage_trend(),
+    "estimated_base": mw.estimated_base(),
+    "current_base": mw.current_base,
+    "min": mw.min,
+    "max": mw.max,
   })
+}
+
+/// Copies the keys of object `extra` into object `into`.
+pub fn merge(into: &mut Value, extra: Value) {
+  if let (Value::Object(a), Value::Object(b)) = (into, extra) {
+    a.extend(b);
+  }
 }
 
 /// The per-kind counters as `{ scavenge: {count, time_ms}, … }` for

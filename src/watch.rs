@@ -279,23 +279,17 @@ impl Watch {
     let total = eng.counters.total();
     let last = eng.last.map(|r| events::gc_event(&r, &naming));
     let last_stats = eng.last_full.map(|r| events::stats_event(&r, &eng.counters, mw, &naming));
-    json!({
+    let mut v = json!({
       "num_gc": total.count,
       "gc_time_ms": total.time_ns as f64 / 1e6,
-      "num_full_gc": mw.num_full_gc,
-      "num_inc_gc": mw.num_inc_gc,
-      "heap_compactions": mw.heap_compactions,
-      "usage_trend": mw.usage_trend(),
-      "estimated_base": mw.estimated_base(),
-      "current_base": mw.current_base,
-      "min": mw.min,
-      "max": mw.max,
       "by_type": events::counters_json(&eng.counters, &naming),
       "dropped_records": eng.dropped,
       "last_gc": last,
       "last_stats": last_stats,
       "detector": eng.detector.as_ref().map(|d| d.snapshot().to_json()),
-    })
+    });
+    events::merge(&mut v, events::memwatch_fields(mw));
+    v
   }
 
   /// Applies a partial detector configuration (`configure({...})`); the

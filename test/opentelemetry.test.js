@@ -5,6 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
 const leakwatch = require('..');
+const { churn, sleep } = require('./helpers.js');
 const { register } = require('../lib/opentelemetry.js');
 
 class TestReader extends MetricReader {
@@ -24,13 +25,9 @@ test('v8js.* semantic-convention metrics and leakwatch gauges reach an in-memory
   const provider = new MeterProvider({ readers: [reader] });
   const handle = register({ meterProvider: provider });
   try {
-    let keep = [];
-    for (let i = 0; i < 300000; i++) {
-      keep.push({ i });
-      if (keep.length > 20000) keep = [];
-    }
+    churn();
     leakwatch.gc();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     leakwatch.emit('dump', { trigger: 'api' });
     const { resourceMetrics, errors } = await reader.collect();
     assert.deepStrictEqual(errors, []);

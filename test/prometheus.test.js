@@ -4,6 +4,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const client = require('prom-client');
 const leakwatch = require('..');
+const { churn, sleep } = require('./helpers.js');
 const { register } = require('../lib/prometheus.js');
 
 const value = (text, re) => {
@@ -15,13 +16,9 @@ test('GC histogram, heap spaces and leakwatch gauges scrape from a prom-client r
   const registry = new client.Registry();
   const handle = register(registry);
   try {
-    let keep = [];
-    for (let i = 0; i < 300000; i++) {
-      keep.push({ i });
-      if (keep.length > 20000) keep = [];
-    }
+    churn();
     leakwatch.gc();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     const text = await registry.metrics();
     assert.ok(value(text, /nodejs_gc_duration_seconds_count\{kind="major"\} (\d+)/) >= 1, text);
     assert.ok(value(text, /nodejs_gc_duration_seconds_count\{kind="minor"\} (\d+)/) >= 1);
