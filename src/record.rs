@@ -95,15 +95,13 @@ impl GcKind {
   }
 }
 
-/// Used bytes of one heap space after a collection. The space is identified
-/// by its index into the per-isolate space-name table (names are interned
-/// once at start-up, never copied in a GC callback).
+/// Size and used bytes of one heap space after a collection. The space is
+/// identified by its index into the per-isolate space-name table (names are
+/// read once at start-up, never copied in a GC callback).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SpaceUsage {
   pub size: u64,
   pub used: u64,
-  pub available: u64,
-  pub physical: u64,
 }
 
 /// The `v8::HeapStatistics` fields leakwatch reads, all 64-bit.

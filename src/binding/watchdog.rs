@@ -213,7 +213,6 @@ impl Watchdog {
       rec.spaces[i] = SpaceUsage {
         used: spaces_used[i].max(0.0) as u64,
         size: spaces_size.get(i).copied().unwrap_or(0.0).max(0.0) as u64,
-        ..SpaceUsage::default()
       };
     }
     rec.space_count = n as u8;

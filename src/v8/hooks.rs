@@ -23,7 +23,7 @@ use napi::bindgen_prelude::{Function, JsValue, Unknown};
 use napi::{sys, Env};
 
 use super::wake::Wake;
-use super::Isolate;
+use super::{Isolate, SpaceStatistics};
 use crate::clock;
 use crate::record::{GcKind, GcRecord, SpaceUsage, MAX_SPACES};
 use crate::watch::{Inflight, Watch};
@@ -165,11 +165,11 @@ unsafe extern "C" fn on_epilogue(isolate: *mut c_void, gc_type: c_int, flags: c_
       wall_ms: clock::wall_ms(),
       ..GcRecord::default()
     };
-    let mut sums = SpaceUsage::default();
+    let mut sums = SpaceStatistics::default();
     for i in 0..nw.space_count {
-      match nw.isolate.space_usage(i) {
+      match nw.isolate.space_statistics(i) {
         Some(s) => {
-          rec.spaces[i] = s;
+          rec.spaces[i] = SpaceUsage { size: s.size, used: s.used };
           rec.space_count = (i + 1) as u8;
           sums.size += s.size;
           sums.used += s.used;

@@ -61,7 +61,7 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
 
 use crate::layout::NativeHeapView;
-use crate::record::{HeapStats, SpaceUsage};
+use crate::record::HeapStats;
 
 /// `v8::GCCallbackWithData`.
 pub(crate) type GcCallback =
@@ -117,6 +117,15 @@ pub(crate) struct RawHeapSpaceStatistics {
   space_available_size: usize,
   physical_space_size: usize,
   reserved: [usize; 27],
+}
+
+/// One heap space's statistics, as read (the record keeps size and used).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpaceStatistics {
+  pub size: u64,
+  pub used: u64,
+  pub available: u64,
+  pub physical: u64,
 }
 
 /// The resolved entry points.
@@ -267,8 +276,8 @@ impl Isolate {
   }
 
   /// `Isolate::GetHeapSpaceStatistics` for one space. Allocation-free.
-  pub fn space_usage(&self, index: usize) -> Option<SpaceUsage> {
-    self.raw_space(index).map(|r| SpaceUsage {
+  pub fn space_statistics(&self, index: usize) -> Option<SpaceStatistics> {
+    self.raw_space(index).map(|r| SpaceStatistics {
       size: r.space_size as u64,
       used: r.space_used_size as u64,
       available: r.space_available_size as u64,
@@ -290,7 +299,7 @@ impl Isolate {
   /// start-up only).
   pub fn native_view(&self, space_count: usize) -> NativeHeapView {
     let spaces = (0..space_count)
-      .map(|i| (self.space_name(i).unwrap_or_default(), self.space_usage(i).map(|s| s.size).unwrap_or(0)))
+      .map(|i| (self.space_name(i).unwrap_or_default(), self.space_statistics(i).map(|s| s.size).unwrap_or(0)))
       .collect();
     NativeHeapView { heap: self.heap_statistics(), spaces, extra_space: self.raw_space(space_count).is_some() }
   }
