@@ -117,3 +117,22 @@ pub fn dump_post_process_sync(src: String, dst: String, gzip: bool, redact: bool
 pub fn dump_post_process(src: String, dst: String, gzip: bool, redact: bool) -> AsyncTask<PostProcess> {
   AsyncTask::new(PostProcess { src: src.into(), dst: dst.into(), gzip, redact })
 }
+
+/// Opens a written dump with the snapshot engine (plain or gzip) and counts
+/// the nodes of the given classes: JSON `{"nodes": n, "classes": {name: n}}`.
+/// Used to verify dumps (tests, `bench/dump.js`); blocking.
+#[napi(catch_unwind)]
+pub fn dump_verify(path: String, class_names: Vec<String>) -> Result<String> {
+  let snap = crate::snapshot::Snapshot::open(&path)
+    .map_err(|e| Error::new(Status::GenericFailure, format!("{path} is not a valid heap snapshot: {e}")))?;
+  let mut counts = serde_json::Map::new();
+  for name in &class_names {
+    counts.insert(name.clone(), json!(0));
+  }
+  for n in 0..snap.node_count() as u32 {
+    if let Some(c) = counts.get_mut(snap.class_name(n)) {
+      *c = json!(c.as_u64().unwrap_or(0) + 1);
+    }
+  }
+  Ok(json!({"nodes": snap.node_count(), "classes": counts}).to_string())
+}
