@@ -3,6 +3,8 @@
 //! Post-processing runs synchronously (for `writeSnapshot()`'s sync form) or
 //! on the libuv thread pool (the async forms), never panicking across FFI.
 
+#![cfg_attr(test, allow(dead_code))] // the #[napi] functions are only called from JS
+
 use std::path::PathBuf;
 
 use napi::bindgen_prelude::AsyncTask;
@@ -18,7 +20,9 @@ fn invalid(msg: String) -> Error {
 }
 
 fn u64_of(v: &Value) -> Option<u64> {
-  v.as_f64().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x as u64)
+  v.as_f64()
+    .filter(|x| x.is_finite() && *x >= 0.0)
+    .map(|x| x as u64)
 }
 
 /// Runs the dump guard. `input_json`: `{heapUsed, meminfo?, cgroups: [{v2,
@@ -31,7 +35,11 @@ pub fn dump_guard(input_json: String) -> Result<String> {
     serde_json::from_str(&input_json).map_err(|e| invalid(format!("dumpGuard: bad input JSON: {e}")))?;
   let mut cgroups: Vec<CgroupMem> = Vec::new();
   for c in v["cgroups"].as_array().map(|a| a.as_slice()).unwrap_or(&[]) {
-    let (max, cur, stat) = (c["max"].as_str().unwrap_or(""), c["current"].as_str().unwrap_or(""), c["stat"].as_str());
+    let (max, cur, stat) = (
+      c["max"].as_str().unwrap_or(""),
+      c["current"].as_str().unwrap_or(""),
+      c["stat"].as_str(),
+    );
     let parsed = if c["v2"].as_bool().unwrap_or(true) {
       guards::cgroup_v2(max, cur, stat)
     } else {
@@ -86,7 +94,10 @@ impl PostProcess {
       Ok(Err(msg)) => Err(Error::new(Status::GenericFailure, msg)),
       Err(_) => {
         let _ = std::fs::remove_file(&self.dst);
-        Err(Error::new(Status::GenericFailure, format!("internal error while processing {}", self.src.display())))
+        Err(Error::new(
+          Status::GenericFailure,
+          format!("internal error while processing {}", self.src.display()),
+        ))
       }
     }
   }
@@ -109,13 +120,24 @@ impl Task for PostProcess {
 /// Returns JSON stats (`strings`, `redacted` when redacting).
 #[napi(catch_unwind)]
 pub fn dump_post_process_sync(src: String, dst: String, gzip: bool, redact: bool) -> Result<String> {
-  PostProcess { src: src.into(), dst: dst.into(), gzip, redact }.run()
+  PostProcess {
+    src: src.into(),
+    dst: dst.into(),
+    gzip,
+    redact,
+  }
+  .run()
 }
 
 /// Like [`dump_post_process_sync`] on the libuv thread pool; a Promise.
 #[napi(catch_unwind)]
 pub fn dump_post_process(src: String, dst: String, gzip: bool, redact: bool) -> AsyncTask<PostProcess> {
-  AsyncTask::new(PostProcess { src: src.into(), dst: dst.into(), gzip, redact })
+  AsyncTask::new(PostProcess {
+    src: src.into(),
+    dst: dst.into(),
+    gzip,
+    redact,
+  })
 }
 
 /// Opens a written dump with the snapshot engine (plain or gzip) and counts
@@ -123,8 +145,12 @@ pub fn dump_post_process(src: String, dst: String, gzip: bool, redact: bool) -> 
 /// Used to verify dumps (tests, `bench/dump.js`); blocking.
 #[napi(catch_unwind)]
 pub fn dump_verify(path: String, class_names: Vec<String>) -> Result<String> {
-  let snap = crate::snapshot::Snapshot::open(&path)
-    .map_err(|e| Error::new(Status::GenericFailure, format!("{path} is not a valid heap snapshot: {e}")))?;
+  let snap = crate::snapshot::Snapshot::open(&path).map_err(|e| {
+    Error::new(
+      Status::GenericFailure,
+      format!("{path} is not a valid heap snapshot: {e}"),
+    )
+  })?;
   let mut counts = serde_json::Map::new();
   for name in &class_names {
     counts.insert(name.clone(), json!(0));

@@ -13,7 +13,8 @@ pub fn create_private(path: &Path) -> Result<File, String> {
     use std::os::unix::fs::OpenOptionsExt;
     o.mode(0o600);
   }
-  o.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))
+  o.open(path)
+    .map_err(|e| format!("cannot create {}: {e}", path.display()))
 }
 
 #[cfg(test)]

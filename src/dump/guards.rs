@@ -49,7 +49,9 @@ pub struct CgroupMem {
 impl CgroupMem {
   /// Headroom before this level's OOM killer triggers.
   pub fn headroom(&self) -> u64 {
-    self.limit.saturating_sub(self.usage.saturating_sub(self.reclaimable))
+    self
+      .limit
+      .saturating_sub(self.usage.saturating_sub(self.reclaimable))
   }
 }
 
@@ -104,7 +106,11 @@ pub fn cgroup_v1(limit: &str, usage: &str, stat: Option<&str>) -> Option<CgroupM
   if limit >= V1_UNLIMITED {
     return None;
   }
-  Some(CgroupMem { limit, usage: parse_u64(usage)?, reclaimable: stat.map(parse_inactive_file).unwrap_or(0) })
+  Some(CgroupMem {
+    limit,
+    usage: parse_u64(usage)?,
+    reclaimable: stat.map(parse_inactive_file).unwrap_or(0),
+  })
 }
 
 /// The directories of this process's memory cgroup and its ancestors,
@@ -192,13 +198,29 @@ fn mb(b: u64) -> String {
 /// Decides whether a dump fits in memory and on disk.
 pub fn check(input: &GuardInput) -> Verdict {
   let heap = input.heap_used as f64;
-  let mem_factor = if input.memory_factor.is_finite() && input.memory_factor > 0.0 { input.memory_factor } else { MEMORY_FACTOR };
-  let file_factor = if input.file_factor.is_finite() && input.file_factor > 0.0 { input.file_factor } else { FILE_FACTOR };
+  let mem_factor = if input.memory_factor.is_finite() && input.memory_factor > 0.0 {
+    input.memory_factor
+  } else {
+    MEMORY_FACTOR
+  };
+  let file_factor = if input.file_factor.is_finite() && input.file_factor > 0.0 {
+    input.file_factor
+  } else {
+    FILE_FACTOR
+  };
   let plain = (heap * file_factor) as u64;
-  let final_size = if input.gzip { (plain as f64 * GZIP_RATIO) as u64 } else { plain };
+  let final_size = if input.gzip {
+    (plain as f64 * GZIP_RATIO) as u64
+  } else {
+    plain
+  };
   // The plain dump is always written first; a gzip or redacted copy is
   // written next to it before the plain one is removed.
-  let disk_needed = if input.gzip || input.redact { plain + final_size } else { plain };
+  let disk_needed = if input.gzip || input.redact {
+    plain + final_size
+  } else {
+    plain
+  };
   let mut memory_needed = (heap * mem_factor) as u64;
   if input.tmpfs {
     memory_needed += disk_needed;
@@ -221,9 +243,17 @@ pub fn check(input: &GuardInput) -> Verdict {
         mb(memory_needed),
         mem_factor,
         mb(input.heap_used),
-        if input.tmpfs { ", plus the file on tmpfs" } else { "" },
+        if input.tmpfs {
+          ", plus the file on tmpfs"
+        } else {
+          ""
+        },
         mb(avail),
-        if memory_source == "cgroup" { "cgroup limit minus usage" } else { "MemAvailable" },
+        if memory_source == "cgroup" {
+          "cgroup limit minus usage"
+        } else {
+          "MemAvailable"
+        },
       ));
     }
   }
@@ -232,7 +262,11 @@ pub fn check(input: &GuardInput) -> Verdict {
       reasons.push(format!(
         "not enough disk: the dump needs about {}{} but the target directory has {} free",
         mb(disk_needed),
-        if disk_needed != final_size { " (the plain snapshot plus its processed copy)" } else { "" },
+        if disk_needed != final_size {
+          " (the plain snapshot plus its processed copy)"
+        } else {
+          ""
+        },
         mb(free),
       ));
     }
@@ -259,12 +293,18 @@ pub fn check(input: &GuardInput) -> Verdict {
 mod tests {
   use super::*;
 
-  const MEMINFO: &str = "MemTotal:       16316412 kB\nMemFree:         1234567 kB\nMemAvailable:    8000000 kB\nBuffers: 1 kB\n";
+  const MEMINFO: &str =
+    "MemTotal:       16316412 kB\nMemFree:         1234567 kB\nMemAvailable:    8000000 kB\nBuffers: 1 kB\n";
   const GB: u64 = 1 << 30;
   const MBY: u64 = 1 << 20;
 
   fn input(heap: u64) -> GuardInput {
-    GuardInput { heap_used: heap, memory_factor: MEMORY_FACTOR, file_factor: FILE_FACTOR, ..Default::default() }
+    GuardInput {
+      heap_used: heap,
+      memory_factor: MEMORY_FACTOR,
+      file_factor: FILE_FACTOR,
+      ..Default::default()
+    }
   }
 
   #[test]
@@ -278,8 +318,19 @@ mod tests {
   #[test]
   fn cgroup_v2_files() {
     assert_eq!(cgroup_v2("max\n", "123\n", None), None);
-    let c = cgroup_v2("536870912\n", "268435456\n", Some("anon 1\ninactive_file 67108864\nactive_file 5\n"));
-    assert_eq!(c, Some(CgroupMem { limit: 512 * MBY, usage: 256 * MBY, reclaimable: 64 * MBY }));
+    let c = cgroup_v2(
+      "536870912\n",
+      "268435456\n",
+      Some("anon 1\ninactive_file 67108864\nactive_file 5\n"),
+    );
+    assert_eq!(
+      c,
+      Some(CgroupMem {
+        limit: 512 * MBY,
+        usage: 256 * MBY,
+        reclaimable: 64 * MBY
+      })
+    );
     assert_eq!(c.map(|c| c.headroom()), Some(320 * MBY));
     assert_eq!(cgroup_v2("garbage", "1", None), None);
     // usage above the limit (possible transiently) is zero headroom, not a wrap.
@@ -289,7 +340,11 @@ mod tests {
   #[test]
   fn cgroup_v1_files() {
     assert_eq!(cgroup_v1("9223372036854771712\n", "1000", None), None);
-    let c = cgroup_v1("1073741824\n", "536870912\n", Some("inactive_file 1\ntotal_inactive_file 1048576\n"));
+    let c = cgroup_v1(
+      "1073741824\n",
+      "536870912\n",
+      Some("inactive_file 1\ntotal_inactive_file 1048576\n"),
+    );
     assert_eq!(c.map(|c| c.headroom()), Some(GB - 512 * MBY + MBY));
   }
 
@@ -298,11 +353,22 @@ mod tests {
     let v2 = cgroup_paths("0::/system.slice/app.service\n");
     assert_eq!(
       v2,
-      vec![(true, "/system.slice/app.service".to_string()), (true, "/system.slice".to_string()), (true, "/".to_string())]
+      vec![
+        (true, "/system.slice/app.service".to_string()),
+        (true, "/system.slice".to_string()),
+        (true, "/".to_string())
+      ]
     );
     assert_eq!(cgroup_paths("0::/\n"), vec![(true, "/".to_string())]);
     let v1 = cgroup_paths("12:cpu,cpuacct:/x\n7:memory:/docker/abc\n1:name=systemd:/y\n");
-    assert_eq!(v1, vec![(false, "/docker/abc".into()), (false, "/docker".into()), (false, "/".into())]);
+    assert_eq!(
+      v1,
+      vec![
+        (false, "/docker/abc".into()),
+        (false, "/docker".into()),
+        (false, "/".into())
+      ]
+    );
     assert!(cgroup_paths("nonsense").is_empty());
   }
 
@@ -329,7 +395,11 @@ mod tests {
     assert_eq!(v.memory_source, "cgroup");
     assert_eq!(v.memory_available, Some(GB));
     assert!(v.reason.contains("not enough memory"), "{}", v.reason);
-    assert!(v.reason.contains("2610 MB") && v.reason.contains("1024 MB"), "{}", v.reason);
+    assert!(
+      v.reason.contains("2610 MB") && v.reason.contains("1024 MB"),
+      "{}",
+      v.reason
+    );
     assert!(v.reason.contains("force: true"), "{}", v.reason);
   }
 
@@ -338,8 +408,16 @@ mod tests {
     let mut i = input(10 * MBY);
     i.mem_available = Some(8 * GB);
     i.cgroups = vec![
-      CgroupMem { limit: 4 * GB, usage: GB, reclaimable: 0 },
-      CgroupMem { limit: 40 * MBY, usage: 20 * MBY, reclaimable: 0 },
+      CgroupMem {
+        limit: 4 * GB,
+        usage: GB,
+        reclaimable: 0,
+      },
+      CgroupMem {
+        limit: 40 * MBY,
+        usage: 20 * MBY,
+        reclaimable: 0,
+      },
     ];
     let v = check(&i);
     assert!(!v.ok);
@@ -349,7 +427,11 @@ mod tests {
   #[test]
   fn reclaimable_cache_counts_as_free() {
     let mut i = input(100 * MBY);
-    i.cgroups = vec![CgroupMem { limit: GB, usage: 1000 * MBY, reclaimable: 900 * MBY }];
+    i.cgroups = vec![CgroupMem {
+      limit: GB,
+      usage: 1000 * MBY,
+      reclaimable: 900 * MBY,
+    }];
     assert!(check(&i).ok);
     i.cgroups[0].reclaimable = 0;
     assert!(!check(&i).ok);
@@ -362,7 +444,11 @@ mod tests {
     i.disk_free = Some(150 * MBY);
     let v = check(&i);
     assert!(!v.ok);
-    assert!(v.reason.contains("not enough disk") && v.reason.contains("200 MB"), "{}", v.reason);
+    assert!(
+      v.reason.contains("not enough disk") && v.reason.contains("200 MB"),
+      "{}",
+      v.reason
+    );
     assert!(!v.reason.contains("memory:"), "{}", v.reason);
   }
 

@@ -44,7 +44,9 @@ mod tests {
     let n = gzip_file(&src, &dst).unwrap();
     assert!(n > 0 && n < text.len() as u64 / 4);
     let mut back = String::new();
-    flate2::read::GzDecoder::new(File::open(&dst).unwrap()).read_to_string(&mut back).unwrap();
+    flate2::read::GzDecoder::new(File::open(&dst).unwrap())
+      .read_to_string(&mut back)
+      .unwrap();
     assert_eq!(back, text);
     // Missing input: error, and no output file left behind.
     let _ = std::fs::remove_file(&dst);

@@ -42,7 +42,9 @@ pub struct Bits(Vec<u64>);
 impl Bits {
   fn set(&mut self, i: u64) -> Result<(), String> {
     if i >= MAX_STRINGS {
-      return Err(format!("string index {i} is out of range: the snapshot is corrupt"));
+      return Err(format!(
+        "string index {i} is out of range: the snapshot is corrupt"
+      ));
     }
     let w = (i / 64) as usize;
     if w >= self.0.len() {
@@ -94,7 +96,12 @@ fn type_ids(meta: &Value, list: &str, wanted: &[&str]) -> Result<Vec<bool>, Stri
   let types = meta[list][0]
     .as_array()
     .ok_or_else(|| format!("snapshot.meta.{list}[0] is not an array of type names"))?;
-  Ok(types.iter().map(|t| t.as_str().is_some_and(|t| wanted.contains(&t))).collect())
+  Ok(
+    types
+      .iter()
+      .map(|t| t.as_str().is_some_and(|t| wanted.contains(&t)))
+      .collect(),
+  )
 }
 
 /// Pass 1: classify string indices from the header, `nodes` and `edges`.
@@ -118,14 +125,20 @@ pub fn classify(reader: impl Read) -> Result<Classes, String> {
         meta = Some(v["meta"].clone());
       }
       "nodes" | "edges" => {
-        let m = meta.as_ref().ok_or_else(|| format!("\"{key}\" comes before the \"snapshot\" header"))?;
+        let m = meta
+          .as_ref()
+          .ok_or_else(|| format!("\"{key}\" comes before the \"snapshot\" header"))?;
         let (fields, types, name_at, type_at, special) = if key == "nodes" {
           (
             "node_fields",
             "node_types",
             field(m, "node_fields", "name")?,
             field(m, "node_fields", "type")?,
-            type_ids(m, "node_types", &["string", "concatenated string", "sliced string", "regexp"])?,
+            type_ids(
+              m,
+              "node_types",
+              &["string", "concatenated string", "sliced string", "regexp"],
+            )?,
           )
         } else {
           (
@@ -219,7 +232,12 @@ impl<R: BufRead, W: Write> Copier<R, W> {
           self.bump(1);
         }
         Some(b) => return Ok(b),
-        None => return Err(format!("unexpected end of the snapshot at byte {} (file truncated?)", self.read)),
+        None => {
+          return Err(format!(
+            "unexpected end of the snapshot at byte {} (file truncated?)",
+            self.read
+          ))
+        }
       }
     }
   }
@@ -227,7 +245,10 @@ impl<R: BufRead, W: Write> Copier<R, W> {
   fn expect(&mut self, want: u8) -> Result<(), String> {
     let b = self.ws()?;
     if b != want {
-      return Err(format!("expected '{}' at byte {}, found '{}'", want as char, self.read, b as char));
+      return Err(format!(
+        "expected '{}' at byte {}, found '{}'",
+        want as char, self.read, b as char
+      ));
     }
     self.w.write_all(&[b]).map_err(io)?;
     self.bump(1);
@@ -338,7 +359,8 @@ impl<R: BufRead, W: Write> Copier<R, W> {
         return Err(format!("expected a string in \"strings\" at byte {}", self.read));
       }
       self.raw_string(&mut raw)?;
-      let redact = classes.values.get(index) && !classes.names.get(index) && !LABELS.contains(&raw.as_slice());
+      let redact =
+        classes.values.get(index) && !classes.names.get(index) && !LABELS.contains(&raw.as_slice());
       self.w.write_all(b"\"").map_err(io)?;
       if redact {
         let n = length_class(char_count(&raw));
@@ -357,7 +379,12 @@ impl<R: BufRead, W: Write> Copier<R, W> {
           stats.strings = index as u64;
           return self.expect(b']');
         }
-        b => return Err(format!("expected ',' or ']' in \"strings\" at byte {}, found '{}'", self.read, b as char)),
+        b => {
+          return Err(format!(
+            "expected ',' or ']' in \"strings\" at byte {}, found '{}'",
+            self.read, b as char
+          ))
+        }
       }
     }
   }
@@ -390,13 +417,21 @@ impl<R: BufRead, W: Write> Copier<R, W> {
           self.expect(b'}')?;
           break;
         }
-        b => return Err(format!("expected ',' or '}}' at byte {}, found '{}'", self.read, b as char)),
+        b => {
+          return Err(format!(
+            "expected ',' or '}}' at byte {}, found '{}'",
+            self.read, b as char
+          ))
+        }
       }
     }
     // Trailing whitespace, if any.
     while let Some(b) = self.peek()? {
       if !b.is_ascii_whitespace() {
-        return Err(format!("unexpected data after the snapshot at byte {}", self.read));
+        return Err(format!(
+          "unexpected data after the snapshot at byte {}",
+          self.read
+        ));
       }
       self.w.write_all(&[b]).map_err(io)?;
       self.bump(1);
@@ -436,7 +471,11 @@ pub fn redact_stream<R: Read, W: Write>(
   out: W,
 ) -> Result<RedactStats, String> {
   let classes = classify(open()?)?;
-  let mut c = Copier { r: BufReader::with_capacity(1 << 20, open()?), w: out, read: 0 };
+  let mut c = Copier {
+    r: BufReader::with_capacity(1 << 20, open()?),
+    w: out,
+    read: 0,
+  };
   let stats = c.run(&classes)?;
   c.w.flush().map_err(io)?;
   Ok(stats)
@@ -493,10 +532,18 @@ mod tests {
   fn values_go_names_stay() {
     let (out, stats) = run(SNAP).unwrap();
     let v: Value = serde_json::from_str(&out).unwrap();
-    let s: Vec<&str> = v["strings"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    let s: Vec<&str> = v["strings"]
+      .as_array()
+      .unwrap()
+      .iter()
+      .map(|x| x.as_str().unwrap())
+      .collect();
     assert_eq!(s[0], "");
     assert_eq!(s[1], "Secret", "object name kept");
-    assert_eq!(s[2], "****************", "value replaced by its length class (14 → 16)");
+    assert_eq!(
+      s[2], "****************",
+      "value replaced by its length class (14 → 16)"
+    );
     assert_eq!(s[3], "(concatenated string)", "V8 label kept");
     assert_eq!(s[4], "********", "escaped value replaced (5 chars → 8)");
     assert_eq!(s[5], "password", "value that is also a property name is kept");
@@ -506,7 +553,10 @@ mod tests {
     assert_eq!(stats.strings, 9);
     assert_eq!(stats.redacted, 3);
     // Everything but the strings is byte-identical.
-    let (a, b) = (SNAP.split("\"strings\"").next().unwrap(), out.split("\"strings\"").next().unwrap());
+    let (a, b) = (
+      SNAP.split("\"strings\"").next().unwrap(),
+      out.split("\"strings\"").next().unwrap(),
+    );
     assert_eq!(a, b);
   }
 
