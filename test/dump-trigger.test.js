@@ -151,3 +151,33 @@ test('dumpOnLeak: maximum count per process, then cooldown', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a failing background dump emits error only to a listener, else a warning', async () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-trig-err-'));
+  const file = path.join(base, 'not-a-dir');
+  fs.writeFileSync(file, 'x');
+  const before = leakwatch.getConfig();
+  try {
+    leakwatch.configure({ dumpOnLeak: true, dumpDir: path.join(file, 'sub'), dumpCooldownMs: 0, dumpMaxCount: 10 });
+    const errors = [];
+    const onError = (e) => errors.push(e);
+    leakwatch.on('error', onError);
+    leakwatch.emit('leak', {});
+    await new Promise((r) => setTimeout(r, 100));
+    leakwatch.off('error', onError);
+    assert.strictEqual(errors.length, 1);
+    assert.strictEqual(errors[0].code, 'ERR_LEAKWATCH_DUMP_DIR');
+
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on('warning', onWarning);
+    leakwatch.emit('leak', {}); // no 'error' listener: must not throw
+    await new Promise((r) => setTimeout(r, 100));
+    process.off('warning', onWarning);
+    assert.ok(warnings.some((w) => w.code === 'ERR_LEAKWATCH_DUMP_DIR'), 'reported as a process warning');
+  } finally {
+    leakwatch.configure({ dumpOnLeak: before.dumpOnLeak, dumpDir: before.dumpDir, dumpCooldownMs: before.dumpCooldownMs,
+      dumpMaxCount: before.dumpMaxCount });
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
