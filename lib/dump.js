@@ -26,6 +26,11 @@ const config = require('./dump-config.js');
 const guard = require('./dump-guard.js');
 const triggers = require('./dump-triggers.js');
 
+// Node 18's v8.getHeapSnapshot() stream stalls under backpressure (piped to a
+// file it never ends and the process exits without a callback): there the
+// async forms write the plain file and gzip it in Rust on the thread pool.
+const STREAMS = Number(process.versions.node.split('.')[0]) >= 20;
+
 function dumpError(code, message, extra) {
   const e = new Error(message);
   e.code = code;
@@ -186,17 +191,19 @@ class Dumper {
     }
   }
 
-  /** The asynchronous dump (gzip streamed through zlib; redaction on the thread pool). */
+  /** The asynchronous dump (gzip streamed through zlib on Node ≥ 20; redaction, and gzip on 18, on the thread pool). */
   async dumpAsync(p) {
     this.preflight(p);
     this.busy = true;
     const started = process.hrtime.bigint();
     try {
       let extra = {};
-      if (p.redact) {
+      if (!STREAMS && !p.redact && !p.gzip) {
+        Dumper.writePlain(p.tmp);
+      } else if (p.redact || !STREAMS) {
         const raw = `${p.tmp}.raw`;
         Dumper.writePlain(raw);
-        extra = Dumper.stats(await binding.dumpPostProcess(raw, p.tmp, p.gzip, true));
+        extra = Dumper.stats(await binding.dumpPostProcess(raw, p.tmp, p.gzip, p.redact));
         unlinkQuiet(raw);
       } else {
         await new Promise((resolve, reject) => {

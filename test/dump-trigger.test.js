@@ -49,7 +49,7 @@ async function child(dir, mode) {
   return { c, next };
 }
 
-test('SIGUSR2 writes a dump in the child; twice gives two files', { skip: !posix && 'no POSIX signals' }, async () => {
+test('SIGUSR2 writes a dump in the child; twice gives two files', { skip: !posix && 'no POSIX signals', timeout: 120000 }, async () => {
   const dir = tmpDir('sig');
   const { c, next } = await child(dir, 'on');
   try {

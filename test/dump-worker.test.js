@@ -10,13 +10,14 @@ const { once } = require('node:events');
 const leakwatch = require('..');
 const binding = require('../binding.js');
 
-test('a worker dumps its own isolate', async () => {
+test('a worker dumps its own isolate', { timeout: 120000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-worker-'));
   try {
     const w = new Worker(path.join(__dirname, 'fixtures', 'dump-worker.js'), { workerData: { dir, gzip: true } });
     const tid = w.threadId;
+    const exited = once(w, 'exit');
     const [msg] = await once(w, 'message');
-    await once(w, 'exit');
+    await exited;
     assert.ok(msg.file, msg.error);
     assert.match(path.basename(msg.file), new RegExp(`-${process.pid}-${tid}\\.heapsnapshot\\.gz$`));
     const inWorker = JSON.parse(binding.dumpVerify(msg.file, ['OnlyInTheWorker']));

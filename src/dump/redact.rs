@@ -128,10 +128,9 @@ pub fn classify(reader: impl Read) -> Result<Classes, String> {
         let m = meta
           .as_ref()
           .ok_or_else(|| format!("\"{key}\" comes before the \"snapshot\" header"))?;
-        let (fields, types, name_at, type_at, special) = if key == "nodes" {
+        let (fields, name_at, type_at, special) = if key == "nodes" {
           (
             "node_fields",
-            "node_types",
             field(m, "node_fields", "name")?,
             field(m, "node_fields", "type")?,
             type_ids(
@@ -143,13 +142,11 @@ pub fn classify(reader: impl Read) -> Result<Classes, String> {
         } else {
           (
             "edge_fields",
-            "edge_types",
             field(m, "edge_fields", "name_or_index")?,
             field(m, "edge_fields", "type")?,
             type_ids(m, "edge_types", &["element", "hidden"])?,
           )
         };
-        let _ = types;
         let width = m[fields].as_array().map(|a| a.len()).unwrap_or(0);
         if width == 0 {
           return Err(format!("snapshot.meta.{fields} is empty"));
