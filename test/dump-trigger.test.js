@@ -181,3 +181,21 @@ test('a failing background dump emits error only to a listener, else a warning',
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('dumpNearHeapLimit: true dumps (guarded) on the heap-limit event', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-trig-limit-'));
+  const before = leakwatch.getConfig();
+  try {
+    leakwatch.configure({ dumpNearHeapLimit: true, dumpDir: dir, dumpCooldownMs: 0, dumpMaxCount: 1 });
+    const got = new Promise((resolve) => leakwatch.once('dump', resolve));
+    leakwatch.emit('heap-limit', { fraction: 0.9 });
+    const e = await got;
+    assert.strictEqual(e.trigger, 'heap-limit');
+    assert.strictEqual(path.dirname(e.path), dir);
+    assert.throws(() => leakwatch.configure({ dumpNearHeapLimit: 'yes' }), /"dumpNearHeapLimit" must be true, false or "v8"/);
+  } finally {
+    leakwatch.configure({ dumpNearHeapLimit: before.dumpNearHeapLimit, dumpDir: before.dumpDir,
+      dumpCooldownMs: before.dumpCooldownMs, dumpMaxCount: before.dumpMaxCount });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
