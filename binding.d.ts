@@ -68,3 +68,33 @@ export interface AttachOptions {
   /** Records kept for `getHistory()`. */
   history?: number
 }
+
+/**
+ * The memory cgroup directories to read, innermost first, from the text of
+ * `/proc/self/cgroup`: JSON `[[isV2, "/relative/path"], …]`.
+ */
+export declare function dumpCgroupPaths(procSelfCgroup: string): string
+
+/**
+ * Runs the dump guard. `input_json`: `{heapUsed, meminfo?, cgroups: [{v2,
+ * max, current, stat?}], diskFree?, tmpfs, gzip, redact, memoryFactor,
+ * fileFactor}` with the raw text of the kernel files. Returns the verdict as
+ * JSON (`ok`, `reason`, and the numbers).
+ */
+export declare function dumpGuard(inputJson: string): string
+
+/** Like [`dump_post_process_sync`] on the libuv thread pool; a Promise. */
+export declare function dumpPostProcess(src: string, dst: string, gzip: boolean, redact: boolean): Promise<unknown>
+
+/**
+ * Gzips and/or redacts `src` into the new 0600 file `dst`, blocking.
+ * Returns JSON stats (`strings`, `redacted` when redacting).
+ */
+export declare function dumpPostProcessSync(src: string, dst: string, gzip: boolean, redact: boolean): string
+
+/**
+ * Opens a written dump with the snapshot engine (plain or gzip) and counts
+ * the nodes of the given classes: JSON `{"nodes": n, "classes": {name: n}}`.
+ * Used to verify dumps (tests, `bench/dump.js`); blocking.
+ */
+export declare function dumpVerify(path: string, classNames: Array<string>): string

@@ -836,3 +836,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Watchdog = nativeBinding.Watchdog
+module.exports.dumpCgroupPaths = nativeBinding.dumpCgroupPaths
+module.exports.dumpGuard = nativeBinding.dumpGuard
+module.exports.dumpPostProcess = nativeBinding.dumpPostProcess
+module.exports.dumpPostProcessSync = nativeBinding.dumpPostProcessSync
+module.exports.dumpVerify = nativeBinding.dumpVerify

@@ -121,6 +121,81 @@ declare namespace leakwatch {
     last_stats: StatsEvent | null;
   }
 
+  /** Options of one heap dump (`writeSnapshot`, `writeSnapshotAsync`). */
+  interface DumpOptions {
+    /** gzip-compress (`.heapsnapshot.gz`). Default: a path ending in `.gz`, else `configure({ dumpGzip })`. */
+    gzip?: boolean;
+    /** Replace every string value so the dump can be shared (README "Heap dumps"). Default `configure({ dumpRedact })`. */
+    redact?: boolean;
+    /** Skip the memory/disk guard. */
+    force?: boolean;
+    /** Directory for a default-named dump (default `configure({ dumpDir })`). */
+    dir?: string;
+  }
+
+  type DumpTrigger = 'api' | 'signal' | 'leak' | 'heap-limit';
+
+  /** The `dump` event: a complete dump was renamed to its final path. */
+  interface DumpEvent {
+    path: string;
+    bytes: number;
+    duration_ms: number;
+    trigger: DumpTrigger;
+    compressed: boolean;
+    redacted: boolean;
+    /** With `redacted`: strings replaced and strings in the snapshot. */
+    strings_redacted?: number;
+    strings_total?: number;
+  }
+
+  /** The `dump-refused` event: a dump was not taken, and why. */
+  interface DumpRefusedEvent {
+    trigger: DumpTrigger;
+    /** 'guard' (memory/disk), 'cooldown', 'max-count' or 'busy' (another dump is running). */
+    kind: 'guard' | 'cooldown' | 'max-count' | 'busy';
+    reason: string;
+    path: string;
+    /** With kind 'guard': the numbers behind the verdict (bytes; null = unknown). */
+    heap_used?: number;
+    memory_needed?: number;
+    memory_available?: number | null;
+    memory_source?: 'meminfo' | 'cgroup' | 'unknown';
+    file_estimate?: number;
+    disk_needed?: number;
+    disk_free?: number | null;
+  }
+
+  /** An error from a dump: `code` is ERR_LEAKWATCH_DUMP_REFUSED, ERR_LEAKWATCH_DUMP_DIR or ERR_LEAKWATCH_DUMP_FAILED. */
+  interface DumpError extends Error {
+    code: 'ERR_LEAKWATCH_DUMP_REFUSED' | 'ERR_LEAKWATCH_DUMP_DIR' | 'ERR_LEAKWATCH_DUMP_FAILED';
+    /** ERR_LEAKWATCH_DUMP_FAILED: the system error code, e.g. 'ENOSPC'. */
+    syscallCode?: string;
+    /** ERR_LEAKWATCH_DUMP_REFUSED: the `dump-refused` event. */
+    info?: DumpRefusedEvent;
+  }
+
+  /** Heap-dump options of `configure()`. */
+  interface DumpConfig {
+    /** Default directory (created 0700). Default: $LEAKWATCH_DUMP_DIR or `<os.tmpdir()>/leakwatch-dumps-<uid>`. */
+    dumpDir?: string;
+    /** Signal that triggers a dump (main thread), or false. Default 'SIGUSR2' ($LEAKWATCH_DUMP_SIGNAL, 'off'). */
+    signal?: string | false;
+    /** Dump on the `leak` event. Default false. */
+    dumpOnLeak?: boolean;
+    /** true: guarded dump on `heap-limit`; 'v8': `v8.setHeapSnapshotNearHeapLimit` (unguarded). Default false. */
+    dumpNearHeapLimit?: boolean | 'v8';
+    /** Minimum time between two dumps of one background trigger. Default 60000. */
+    dumpCooldownMs?: number;
+    /** Maximum dumps per background trigger per process. Default 5. */
+    dumpMaxCount?: number;
+    /** gzip / redact background dumps and default-option API dumps. Default false. */
+    dumpGzip?: boolean;
+    dumpRedact?: boolean;
+    /** Guard model: extra memory and plain file size per byte of live heap. Defaults 12 and 2. */
+    dumpMemoryFactor?: number;
+    dumpFileFactor?: number;
+  }
+
   interface LeakWatch extends EventEmitter {
     /** 'v8' when the native GC hooks are live, 'perf_hooks' for the fallback. */
     readonly backend: 'v8' | 'perf_hooks';
@@ -130,6 +205,9 @@ declare namespace leakwatch {
 
     on(event: 'stats', listener: (stats: StatsEvent) => void): this;
     on(event: 'gc', listener: (gc: GcEvent) => void): this;
+    on(event: 'dump', listener: (e: DumpEvent) => void): this;
+    on(event: 'dump-refused', listener: (e: DumpRefusedEvent) => void): this;
+    on(event: 'error', listener: (err: DumpError) => void): this;
     on(event: string | symbol, listener: (...args: any[]) => void): this;
     once(event: 'stats', listener: (stats: StatsEvent) => void): this;
     once(event: 'gc', listener: (gc: GcEvent) => void): this;
@@ -149,6 +227,21 @@ declare namespace leakwatch {
     start(): this;
     /** Stops watching; counters are kept. */
     stop(): this;
+
+    /** Writes a heap dump of this thread's isolate, blocking; returns the path. Throws a DumpError. */
+    writeSnapshot(path?: string, options?: DumpOptions): string;
+    writeSnapshot(options: DumpOptions): string;
+    /** heapdump-compatible callback form (asynchronous). */
+    writeSnapshot(path: string, cb: (err: DumpError | null, path?: string) => void): void;
+    writeSnapshot(path: string | undefined, options: DumpOptions, cb: (err: DumpError | null, path?: string) => void): void;
+    writeSnapshot(options: DumpOptions, cb: (err: DumpError | null, path?: string) => void): void;
+    writeSnapshot(cb: (err: DumpError | null, path?: string) => void): void;
+    /** Promise form; gzip is streamed through zlib, redaction runs on the thread pool. */
+    writeSnapshotAsync(path?: string, options?: DumpOptions): Promise<string>;
+    writeSnapshotAsync(options: DumpOptions): Promise<string>;
+    /** Applies leak-detector and heap-dump options together; an invalid or unknown key throws and changes nothing. */
+    configure(options: DumpConfig & Record<string, unknown>): Record<string, unknown>;
+    getConfig(): Record<string, unknown>;
   }
 }
 

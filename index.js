@@ -10,6 +10,7 @@
  *   'gc'    — every collection of every kind (built only while someone listens)
  *   'stats' — after every full (mark-sweep-compact) collection
  *   'leak', 'leak-end', 'heap-limit' — from the leak detector (src/detector/)
+ *   'dump', 'dump-refused' — heap dumps (lib/dump.js)
  * Backend: 'v8' (native hooks) or 'perf_hooks' (fallback, forced with
  * LEAKWATCH_BACKEND=perf_hooks): both feed the same Rust engine.
  */
@@ -19,6 +20,7 @@ const v8 = require('node:v8');
 const vm = require('node:vm');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 const binding = require('./binding.js');
+const dumpOptions = require('./lib/dump.js');
 
 const HEAP_FIELDS = [
   'total_heap_size',
@@ -119,18 +121,28 @@ class LeakWatch extends EventEmitter {
       throw new TypeError(`leakwatch.configure: expected an options object, got ${options === null ? 'null' :
         Array.isArray(options) ? 'an array' : typeof options}`);
     }
+    // Heap-dump keys go to lib/dump.js, the rest to the detector; both are
+    // validated before either is applied.
+    const dump = {};
+    const detector = {};
+    for (const [k, v] of Object.entries(options)) (dumpOptions.isDumpOption(k) ? dump : detector)[k] = v;
+    const nextDump = this._dump ? this._dump.validate(dump) : null;
+    let det;
     try {
-      return JSON.parse(this._handle.configure(JSON.stringify(options)));
+      det = JSON.parse(this._handle.configure(JSON.stringify(detector)));
     } catch (err) {
-      const e = new TypeError(err.message);
+      const e = new TypeError(/unknown option/.test(err.message) ?
+        `${err.message}; heap-dump options: ${dumpOptions.DUMP_OPTIONS.join(', ')}` : err.message);
       e.code = 'ERR_LEAKWATCH_OPTION';
       throw e;
     }
+    if (nextDump) this._dump.apply(nextDump);
+    return this.getConfig(det);
   }
 
-  /** The leak detector's current configuration. */
-  getConfig() {
-    return JSON.parse(this._handle.config());
+  /** The current configuration: leak detector and heap dumps. */
+  getConfig(det) {
+    return { ...(det || JSON.parse(this._handle.config())), ...(this._dump ? this._dump.getConfig() : {}) };
   }
 
   _observe(list) {
@@ -222,7 +234,7 @@ leakwatch.LeakWatch = LeakWatch;
 Object.assign(leakwatch, require('./lib/analysis.js'));
 /** Cluster mode: see lib/cluster.js. In the primary, returns an emitter of every worker's events. */
 leakwatch.cluster = () => require('./lib/cluster.js').clusterMode(leakwatch);
-require('./lib/dump.js').attach(leakwatch);
+dumpOptions.attach(leakwatch);
 /** @internal native cost of our GC callbacks per collection, ns (benchmarks). */
 leakwatch._hookCosts = () => leakwatch._handle.hookCosts();
 

@@ -1,2 +1,164 @@
-//! The heap-dump binding (issue 4): guards and redaction, wrapped by
-//! `lib/dump.js`.
+//! The heap-dump binding (issue 4): the guard check and the post-processing
+//! of a written snapshot (gzip, redaction), wrapped by `lib/dump*.js`.
+//! Post-processing runs synchronously (for `writeSnapshot()`'s sync form) or
+//! on the libuv thread pool (the async forms), never panicking across FFI.
+
+#![cfg_attr(test, allow(dead_code))] // the #[napi] functions are only called from JS
+
+use std::path::PathBuf;
+
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Error, Result, Status, Task};
+use napi_derive::napi;
+use serde_json::{json, Value};
+
+use crate::dump::guards::{self, CgroupMem, GuardInput};
+use crate::dump::{gzip, redact};
+
+fn invalid(msg: String) -> Error {
+  Error::new(Status::InvalidArg, msg)
+}
+
+fn u64_of(v: &Value) -> Option<u64> {
+  v.as_f64()
+    .filter(|x| x.is_finite() && *x >= 0.0)
+    .map(|x| x as u64)
+}
+
+/// Runs the dump guard. `input_json`: `{heapUsed, meminfo?, cgroups: [{v2,
+/// max, current, stat?}], diskFree?, tmpfs, gzip, redact, memoryFactor,
+/// fileFactor}` with the raw text of the kernel files. Returns the verdict as
+/// JSON (`ok`, `reason`, and the numbers).
+#[napi(catch_unwind)]
+pub fn dump_guard(input_json: String) -> Result<String> {
+  let v: Value =
+    serde_json::from_str(&input_json).map_err(|e| invalid(format!("dumpGuard: bad input JSON: {e}")))?;
+  let mut cgroups: Vec<CgroupMem> = Vec::new();
+  for c in v["cgroups"].as_array().map(|a| a.as_slice()).unwrap_or(&[]) {
+    let (max, cur, stat) = (
+      c["max"].as_str().unwrap_or(""),
+      c["current"].as_str().unwrap_or(""),
+      c["stat"].as_str(),
+    );
+    let parsed = if c["v2"].as_bool().unwrap_or(true) {
+      guards::cgroup_v2(max, cur, stat)
+    } else {
+      guards::cgroup_v1(max, cur, stat)
+    };
+    cgroups.extend(parsed);
+  }
+  let input = GuardInput {
+    heap_used: u64_of(&v["heapUsed"]).unwrap_or(0),
+    mem_available: v["meminfo"].as_str().and_then(guards::parse_meminfo_available),
+    cgroups,
+    disk_free: u64_of(&v["diskFree"]),
+    tmpfs: v["tmpfs"].as_bool().unwrap_or(false),
+    gzip: v["gzip"].as_bool().unwrap_or(false),
+    redact: v["redact"].as_bool().unwrap_or(false),
+    memory_factor: v["memoryFactor"].as_f64().unwrap_or(guards::MEMORY_FACTOR),
+    file_factor: v["fileFactor"].as_f64().unwrap_or(guards::FILE_FACTOR),
+  };
+  Ok(guards::check(&input).to_json().to_string())
+}
+
+/// The memory cgroup directories to read, innermost first, from the text of
+/// `/proc/self/cgroup`: JSON `[[isV2, "/relative/path"], …]`.
+#[napi(catch_unwind)]
+pub fn dump_cgroup_paths(proc_self_cgroup: String) -> String {
+  json!(guards::cgroup_paths(&proc_self_cgroup)).to_string()
+}
+
+/// One post-processing job: `src` (a finished plain snapshot) → `dst`.
+pub struct PostProcess {
+  src: PathBuf,
+  dst: PathBuf,
+  gzip: bool,
+  redact: bool,
+}
+
+impl PostProcess {
+  fn run(&self) -> Result<String> {
+    let job = || -> std::result::Result<String, String> {
+      if self.redact {
+        let s = redact::redact_file(&self.src, &self.dst, self.gzip)?;
+        Ok(json!({"strings": s.strings, "redacted": s.redacted, "bytes_in": s.bytes_in}).to_string())
+      } else if self.gzip {
+        gzip::gzip_file(&self.src, &self.dst)?;
+        Ok("{}".into())
+      } else {
+        Err("nothing to do: neither gzip nor redact was asked for".into())
+      }
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+      Ok(Ok(s)) => Ok(s),
+      Ok(Err(msg)) => Err(Error::new(Status::GenericFailure, msg)),
+      Err(_) => {
+        let _ = std::fs::remove_file(&self.dst);
+        Err(Error::new(
+          Status::GenericFailure,
+          format!("internal error while processing {}", self.src.display()),
+        ))
+      }
+    }
+  }
+}
+
+impl Task for PostProcess {
+  type Output = String;
+  type JsValue = String;
+
+  fn compute(&mut self) -> Result<String> {
+    self.run()
+  }
+
+  fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
+    Ok(output)
+  }
+}
+
+/// Gzips and/or redacts `src` into the new 0600 file `dst`, blocking.
+/// Returns JSON stats (`strings`, `redacted` when redacting).
+#[napi(catch_unwind)]
+pub fn dump_post_process_sync(src: String, dst: String, gzip: bool, redact: bool) -> Result<String> {
+  PostProcess {
+    src: src.into(),
+    dst: dst.into(),
+    gzip,
+    redact,
+  }
+  .run()
+}
+
+/// Like [`dump_post_process_sync`] on the libuv thread pool; a Promise.
+#[napi(catch_unwind)]
+pub fn dump_post_process(src: String, dst: String, gzip: bool, redact: bool) -> AsyncTask<PostProcess> {
+  AsyncTask::new(PostProcess {
+    src: src.into(),
+    dst: dst.into(),
+    gzip,
+    redact,
+  })
+}
+
+/// Opens a written dump with the snapshot engine (plain or gzip) and counts
+/// the nodes of the given classes: JSON `{"nodes": n, "classes": {name: n}}`.
+/// Used to verify dumps (tests, `bench/dump.js`); blocking.
+#[napi(catch_unwind)]
+pub fn dump_verify(path: String, class_names: Vec<String>) -> Result<String> {
+  let snap = crate::snapshot::Snapshot::open(&path).map_err(|e| {
+    Error::new(
+      Status::GenericFailure,
+      format!("{path} is not a valid heap snapshot: {e}"),
+    )
+  })?;
+  let mut counts = serde_json::Map::new();
+  for name in &class_names {
+    counts.insert(name.clone(), json!(0));
+  }
+  for n in 0..snap.node_count() as u32 {
+    if let Some(c) = counts.get_mut(snap.class_name(n)) {
+      *c = json!(c.as_u64().unwrap_or(0) + 1);
+    }
+  }
+  Ok(json!({"nodes": snap.node_count(), "classes": counts}).to_string())
+}
