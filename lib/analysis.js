@@ -21,7 +21,7 @@ const v8 = require('node:v8');
 const binding = require('../binding.js');
 
 const HINTS = {
-  io: 'check that the file exists and is readable',
+  io: 'check that the file exists, is readable and, if gzip-compressed, complete',
   syntax: 'the file is not complete, valid JSON; was it truncated or corrupted? Write it again with v8.writeHeapSnapshot() or DevTools',
   format: 'the file is not a V8 heap snapshot, or is damaged; write it again with v8.writeHeapSnapshot() or DevTools',
   query: 'check the id or class name against analyze() of the same file',
