@@ -15,6 +15,10 @@
 //!   digest of a snapshot file, parsed on the calling thread as memwatch
 //!   does.
 
+// napi-derive registers the free `#[napi]` functions only outside `cfg(test)`,
+// so `cargo test` would call them dead.
+#![cfg_attr(test, allow(dead_code))]
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
@@ -39,7 +43,12 @@ fn invalid(msg: String) -> Error {
 fn weak_progress(on_progress: Option<Function<'_, (String, f64), ()>>) -> Result<Option<ProgressFn>> {
   match on_progress {
     None => Ok(None),
-    Some(f) => Ok(Some(f.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?)),
+    Some(f) => Ok(Some(
+      f.build_threadsafe_function()
+        .callee_handled::<false>()
+        .weak::<true>()
+        .build()?,
+    )),
   }
 }
 
@@ -58,7 +67,10 @@ impl Reporter {
       return;
     }
     *last = (phase.to_string(), fraction);
-    tsfn.call((phase.to_string(), fraction), ThreadsafeFunctionCallMode::NonBlocking);
+    tsfn.call(
+      (phase.to_string(), fraction),
+      ThreadsafeFunctionCallMode::NonBlocking,
+    );
   }
 }
 
@@ -94,7 +106,9 @@ impl Task for SnapshotTask {
     let value = match outcome {
       Ok(Ok(report)) => json!({ "ok": report }),
       Ok(Err(e)) => error_json(&e),
-      Err(_) => json!({ "error": { "kind": "internal", "message": "leakwatch: internal error in the snapshot engine (a bug; please report it with the snapshot if you can)", "offset": null } }),
+      Err(_) => {
+        json!({ "error": { "kind": "internal", "message": "leakwatch: internal error in the snapshot engine (a bug; please report it with the snapshot if you can)", "offset": null } })
+      }
     };
     Ok(value.to_string())
   }
@@ -109,7 +123,10 @@ fn top_of(top: Option<u32>, default: usize) -> usize {
 }
 
 fn task(job: Job, on_progress: Option<Function<'_, (String, f64), ()>>) -> Result<AsyncTask<SnapshotTask>> {
-  Ok(AsyncTask::new(SnapshotTask { job, progress: weak_progress(on_progress)? }))
+  Ok(AsyncTask::new(SnapshotTask {
+    job,
+    progress: weak_progress(on_progress)?,
+  }))
 }
 
 /// Summary of one snapshot by class. `top`: classes kept (after sorting by
@@ -123,10 +140,20 @@ pub fn analyze_snapshot(
 ) -> Result<AsyncTask<SnapshotTask>> {
   let sort = match sort.as_deref() {
     None => SortKey::RetainedSize,
-    Some(s) => SortKey::parse(s)
-      .ok_or_else(|| invalid(format!("sort must be 'retained_size', 'self_size' or 'count', got {s:?}")))?,
+    Some(s) => SortKey::parse(s).ok_or_else(|| {
+      invalid(format!(
+        "sort must be 'retained_size', 'self_size' or 'count', got {s:?}"
+      ))
+    })?,
   };
-  task(Job::Analyze { path: PathBuf::from(path), top: top_of(top, 50), sort }, on_progress)
+  task(
+    Job::Analyze {
+      path: PathBuf::from(path),
+      top: top_of(top, 50),
+      sort,
+    },
+    on_progress,
+  )
 }
 
 /// Comparison of two snapshots of one process, `a` → `b`.
@@ -137,7 +164,14 @@ pub fn diff_snapshots(
   top: Option<u32>,
   on_progress: Option<Function<'_, (String, f64), ()>>,
 ) -> Result<AsyncTask<SnapshotTask>> {
-  task(Job::Diff { a: PathBuf::from(a), b: PathBuf::from(b), top: top_of(top, 50) }, on_progress)
+  task(
+    Job::Diff {
+      a: PathBuf::from(a),
+      b: PathBuf::from(b),
+      top: top_of(top, 50),
+    },
+    on_progress,
+  )
 }
 
 /// Three-snapshot leak candidates.
@@ -171,9 +205,20 @@ pub fn snapshot_retainers(
   let target = match (id, class_name) {
     (Some(id), None) => Target::Id(id),
     (None, Some(name)) => Target::Class(name),
-    _ => return Err(invalid("snapshotRetainers: give exactly one of id and className".into())),
+    _ => {
+      return Err(invalid(
+        "snapshotRetainers: give exactly one of id and className".into(),
+      ))
+    }
   };
-  task(Job::Retainers { path: PathBuf::from(path), target, top: top_of(top, 20) }, on_progress)
+  task(
+    Job::Retainers {
+      path: PathBuf::from(path),
+      target,
+      top: top_of(top, 20),
+    },
+    on_progress,
+  )
 }
 
 /// The digest memwatch's `HeapDiff` keeps of one snapshot.
@@ -189,7 +234,9 @@ impl HeapDiffSnapshot {
   #[napi(factory, catch_unwind)]
   pub fn from_file(path: String) -> Result<HeapDiffSnapshot> {
     let graph = parse::parse_file(&path).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
-    Ok(HeapDiffSnapshot { digest: HeapDigest::from_graph(&graph) })
+    Ok(HeapDiffSnapshot {
+      digest: HeapDigest::from_graph(&graph),
+    })
   }
 
   /// memwatch's `end()` result from this (before) to `after`, as JSON.

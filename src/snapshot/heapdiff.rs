@@ -220,9 +220,15 @@ pub fn heap_diff(before: &HeapDigest, after: &HeapDigest) -> HeapDiffReport {
 pub fn nice_size(bytes: i64) -> String {
   let abs = bytes.unsigned_abs();
   if abs > 1024 * 1024 {
-    format!("{} mb", format_g6((bytes as f64 / (1048576.0 / 100.0)).round() / 100.0))
+    format!(
+      "{} mb",
+      format_g6((bytes as f64 / (1048576.0 / 100.0)).round() / 100.0)
+    )
   } else if abs > 1024 {
-    format!("{} kb", format_g6((bytes as f64 / (1024.0 / 100.0)).round() / 100.0))
+    format!(
+      "{} kb",
+      format_g6((bytes as f64 / (1024.0 / 100.0)).round() / 100.0)
+    )
   } else {
     format!("{bytes} bytes")
   }

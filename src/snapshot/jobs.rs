@@ -7,7 +7,7 @@
 //! appended when there are several, e.g. `"parse target"`), `fraction` is
 //! the whole job's progress, from 0 to 1, never decreasing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -19,10 +19,27 @@ use super::report::{self, SortKey, Target};
 /// One request from the JS API.
 #[derive(Debug, Clone)]
 pub enum Job {
-  Analyze { path: PathBuf, top: usize, sort: SortKey },
-  Diff { a: PathBuf, b: PathBuf, top: usize },
-  FindLeaks { baseline: PathBuf, target: PathBuf, final_: PathBuf, top: usize },
-  Retainers { path: PathBuf, target: Target, top: usize },
+  Analyze {
+    path: PathBuf,
+    top: usize,
+    sort: SortKey,
+  },
+  Diff {
+    a: PathBuf,
+    b: PathBuf,
+    top: usize,
+  },
+  FindLeaks {
+    baseline: PathBuf,
+    target: PathBuf,
+    final_: PathBuf,
+    top: usize,
+  },
+  Retainers {
+    path: PathBuf,
+    target: Target,
+    top: usize,
+  },
 }
 
 /// Share of each snapshot's part of the job spent parsing (the rest is
@@ -32,7 +49,7 @@ const REPORT_SHARE: f64 = 0.02;
 
 /// Opens the `i`-th of `of` snapshots of a job.
 fn open(
-  path: &PathBuf,
+  path: &Path,
   role: Option<&str>,
   i: usize,
   of: usize,
@@ -74,7 +91,12 @@ pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
       progress("report", report_start);
       report::diff_report(&sa, &sb, *top)
     }
-    Job::FindLeaks { baseline, target, final_, top } => {
+    Job::FindLeaks {
+      baseline,
+      target,
+      final_,
+      top,
+    } => {
       let sb = open(baseline, Some("baseline"), 0, 3, progress)?;
       let st = open(target, Some("target"), 1, 3, progress)?;
       let sf = open(final_, Some("final"), 2, 3, progress)?;

@@ -134,8 +134,16 @@ pub fn summary_report(s: &Snapshot, top: usize, sort: SortKey) -> Value {
   let root = s.graph().root();
   match sort {
     SortKey::RetainedSize => {} // summary() already sorts so
-    SortKey::SelfSize => rows.sort_by(|a, b| b.self_size.cmp(&a.self_size).then_with(|| a.class_name.cmp(&b.class_name))),
-    SortKey::Count => rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.class_name.cmp(&b.class_name))),
+    SortKey::SelfSize => rows.sort_by(|a, b| {
+      b.self_size
+        .cmp(&a.self_size)
+        .then_with(|| a.class_name.cmp(&b.class_name))
+    }),
+    SortKey::Count => rows.sort_by(|a, b| {
+      b.count
+        .cmp(&a.count)
+        .then_with(|| a.class_name.cmp(&b.class_name))
+    }),
   }
   let class_count = rows.len();
   let classes: Vec<Value> = rows
@@ -310,9 +318,7 @@ pub fn retainers_report(s: &Snapshot, target: &Target, top: usize) -> Result<Val
 /// size_bytes, size}`, `change` `{size_bytes, size, freed_nodes,
 /// allocated_nodes, details: [{what, size_bytes, size, "+", "-"}]}`.
 pub fn heap_diff_json(d: &HeapDiffReport) -> Value {
-  let side = |t: &super::heapdiff::HeapTotals| {
-    json!({ "nodes": t.nodes, "size_bytes": t.size_bytes, "size": nice_size(t.size_bytes as i64) })
-  };
+  let side = |t: &super::heapdiff::HeapTotals| json!({ "nodes": t.nodes, "size_bytes": t.size_bytes, "size": nice_size(t.size_bytes as i64) });
   let details: Vec<Value> = d
     .details
     .iter()

@@ -992,7 +992,13 @@ fn root_index_from_the_header_is_honoured() {
 #[test]
 fn heap_diff_follows_memwatch_rules() {
   let before = snap(&[
-    n("synthetic", "", 1, 0, &[("element", "1", 1), ("element", "2", 2), ("element", "3", 4)]),
+    n(
+      "synthetic",
+      "",
+      1,
+      0,
+      &[("element", "1", 1), ("element", "2", 2), ("element", "3", 4)],
+    ),
     n("object", "Foo", 3, 10, &[("weak", "w", 5)]),
     // The diffing machinery is neither counted nor walked through.
     n("object", "HeapDiff", 5, 100, &[("property", "s", 3)]),
@@ -1003,7 +1009,18 @@ fn heap_diff_follows_memwatch_rules() {
     n("object", "Unreachable", 13, 50, &[]),
   ]);
   let after = snap(&[
-    n("synthetic", "", 1, 0, &[("element", "1", 1), ("element", "2", 2), ("element", "3", 3), ("element", "4", 4)]),
+    n(
+      "synthetic",
+      "",
+      1,
+      0,
+      &[
+        ("element", "1", 1),
+        ("element", "2", 2),
+        ("element", "3", 3),
+        ("element", "4", 4),
+      ],
+    ),
     n("object", "Foo", 3, 10, &[]),
     n("object", "Foo", 15, 10, &[]),
     n("string", "new", 17, 20, &[]),
@@ -1015,7 +1032,11 @@ fn heap_diff_follows_memwatch_rules() {
   assert_eq!((a.nodes, a.size_bytes, a.reachable()), (5, 52, 5));
   let d = heap_diff(&b, &a);
   assert_eq!(d.size_bytes, 22);
-  assert_eq!((d.freed_nodes, d.allocated_nodes), (2, 3), "hidden and cons strings count as nodes");
+  assert_eq!(
+    (d.freed_nodes, d.allocated_nodes),
+    (2, 3),
+    "hidden and cons strings count as nodes"
+  );
   let rows: Vec<(&str, i64, u64, u64)> = d
     .details
     .iter()
