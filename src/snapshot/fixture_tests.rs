@@ -249,3 +249,33 @@ fn instances_and_retainers_of_a_leaky_thing() {
     ("thing", "Object")
   );
 }
+
+#[test]
+fn reports_render_paths_with_closures_and_their_locations() {
+  use report::{retainers_report, Target};
+  let s = leaky();
+  let r = retainers_report(s, &Target::Class("LeakyThing".into()), 2).unwrap();
+  assert_eq!(r["count"], 1000);
+  assert_eq!(r["instances"].as_array().unwrap().len(), 2);
+  let path = r["path"].as_str().unwrap();
+  assert!(
+    path.contains(" → tasks → [0] → (closure) → context → req → thing → LeakyThing@"),
+    "{path}"
+  );
+  let (line, _) = marker("leakyTask");
+  let task = r["closures"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .find(|c| c["name"] == "leakyTask")
+    .unwrap();
+  assert_eq!(task["line"], line);
+  let text = task["location"].as_str().unwrap();
+  assert!(
+    text.contains("/make.js:") && text.ends_with(&format!(":{line}:{}", task["column"])),
+    "{text}"
+  );
+  // An unknown class is a query error, not a panic.
+  let e = retainers_report(s, &Target::Class("Nope".into()), 1).unwrap_err();
+  assert_eq!(e.kind, ErrorKind::Query);
+}
