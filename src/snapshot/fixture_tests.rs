@@ -279,3 +279,30 @@ fn reports_render_paths_with_closures_and_their_locations() {
   let e = retainers_report(s, &Target::Class("Nope".into()), 1).unwrap_err();
   assert_eq!(e.kind, ErrorKind::Query);
 }
+
+#[test]
+fn jobs_report_monotonic_progress_and_name_the_bad_file() {
+  use std::sync::Mutex;
+  let seen = Mutex::new(Vec::<(String, f64)>::new());
+  let job = Job::Analyze {
+    path: format!("{}/leaky.heapsnapshot.gz", dir()).into(),
+    top: 5,
+    sort: report::SortKey::Count,
+  };
+  let r = jobs::run(&job, &|p, f| seen.lock().unwrap().push((p.to_string(), f))).unwrap();
+  assert_eq!(r["classes"].as_array().unwrap().len(), 5);
+  let seen = seen.into_inner().unwrap();
+  assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
+  assert_eq!(seen.last().unwrap(), &("done".to_string(), 1.0));
+  assert!(seen.iter().filter(|(p, _)| p == "parse").count() > 10, "{seen:?}");
+
+  let job = Job::FindLeaks {
+    baseline: format!("{}/triple-baseline.heapsnapshot.gz", dir()).into(),
+    target: format!("{}/make.js", dir()).into(),
+    final_: format!("{}/triple-final.heapsnapshot.gz", dir()).into(),
+    top: 5,
+  };
+  let e = jobs::run(&job, &|_, _| {}).unwrap_err();
+  assert!(e.message.contains("make.js"), "{e}");
+  assert!(e.offset.is_some(), "{e}");
+}
