@@ -9,6 +9,17 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The digest memwatch's `HeapDiff` keeps of one snapshot. */
+export declare class HeapDiffSnapshot {
+  /**
+   * Parses the snapshot file at `path` on the calling thread (memwatch's
+   * `HeapDiff` is synchronous) and keeps only its digest.
+   */
+  static fromFile(path: string): HeapDiffSnapshot
+  /** memwatch's `end()` result from this (before) to `after`, as JSON. */
+  compare(after: HeapDiffSnapshot): string
+}
+
 export declare class Watchdog {
   /**
    * Attaches to the current isolate. Never fails for a missing symbol or a
@@ -54,6 +65,12 @@ export declare class Watchdog {
   pushRecord(kind: number, flags: number, agoMs: number, durationMs: number, heap: Array<number>, spacesUsed: Array<number>, spacesSize: Array<number>): void
 }
 
+/**
+ * Summary of one snapshot by class. `top`: classes kept (after sorting by
+ * `sort`: `retained_size`, `self_size` or `count`).
+ */
+export declare function analyzeSnapshot(path: string, top?: number | undefined | null, sort?: string | undefined | null, onProgress?: ((arg: [string, number]) => void) | undefined | null): Promise<string>
+
 /** What `index.js` measured with the `v8` module just before attaching. */
 export interface AttachOptions {
   /** `process.versions.node` major. */
@@ -68,6 +85,9 @@ export interface AttachOptions {
   /** Records kept for `getHistory()`. */
   history?: number
 }
+
+/** Comparison of two snapshots of one process, `a` → `b`. */
+export declare function diffSnapshots(a: string, b: string, top?: number | undefined | null, onProgress?: ((arg: [string, number]) => void) | undefined | null): Promise<string>
 
 /**
  * The memory cgroup directories to read, innermost first, from the text of
@@ -98,3 +118,12 @@ export declare function dumpPostProcessSync(src: string, dst: string, gzip: bool
  * Used to verify dumps (tests, `bench/dump.js`); blocking.
  */
 export declare function dumpVerify(path: string, classNames: Array<string>): string
+
+/** Three-snapshot leak candidates. */
+export declare function findLeakCandidates(baseline: string, target: string, finalPath: string, top?: number | undefined | null, onProgress?: ((arg: [string, number]) => void) | undefined | null): Promise<string>
+
+/**
+ * Retainers of the object with id `id`, or of class `class_name` (exactly
+ * one of the two).
+ */
+export declare function snapshotRetainers(path: string, id?: number | undefined | null, className?: string | undefined | null, top?: number | undefined | null, onProgress?: ((arg: [string, number]) => void) | undefined | null): Promise<string>

@@ -835,9 +835,14 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.HeapDiffSnapshot = nativeBinding.HeapDiffSnapshot
 module.exports.Watchdog = nativeBinding.Watchdog
+module.exports.analyzeSnapshot = nativeBinding.analyzeSnapshot
+module.exports.diffSnapshots = nativeBinding.diffSnapshots
 module.exports.dumpCgroupPaths = nativeBinding.dumpCgroupPaths
 module.exports.dumpGuard = nativeBinding.dumpGuard
 module.exports.dumpPostProcess = nativeBinding.dumpPostProcess
 module.exports.dumpPostProcessSync = nativeBinding.dumpPostProcessSync
 module.exports.dumpVerify = nativeBinding.dumpVerify
+module.exports.findLeakCandidates = nativeBinding.findLeakCandidates
+module.exports.snapshotRetainers = nativeBinding.snapshotRetainers

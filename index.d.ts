@@ -196,6 +196,172 @@ declare namespace leakwatch {
     dumpFileFactor?: number;
   }
 
+  // ------------------------------------------------------------ snapshot analysis
+
+  /** Called on the event loop while an analysis runs; never after its Promise settles. */
+  type ProgressCallback = (phase: string, fraction: number) => void;
+
+  interface AnalysisOptions {
+    /** Rows kept (default 50 for analyze/diff, 20 for findLeaks/retainers); 0 or Infinity for all. */
+    top?: number;
+    onProgress?: ProgressCallback;
+  }
+
+  interface AnalyzeOptions extends AnalysisOptions {
+    sort?: 'retained_size' | 'self_size' | 'count';
+  }
+
+  interface ClassSummary {
+    name: string;
+    count: number;
+    self_size: number;
+    retained_size: number;
+    /** Shortest distance from the GC roots; null if unreachable; >= 100000000 when reachable only through system roots. */
+    distance: number | null;
+  }
+
+  interface Summary {
+    node_count: number;
+    edge_count: number;
+    total_count: number;
+    total_self_size: number;
+    total_retained_size: number;
+    class_count: number;
+    classes: ClassSummary[];
+  }
+
+  interface ClassDiff {
+    name: string;
+    added_count: number;
+    removed_count: number;
+    count_delta: number;
+    added_size: number;
+    removed_size: number;
+    size_delta: number;
+  }
+
+  interface Diff {
+    added_count: number;
+    removed_count: number;
+    count_delta: number;
+    added_size: number;
+    removed_size: number;
+    size_delta: number;
+    class_count: number;
+    classes: ClassDiff[];
+  }
+
+  interface PathStep {
+    edge: string;
+    edge_type: string;
+    id: number;
+    type: string | null;
+    name: string;
+    class_name: string;
+    /** `file:line:column` (1-based) of a function or of an object's constructor. */
+    location: string | null;
+  }
+
+  interface ClosureOnPath {
+    id: number;
+    name: string;
+    location: string | null;
+    file: string | null;
+    line: number | null;
+    column: number | null;
+  }
+
+  interface LeakClass {
+    name: string;
+    count: number;
+    self_size: number;
+    retained_size: number;
+    sample_ids: number[];
+    location: string | null;
+  }
+
+  interface LeakPathGroup {
+    class_name: string;
+    count: number;
+    self_size: number;
+    /** The path with element indices generalised: what the group has in common. */
+    shape: string;
+    /** Sample path: `global → … → tasks → [0] → (closure) → context → req → LeakyReq@123`. */
+    path: string;
+    steps: PathStep[];
+    closures: ClosureOnPath[];
+    sample_ids: number[];
+  }
+
+  interface LeakReport {
+    total_count: number;
+    total_self_size: number;
+    class_count: number;
+    path_count: number;
+    by_class: LeakClass[];
+    by_path: LeakPathGroup[];
+  }
+
+  interface NodeInfo {
+    id: number;
+    type: string;
+    name: string;
+    class_name: string;
+    self_size: number;
+    retained_size: number;
+    distance: number | null;
+  }
+
+  interface NodeRetainers {
+    node: NodeInfo;
+    location: string | null;
+    /** null when the node is unreachable. */
+    path: string | null;
+    steps: PathStep[] | null;
+    closures: ClosureOnPath[] | null;
+    retainer_count: number;
+    retainers: { edge: string; edge_type: string; node: NodeInfo }[];
+  }
+
+  interface ClassRetainers {
+    class_name: string;
+    count: number;
+    instances: NodeInfo[];
+    path: string | null;
+    steps: PathStep[] | null;
+    closures: ClosureOnPath[] | null;
+  }
+
+  /** Rejections of the analysis functions. */
+  interface SnapshotError extends Error {
+    code: 'ERR_LEAKWATCH_SNAPSHOT_IO' | 'ERR_LEAKWATCH_SNAPSHOT_SYNTAX' | 'ERR_LEAKWATCH_SNAPSHOT_FORMAT'
+      | 'ERR_LEAKWATCH_SNAPSHOT_QUERY' | 'ERR_LEAKWATCH_SNAPSHOT_INTERNAL' | 'ERR_INVALID_ARG_TYPE';
+    kind?: 'io' | 'syntax' | 'format' | 'query' | 'internal';
+    /** Byte offset in the (decompressed) snapshot text, when known. */
+    offset?: number;
+  }
+
+  /** memwatch's `hd.end()` result. */
+  interface HeapDiffResult {
+    before: { nodes: number; size_bytes: number; size: string };
+    after: { nodes: number; size_bytes: number; size: string };
+    change: {
+      size_bytes: number;
+      size: string;
+      freed_nodes: number;
+      allocated_nodes: number;
+      details: { what: string; size_bytes: number; size: string; '+': number; '-': number }[];
+    };
+  }
+
+  /** memwatch's HeapDiff: takes a heap snapshot now (synchronously) and another on `end()`. */
+  interface HeapDiff {
+    end(): HeapDiffResult;
+  }
+  interface HeapDiffConstructor {
+    new (): HeapDiff;
+  }
+
   interface LeakWatch extends EventEmitter {
     /** 'v8' when the native GC hooks are live, 'perf_hooks' for the fallback. */
     readonly backend: 'v8' | 'perf_hooks';
@@ -242,6 +408,15 @@ declare namespace leakwatch {
     /** Applies leak-detector and heap-dump options together; an invalid or unknown key throws and changes nothing. */
     configure(options: DumpConfig & Record<string, unknown>): Record<string, unknown>;
     getConfig(): Record<string, unknown>;
+    /** Summary by class of a .heapsnapshot / .heapsnapshot.gz file, computed off the JS thread. */
+    analyze(path: string, opts?: AnalyzeOptions): Promise<Summary>;
+    /** Per-class changes from snapshot `a` to snapshot `b` of one process. */
+    diff(a: string, b: string, opts?: AnalysisOptions): Promise<Diff>;
+    /** Objects allocated between `baseline` and `target` that are still alive in `final`. */
+    findLeaks(snapshots: { baseline: string; target: string; final: string }, opts?: AnalysisOptions): Promise<LeakReport>;
+    /** Retainers of an object (id as number or '@123') or of a class. */
+    retainers(path: string, nodeIdOrClass: number | string, opts?: AnalysisOptions): Promise<NodeRetainers | ClassRetainers>;
+    HeapDiff: HeapDiffConstructor;
   }
 }
 

@@ -23,7 +23,7 @@ test('node -r leakwatch/register logs start, gc summaries and the leak as JSON l
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-register-'));
   const log = path.join(dir, 'events.jsonl');
   try {
-    const r = runApp({ LEAKWATCH_LOG: log, LEAKWATCH_LOG_INTERVAL_MS: '0', LEAKY_MS: '12000',
+    const r = runApp({ LEAKWATCH_LOG: log, LEAKWATCH_LOG_INTERVAL_MS: '0', LEAKY_MS: '45000', LEAKY_STOP_ON_LEAK: '1',
       LEAKWATCH_DETECTOR: '{"minDurationMs":3000}' });
     assert.strictEqual(r.status, 0, r.stderr);
     assert.strictEqual(fs.statSync(log).mode & 0o777, 0o600);

@@ -249,3 +249,60 @@ fn instances_and_retainers_of_a_leaky_thing() {
     ("thing", "Object")
   );
 }
+
+#[test]
+fn reports_render_paths_with_closures_and_their_locations() {
+  use report::{retainers_report, Target};
+  let s = leaky();
+  let r = retainers_report(s, &Target::Class("LeakyThing".into()), 2).unwrap();
+  assert_eq!(r["count"], 1000);
+  assert_eq!(r["instances"].as_array().unwrap().len(), 2);
+  let path = r["path"].as_str().unwrap();
+  assert!(
+    path.contains(" → tasks → [0] → (closure) → context → req → thing → LeakyThing@"),
+    "{path}"
+  );
+  let (line, _) = marker("leakyTask");
+  let task = r["closures"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .find(|c| c["name"] == "leakyTask")
+    .unwrap();
+  assert_eq!(task["line"], line);
+  let text = task["location"].as_str().unwrap();
+  assert!(
+    text.contains("/make.js:") && text.ends_with(&format!(":{line}:{}", task["column"])),
+    "{text}"
+  );
+  // An unknown class is a query error, not a panic.
+  let e = retainers_report(s, &Target::Class("Nope".into()), 1).unwrap_err();
+  assert_eq!(e.kind, ErrorKind::Query);
+}
+
+#[test]
+fn jobs_report_monotonic_progress_and_name_the_bad_file() {
+  use std::sync::Mutex;
+  let seen = Mutex::new(Vec::<(String, f64)>::new());
+  let job = Job::Analyze {
+    path: format!("{}/leaky.heapsnapshot.gz", dir()).into(),
+    top: 5,
+    sort: report::SortKey::Count,
+  };
+  let r = jobs::run(&job, &|p, f| seen.lock().unwrap().push((p.to_string(), f))).unwrap();
+  assert_eq!(r["classes"].as_array().unwrap().len(), 5);
+  let seen = seen.into_inner().unwrap();
+  assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
+  assert_eq!(seen.last().unwrap(), &("done".to_string(), 1.0));
+  assert!(seen.iter().filter(|(p, _)| p == "parse").count() > 10, "{seen:?}");
+
+  let job = Job::FindLeaks {
+    baseline: format!("{}/triple-baseline.heapsnapshot.gz", dir()).into(),
+    target: format!("{}/make.js", dir()).into(),
+    final_: format!("{}/triple-final.heapsnapshot.gz", dir()).into(),
+    top: 5,
+  };
+  let e = jobs::run(&job, &|_, _| {}).unwrap_err();
+  assert!(e.message.contains("make.js"), "{e}");
+  assert!(e.offset.is_some(), "{e}");
+}

@@ -25,6 +25,10 @@
 //! | `leaks.rs` | three-snapshot leak candidates |
 //! | `retainers.rs` | shortest retainer paths |
 //! | `locations.rs` | source locations of functions |
+//! | `heapdiff.rs` | memwatch's `HeapDiff` comparison and size strings |
+//! | `progress.rs` | opening a file with progress reports |
+//! | `report.rs` | the JSON reports returned to JS |
+//! | `jobs.rs` | the requests the JS API runs off the JS thread |
 //! | `tests.rs`, `fixture_tests.rs`, `perf_tests.rs` | unit, real-snapshot and (ignored) timing tests |
 
 pub mod analysis;
@@ -34,9 +38,13 @@ pub mod distances;
 pub mod dominators;
 pub mod error;
 pub mod graph;
+pub mod heapdiff;
+pub mod jobs;
 pub mod leaks;
 pub mod locations;
 pub mod parse;
+pub mod progress;
+pub mod report;
 pub mod retainers;
 pub mod scan;
 pub mod sizes;
@@ -54,6 +62,8 @@ pub use diff::{diff, ClassDiff};
 pub use distances::{BASE_SYSTEM_DISTANCE, NO_DISTANCE};
 pub use error::{ErrorKind, SnapshotError};
 pub use graph::HeapGraph;
+pub use heapdiff::{heap_diff, nice_size, HeapDiffReport, HeapDigest};
+pub use jobs::Job;
 pub use leaks::{leak_candidates, LeakClass, LeakPathGroup, LeakReport};
 pub use locations::{function_locations, location_of, SourceLocation};
 pub use retainers::{class_retainer_path, retainer_path, retainers_of, PathStep, Retainer, RetainerPath};

@@ -986,3 +986,66 @@ fn root_index_from_the_header_is_honoured() {
     .message
     .contains("root_index"));
 }
+
+// ---------------------------------------------------------------- memwatch HeapDiff
+
+#[test]
+fn heap_diff_follows_memwatch_rules() {
+  let before = snap(&[
+    n(
+      "synthetic",
+      "",
+      1,
+      0,
+      &[("element", "1", 1), ("element", "2", 2), ("element", "3", 4)],
+    ),
+    n("object", "Foo", 3, 10, &[("weak", "w", 5)]),
+    // The diffing machinery is neither counted nor walked through.
+    n("object", "HeapDiff", 5, 100, &[("property", "s", 3)]),
+    n("string", "behind HeapDiff", 7, 8, &[]),
+    n("hidden", "system", 11, 4, &[]),
+    // Weak edges count: memwatch walks every edge.
+    n("number", "heap number", 9, 16, &[]),
+    n("object", "Unreachable", 13, 50, &[]),
+  ]);
+  let after = snap(&[
+    n(
+      "synthetic",
+      "",
+      1,
+      0,
+      &[
+        ("element", "1", 1),
+        ("element", "2", 2),
+        ("element", "3", 3),
+        ("element", "4", 4),
+      ],
+    ),
+    n("object", "Foo", 3, 10, &[]),
+    n("object", "Foo", 15, 10, &[]),
+    n("string", "new", 17, 20, &[]),
+    n("concatenated string", "cons", 19, 12, &[]),
+  ]);
+  let b = HeapDigest::from_graph(before.graph());
+  let a = HeapDigest::from_graph(after.graph());
+  assert_eq!((b.nodes, b.size_bytes, b.reachable()), (7, 30, 4));
+  assert_eq!((a.nodes, a.size_bytes, a.reachable()), (5, 52, 5));
+  let d = heap_diff(&b, &a);
+  assert_eq!(d.size_bytes, 22);
+  assert_eq!(
+    (d.freed_nodes, d.allocated_nodes),
+    (2, 3),
+    "hidden and cons strings count as nodes"
+  );
+  let rows: Vec<(&str, i64, u64, u64)> = d
+    .details
+    .iter()
+    .map(|r| (r.what.as_str(), r.size_bytes, r.added, r.removed))
+    .collect();
+  assert_eq!(
+    rows,
+    vec![("Foo", 10, 1, 0), ("Number", -16, 0, 1), ("String", 20, 1, 0)],
+    "byte-ordered, no rows for hidden or concatenated strings"
+  );
+  assert!(heap_diff(&a, &a).details.is_empty());
+}

@@ -1,0 +1,114 @@
+//! The analyses the JS API runs off the JS thread, as plain data.
+//!
+//! A [`Job`] names the snapshot files and the question; [`run`] opens each
+//! file (reporting progress), asks the question and returns the JSON report
+//! of `report.rs`. Progress is `(phase, fraction)`: `phase` says what is
+//! being done (`"parse"`, `"analyze"`, `"report"`, with the snapshot's role
+//! appended when there are several, e.g. `"parse target"`), `fraction` is
+//! the whole job's progress, from 0 to 1, never decreasing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::analysis::Snapshot;
+use super::error::Result;
+use super::progress::{open_with_progress, Stage};
+use super::report::{self, SortKey, Target};
+
+/// One request from the JS API.
+#[derive(Debug, Clone)]
+pub enum Job {
+  Analyze {
+    path: PathBuf,
+    top: usize,
+    sort: SortKey,
+  },
+  Diff {
+    a: PathBuf,
+    b: PathBuf,
+    top: usize,
+  },
+  FindLeaks {
+    baseline: PathBuf,
+    target: PathBuf,
+    final_: PathBuf,
+    top: usize,
+  },
+  Retainers {
+    path: PathBuf,
+    target: Target,
+    top: usize,
+  },
+}
+
+/// Share of each snapshot's part of the job spent parsing (the rest is
+/// the analysis proper); share of the whole job kept for the report.
+const PARSE_SHARE: f64 = 0.8;
+const REPORT_SHARE: f64 = 0.02;
+
+/// Opens the `i`-th of `of` snapshots of a job.
+fn open(
+  path: &Path,
+  role: Option<&str>,
+  i: usize,
+  of: usize,
+  progress: &(dyn Fn(&str, f64) + Sync),
+) -> Result<Snapshot> {
+  let span = (1.0 - REPORT_SHARE) / of as f64;
+  let base = span * i as f64;
+  let phase = |stage: &str| match role {
+    Some(r) => format!("{stage} {r}"),
+    None => stage.to_string(),
+  };
+  let (parse, analyze) = (phase("parse"), phase("analyze"));
+  open_with_progress(path, &|stage, f| match stage {
+    Stage::Parse => progress(&parse, base + span * PARSE_SHARE * f),
+    Stage::Analyze => progress(&analyze, base + span * (PARSE_SHARE + (1.0 - PARSE_SHARE) * f)),
+  })
+  .map_err(|mut e| {
+    // Say which file: a job may read three.
+    let name = path.display().to_string();
+    if !e.message.starts_with(&name) {
+      e.message = format!("{name}: {}", e.message);
+    }
+    e
+  })
+}
+
+/// Runs `job`, reporting progress, and returns its JSON report.
+pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
+  let report_start = 1.0 - REPORT_SHARE;
+  let value = match job {
+    Job::Analyze { path, top, sort } => {
+      let s = open(path, None, 0, 1, progress)?;
+      progress("report", report_start);
+      report::summary_report(&s, *top, *sort)
+    }
+    Job::Diff { a, b, top } => {
+      let sa = open(a, Some("a"), 0, 2, progress)?;
+      let sb = open(b, Some("b"), 1, 2, progress)?;
+      progress("report", report_start);
+      report::diff_report(&sa, &sb, *top)
+    }
+    Job::FindLeaks {
+      baseline,
+      target,
+      final_,
+      top,
+    } => {
+      let sb = open(baseline, Some("baseline"), 0, 3, progress)?;
+      let st = open(target, Some("target"), 1, 3, progress)?;
+      let sf = open(final_, Some("final"), 2, 3, progress)?;
+      progress("report", report_start);
+      report::leaks_report(&sb, &st, &sf, *top)
+    }
+    Job::Retainers { path, target, top } => {
+      let s = open(path, None, 0, 1, progress)?;
+      progress("report", report_start);
+      report::retainers_report(&s, target, *top)?
+    }
+  };
+  progress("done", 1.0);
+  Ok(value)
+}
