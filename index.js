@@ -21,6 +21,7 @@ const vm = require('node:vm');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 const binding = require('./binding.js');
 const dumpOptions = require('./lib/dump.js');
+const { Diagnoser } = require('./lib/diagnose.js');
 
 const HEAP_FIELDS = [
   'total_heap_size',
@@ -125,24 +126,32 @@ class LeakWatch extends EventEmitter {
     // validated before either is applied.
     const dump = {};
     const detector = {};
-    for (const [k, v] of Object.entries(options)) (dumpOptions.isDumpOption(k) ? dump : detector)[k] = v;
+    const diagnosis = {};
+    for (const [k, v] of Object.entries(options)) {
+      const bucket = Diagnoser.optionKeys.includes(k) ? diagnosis : dumpOptions.isDumpOption(k) ? dump : detector;
+      bucket[k] = v;
+    }
     const nextDump = this._dump ? this._dump.validate(dump) : null;
+    if (this._diagnoser) this._diagnoser.validate(diagnosis);
     let det;
     try {
       det = JSON.parse(this._handle.configure(JSON.stringify(detector)));
     } catch (err) {
       const e = new TypeError(/unknown option/.test(err.message) ?
-        `${err.message}; heap-dump options: ${dumpOptions.DUMP_OPTIONS.join(', ')}` : err.message);
+        `${err.message}; heap-dump options: ${dumpOptions.DUMP_OPTIONS.join(', ')}; diagnosis options: ` +
+        `${Diagnoser.optionKeys.join(', ')}` : err.message);
       e.code = 'ERR_LEAKWATCH_OPTION';
       throw e;
     }
     if (nextDump) this._dump.apply(nextDump);
+    if (this._diagnoser) this._diagnoser.configure(diagnosis);
     return this.getConfig(det);
   }
 
   /** The current configuration: leak detector and heap dumps. */
   getConfig(det) {
-    return { ...(det || JSON.parse(this._handle.config())), ...(this._dump ? this._dump.getConfig() : {}) };
+    return { ...(det || JSON.parse(this._handle.config())), ...(this._dump ? this._dump.getConfig() : {}),
+      ...(this._diagnoser ? this._diagnoser.options : {}) };
   }
 
   _observe(list) {
@@ -235,6 +244,10 @@ Object.assign(leakwatch, require('./lib/analysis.js'));
 /** Cluster mode: see lib/cluster.js. In the primary, returns an emitter of every worker's events. */
 leakwatch.cluster = () => require('./lib/cluster.js').clusterMode(leakwatch);
 dumpOptions.attach(leakwatch);
+leakwatch._diagnoser = new Diagnoser(leakwatch, {
+  snapshot: (stage) => leakwatch._dump.dumpAsync(leakwatch._dump.plan(undefined, {}, `diagnose-${stage}`)),
+  dumpDir: () => leakwatch._dump.config.dumpDir,
+});
 /** @internal native cost of our GC callbacks per collection, ns (benchmarks). */
 leakwatch._hookCosts = () => leakwatch._handle.hookCosts();
 

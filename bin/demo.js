@@ -1,72 +1,86 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm run demo` — leakwatch watching a leaking HTTP service, live.
+ * `npm run demo` — leakwatch finding a leak end to end, in about a minute.
  *
  * Starts a node:http rewrite of the classic restify closure leak (a middleware
  * pushes a closure capturing `req` into a module-level `tasks` array on every
  * request), drives it with loopback load (autocannon, 127.0.0.1, bounded
- * time), and prints what leakwatch sees after each full GC: the post-GC
- * baseline climbing, memwatch's trend, pauses by kind — and the `leak` event.
- * Options: --seconds N (default 20).
+ * time), and shows live what leakwatch sees: the post-GC baseline after each
+ * full GC, the `leak` event, the three heap dumps of the diagnosis, and the
+ * report naming `tasks` and the closure's file:line (JSON + HTML written next
+ * to the dumps). Options: --seconds N (the load's upper bound, default 120).
  */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const http = require('node:http');
 const autocannon = require('autocannon');
 const leakwatch = require('..');
 
 const i = process.argv.indexOf('--seconds');
-const SECONDS = i > 0 ? Number(process.argv[i + 1]) : 20;
+const SECONDS = i > 0 ? Number(process.argv[i + 1]) : 120;
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
+const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-demo-'));
+const t0 = Date.now();
+const at = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
 
+// ---- the leaky service --------------------------------------------------
 const tasks = [];
 function leakyMiddleware(req, res, next) {
   tasks.push(() => req.headers); // the closure keeps `req` alive forever
   next();
 }
-
 const server = http.createServer((req, res) => {
   leakyMiddleware(req, res, () => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ hello: 'world', tasks: tasks.length }));
+    res.end(JSON.stringify({ hello: 'world' }));
   });
 });
 
-console.log(`leakwatch demo — backend: ${leakwatch.backend}, node ${process.version}`);
-let first = null;
+// ---- leakwatch ----------------------------------------------------------
+leakwatch.configure({ dumpDir, diagnose: true, diagnoseMinWaitMs: 4000, diagnoseMaxWaitMs: 15000 });
+console.log(`leakwatch demo — backend ${leakwatch.backend}, node ${process.version}; dumps and reports in ${dumpDir}`);
 leakwatch.on('stats', (s) => {
-  first = first || s;
-  console.log(
-    `[full GC #${s.num_full_gc}] heap after GC ${mb(s.current_base).padStart(9)}` +
-      `  estimated base ${mb(s.estimated_base).padStart(9)}  trend ${String(s.usage_trend).padStart(5)}%` +
-      `  pause ${s.pause_ms.toFixed(1)} ms  scavenges ${s.gcScavengeCount}  tasks ${tasks.length}`,
-  );
+  console.log(`${at()} full GC #${s.num_full_gc}: live heap ${mb(s.current_base).padStart(9)}, ` +
+    `pause ${s.pause_ms.toFixed(1)} ms, tasks ${tasks.length}`);
 });
-
 leakwatch.on('leak', (info) => {
-  console.log(`\n*** leak: ${info.reason}`);
-  console.log(`    growth ${mb(info.growth)} from ${info.start.toISOString()} to ${info.end.toISOString()}, ` +
-    `confidence ${info.confidence.toFixed(2)}, growing: ${info.growing_spaces.join(', ')}, ` +
-    `projected OOM in ${info.projected_oom_ms === null ? '?' : `${(info.projected_oom_ms / 60000).toFixed(1)} min`}\n`);
+  console.log(`\n${at()} *** leak: ${info.reason}`);
+  console.log(`         growth ${mb(info.growth)}, confidence ${info.confidence.toFixed(2)}, growing ` +
+    `${info.growing_spaces.join(', ')}, projected OOM in ${info.projected_oom_ms === null ? '?' :
+      `${(info.projected_oom_ms / 60000).toFixed(1)} min`}\n`);
 });
-leakwatch.on('heap-limit', (info) => console.log(`*** heap-limit: ${info.reason}`));
+leakwatch.on('diagnosis', (d) => {
+  if (d.stage === 'start') console.log(`${at()} diagnosis: taking baseline, target and final heap dumps ...`);
+  if (d.stage === 'failed') console.log(`${at()} diagnosis failed: ${d.error}`);
+});
+leakwatch.on('dump', (d) => console.log(`${at()} dump (${d.trigger}): ${path.basename(d.path)}, ${mb(d.bytes)} in ` +
+  `${(d.duration_ms / 1000).toFixed(1)} s`));
+leakwatch.on('dump-refused', (d) => console.log(`${at()} dump refused: ${d.reason}`));
 
-server.listen(0, '127.0.0.1', async () => {
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  console.log(`leaky server on ${url}; driving loopback load for ${SECONDS} s ...`);
-  const timer = setInterval(() => leakwatch.gc(), 2000); // a full GC every 2 s so baselines are visible
-  timer.unref();
-  const result = await autocannon({ url, connections: 16, duration: SECONDS });
-  clearInterval(timer);
-  leakwatch.gc();
-  await new Promise((r) => setTimeout(r, 100));
-  const st = leakwatch.getStats();
-  console.log('');
-  console.log(`requests served: ${result.requests.total}, closures held in tasks: ${tasks.length}`);
-  console.log(`collections: ${st.num_gc} (${JSON.stringify(Object.fromEntries(
-    Object.entries(st.by_type).filter(([, v]) => v.count).map(([k, v]) => [k, v.count])))})`);
-  if (first) {
-    console.log(`post-GC baseline: ${mb(first.current_base)} -> ${mb(st.current_base)} ` +
-      `(min ${mb(st.min)}, max ${mb(st.max)}, memwatch usage_trend ${st.usage_trend}%)`);
+let load = null;
+leakwatch.on('report', (r) => {
+  console.log(`\n${at()} report: ${r.html}`);
+  const top = r.findings[0];
+  if (top) {
+    console.log(`\n  ${top.headline}\n`);
+    console.log(`  retained by:  ${top.retainer_text}`);
+    if (top.allocation) console.log(`  allocated at: ${top.allocation.file}:${top.allocation.line}:${top.allocation.column}`);
+    console.log(`\n  ${top.explanation}\n`);
+  } else {
+    console.log(`  ${r.summary}`);
   }
-  server.close();
+  for (const d of r.degraded) console.log(`  (incomplete: ${d})`);
+  if (load) load.stop();
+});
+
+server.listen(0, '127.0.0.1', () => {
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  console.log(`${at()} leaky server on ${url}; loopback load for at most ${SECONDS} s ...\n`);
+  load = autocannon({ url, connections: 8, duration: SECONDS, overallRate: 1500 }, (err, result) => {
+    if (err) console.error(err);
+    else console.log(`${at()} load done: ${result.requests.total} requests, ${tasks.length} closures held in tasks`);
+    server.close();
+  });
 });

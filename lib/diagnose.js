@@ -70,8 +70,13 @@ class Diagnoser {
     return Object.keys(DEFAULTS);
   }
 
-  configure(opts) {
+  /** Throws ERR_LEAKWATCH_OPTION for a bad value; changes nothing. */
+  validate(opts) {
     for (const [k, v] of Object.entries(opts)) validate(k, v);
+  }
+
+  configure(opts) {
+    this.validate(opts);
     Object.assign(this.options, opts);
   }
 
@@ -148,6 +153,7 @@ class Diagnoser {
     const base = path.join(this.dumpDir(), `leakwatch-report-${stamp}-${process.pid}`);
     const input = {
       base,
+      process: { pid: process.pid, argv: process.argv, node: process.version },
       leak: leak ? { ...leak, start: leak.start && leak.start.toISOString(), end: leak.end && leak.end.toISOString() } : null,
       timeline: this.lw.getTimeline(),
       snapshots,

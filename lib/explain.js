@@ -41,19 +41,26 @@ function holder(path) {
   return fallback;
 }
 
-function describeHolder(h) {
+function describeHolder(h, path) {
   if (!h) return 'an object the retainer path could not name';
   const node = String(h.node || '');
-  if (/^Array\b|\(array\)/.test(node)) return `the array \`${h.edge}\``;
-  if (/^Map\b/.test(node)) return `the Map \`${h.edge}\``;
-  if (/^Set\b/.test(node)) return `the Set \`${h.edge}\``;
-  if (/^Object\b/.test(node)) return `the object \`${h.edge}\``;
-  return `\`${h.edge}\` (${node})`;
+  let what = `\`${h.edge}\` (${node})`;
+  if (/^Array\b|\(array\)/.test(node)) what = `the array \`${h.edge}\``;
+  else if (/^Map\b/.test(node)) what = `the Map \`${h.edge}\``;
+  else if (/^Set\b/.test(node)) what = `the Set \`${h.edge}\``;
+  else if (/^Object\b/.test(node)) what = `the object \`${h.edge}\``;
+  const step = path[h.index] || {};
+  const owner = path[h.index - 1] || {};
+  if (step.edge_type === 'context') return `${what}, a variable in a module or function scope`;
+  if (owner.node === 'global' || /^global\b|Window|global proxy/.test(owner.node || '')) return `${what}, a global`;
+  if (step.edge_type === 'property' && owner.node) return `${what}, a property of ${owner.node}`;
+  return what;
 }
 
 function fixFor(finding, h) {
   const node = h ? String(h.node || '') : '';
-  const path = finding.retainer_path || [];
+  // Only what lies between the holder's owner and the leaking objects says how they are held.
+  const path = (finding.retainer_path || []).slice(h ? Math.max(0, h.index - 1) : 0);
   const viaListeners = path.some((s) => /_events|listeners?/.test(s.edge || ''));
   const viaTimers = path.some((s) => /Timeout|_onTimeout|timerListMap|_idleNext/.test(`${s.edge} ${s.node}`));
   const capturesContext = path.some((s) => s.edge === 'context');
@@ -80,18 +87,17 @@ function explain(finding, leak) {
   sentences.push(`The heap keeps ${rate} that are never freed${leak && leak.rate_bytes_per_sec
     ? `; the live heap grows ${fmtBytes(leak.rate_bytes_per_sec * 60)} a minute overall` : ''}.`);
   if (path.length) {
-    const rootSide = h && h.index > 1 ? ` (reached from ${path[h.index - 1].node} via ${path.slice(1, h.index)
-      .map((s) => s.edge).filter(Boolean).join(' → ') || 'a GC root'})` : '';
-    sentences.push(`They are kept alive by ${describeHolder(h)}${rootSide}: ${finding.retainer_text ||
+    sentences.push(`They are kept alive by ${describeHolder(h, path)}: ${finding.retainer_text ||
       path.map((s) => s.edge || s.node).join(' → ')}.`);
-    const captured = path.findIndex((s) => s.edge === 'context');
+    const captured = path.map((s) => s.edge).lastIndexOf('context');
     if (captured > 0 && path[captured + 1] && path[captured + 1].edge) {
       sentences.push(`Each closure's context captures \`${path[captured + 1].edge}\`, so that object stays in memory too.`);
     }
   }
   const a = finding.allocation;
   if (a && a.file) {
-    sentences.push(`They are created at ${a.file}:${a.line}:${a.column}${a.function ? ` in \`${a.function}\`` : ''}.`);
+    const at = `${a.file}:${a.line}:${a.column}${a.function ? ` (\`${a.function}\`)` : ''}`;
+    sentences.push(a.via_closure ? `The closure that holds them is created at ${at}.` : `They are created at ${at}.`);
   }
   sentences.push(fixFor(finding, h));
   const where = a && a.file ? ` (${a.file.split(/[\\/]/).pop()}:${a.line})` : '';

@@ -9,7 +9,8 @@ test('a closure leak through a module-level array', () => {
   const finding = {
     class: 'Function', count: 12000, bytes: 864000, count_per_min: 18000, bytes_per_min: 1.3e6,
     retainer_path: [
-      { node: '(GC roots)' }, { edge: 'global', node: 'Object' }, { edge: 'tasks', node: 'Array' },
+      { node: '(GC roots)' }, { edge: '27', node: 'system / Context' },
+      { edge: 'tasks', edge_type: 'context', node: 'Array' },
       { edge: '[15203]', node: 'Function leakyMiddleware' },
     ],
     retainer_text: '(GC roots) → global → tasks → [15203]',
@@ -18,8 +19,8 @@ test('a closure leak through a module-level array', () => {
   const { headline, explanation } = explain(finding, { rate_bytes_per_sec: 20000 });
   assert.strictEqual(headline, 'Function (server.js:12) is leaking, held by tasks');
   assert.match(explanation, /about 18,000 new `Function` objects a minute \(1\.2 MB\/min\)/);
-  assert.match(explanation, /kept alive by the array `tasks` \(reached from Object via global\)/);
-  assert.match(explanation, /\/app\/server\.js:12:14 in `leakyMiddleware`/);
+  assert.match(explanation, /kept alive by the array `tasks`, a variable in a module or function scope/);
+  assert.match(explanation, /They are created at \/app\/server\.js:12:14 \(`leakyMiddleware`\)/);
   assert.match(explanation, /Remove entries from the array/);
 });
 
