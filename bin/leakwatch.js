@@ -78,7 +78,181 @@ function run(argv) {
   });
 }
 
-const COMMANDS = { run };
+// ---- output helpers ------------------------------------------------------
+
+const fmtBytes = (n) => {
+  const a = Math.abs(n);
+  if (a >= 1073741824) return `${(n / 1073741824).toFixed(2)} GB`;
+  if (a >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+  if (a >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} B`;
+};
+const signed = (n, f = String) => (n > 0 ? `+${f(n)}` : n < 0 ? `-${f(-n)}` : f(0));
+const num = (n) => Math.round(n).toLocaleString('en-US');
+
+function table(headers, rows, align) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const cell = (v, i) => (align[i] === 'r' ? String(v).padStart(widths[i]) : String(v).padEnd(widths[i]));
+  const lines = [headers.map(cell).join('  '), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const r of rows) lines.push(r.map(cell).join('  '));
+  return `${lines.join('\n')}\n`;
+}
+
+/** A progress bar on stderr while long work runs (only on a terminal). */
+function progress(label) {
+  if (!process.stderr.isTTY) return undefined;
+  return (phase, fraction) => {
+    const width = 30;
+    const done = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+    process.stderr.write(`\r${label} [${'#'.repeat(done)}${' '.repeat(width - done)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${phase.padEnd(16)}`);
+    if (fraction >= 1) process.stderr.write('\r\x1b[K');
+  };
+}
+
+function analysisArgs(argv, count, names) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, top: { type: 'string' }, html: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (count !== null && positionals.length !== count) {
+    throw new UsageError(`expected ${count} argument(s): ${names}; got ${positionals.length}`);
+  }
+  let top;
+  if (values.top !== undefined) {
+    top = Number(values.top);
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got "${values.top}"`);
+  }
+  return { values, positionals, top };
+}
+
+const out = (s) => process.stdout.write(s);
+const analysis = () => require('../lib/analysis.js');
+
+// ---- commands -------------------------------------------------------------
+
+async function analyze(argv) {
+  const { values, positionals, top } = analysisArgs(argv, 1, '<snapshot>');
+  const r = await analysis().analyze(positionals[0], { top: top || 25, onProgress: progress('analyze') });
+  if (values.json) return out(`${JSON.stringify(r, null, 2)}\n`);
+  out(`${positionals[0]}: ${num(r.node_count)} nodes, ${num(r.edge_count)} edges, ${fmtBytes(r.total_self_size)} ` +
+    `in ${num(r.class_count)} classes\n\n`);
+  out(table(['class', 'count', 'self size', 'retained size', 'distance'],
+    r.classes.map((c) => [c.name, num(c.count), fmtBytes(c.self_size), fmtBytes(c.retained_size),
+      c.distance === null ? '-' : c.distance >= 100000000 ? 'system' : c.distance]),
+    ['l', 'r', 'r', 'r', 'r']));
+}
+
+async function diff(argv) {
+  const { values, positionals, top } = analysisArgs(argv, 2, '<before> <after>');
+  const r = await analysis().diff(positionals[0], positionals[1], { top: top || 25, onProgress: progress('diff') });
+  if (values.json) return out(`${JSON.stringify(r, null, 2)}\n`);
+  out(`${signed(r.count_delta, num)} objects, ${signed(r.size_delta, fmtBytes)} ` +
+    `(${num(r.added_count)} new, ${num(r.removed_count)} freed)\n\n`);
+  out(table(['class', 'new', 'freed', 'Δ count', 'Δ size'],
+    r.classes.map((c) => [c.name, num(c.added_count), num(c.removed_count), signed(c.count_delta, num),
+      signed(c.size_delta, fmtBytes)]), ['l', 'r', 'r', 'r', 'r']));
+}
+
+/** Time between two snapshots from their mtimes; null when too close to give a meaningful rate. */
+function intervalBetween(a, b) {
+  const ms = mtime(b) !== null && mtime(a) !== null ? mtime(b) - mtime(a) : null;
+  return ms !== null && ms >= 1000 ? ms : null;
+}
+
+function mtime(file) {
+  try {
+    return require('node:fs').statSync(file).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+async function findLeaksCommand(argv) {
+  const { values, positionals, top } = analysisArgs(argv, 3, '<baseline> <target> <final>');
+  const [baseline, target, final] = positionals;
+  const r = await analysis().findLeaks({ baseline, target, final }, { top: 30, onProgress: progress('find-leaks') });
+  const { toFindings } = require('../lib/findings.js');
+  const { explain } = require('../lib/explain.js');
+  const findings = toFindings(r, { intervalMs: intervalBetween(baseline, target), top: top || 10 }).map((f) => ({ ...f, ...explain(f) }));
+  if (values.json) {
+    out(`${JSON.stringify({ findings, report: r }, null, 2)}\n`);
+  } else if (!findings.length) {
+    out('No leak candidates: nothing allocated between baseline and target survives in final.\n');
+  } else {
+    out(table(['class', 'new & alive', 'bytes', 'allocated at'], findings.map((f) => [f.class, num(f.count),
+      fmtBytes(f.bytes), f.allocation ? `${f.allocation.file}:${f.allocation.line}:${f.allocation.column}` : '-']),
+    ['l', 'r', 'r', 'l']));
+    const t = findings[0];
+    out(`\n${t.headline}\n  retained by: ${t.retainer_text}\n\n${t.explanation}\n`);
+  }
+  if (findings.length) process.exitCode = EXIT.found;
+}
+
+async function retainers(argv) {
+  const { values, positionals, top } = analysisArgs(argv, 2, '<snapshot> <Class|@id>');
+  const [file, target] = positionals;
+  const r = await analysis().retainers(file, /^\d+$/.test(target) ? Number(target) : target,
+    { top: top || 10, onProgress: progress('retainers') });
+  if (values.json) return out(`${JSON.stringify(r, null, 2)}\n`);
+  if (r.class_name) out(`${r.class_name}: ${num(r.count)} objects; shortest retainer path:\n`);
+  out(`  ${r.path || '(none: unreachable)'}\n`);
+  if (r.retainers && r.retainers.length) {
+    out('\nretainers:\n');
+    out(table(['edge', 'from', 'distance'], r.retainers.map((x) => [x.edge || x.edge_name || '', x.class_name || x.name || '',
+      x.distance ?? '-']), ['l', 'l', 'r']));
+  }
+  if (r.instances && r.instances.length) {
+    out('\nlargest instances:\n');
+    out(table(['id', 'name', 'self size', 'retained size'], r.instances.map((x) => [`@${x.id}`, x.name,
+      fmtBytes(x.self_size), fmtBytes(x.retained_size)]), ['l', 'l', 'r', 'r']));
+  }
+}
+
+/** report <dir|snapshots…> --html out.html: find-leaks over the three newest snapshots, as a report. */
+async function report(argv) {
+  const { values, positionals } = analysisArgs(argv, null, '');
+  if (!values.html && !values.json) throw new UsageError('report needs --html <out.html> (and/or --json)');
+  const fs = require('node:fs');
+  let files = [];
+  for (const p of positionals) {
+    if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
+      files.push(...fs.readdirSync(p).filter((f) => /\.heapsnapshot(\.gz)?$/.test(f)).map((f) => path.join(p, f)));
+    } else {
+      files.push(p);
+    }
+  }
+  files = files.filter((f) => {
+    if (!fs.existsSync(f)) {
+      const e = new Error(`no such file: ${f}`);
+      e.code = 'ENOENT';
+      throw e;
+    }
+    return true;
+  }).sort((a, b) => mtime(a) - mtime(b));
+  if (files.length < 3) {
+    const e = new Error(`report needs three snapshots of one process (baseline, target, final); found ${files.length}`);
+    e.code = 'ERR_LEAKWATCH_SNAPSHOT';
+    throw e;
+  }
+  const [baseline, target, final] = files.slice(-3);
+  const r = await analysis().findLeaks({ baseline, target, final }, { top: 30, onProgress: progress('report') });
+  const { toFindings } = require('../lib/findings.js');
+  const { buildReport } = require('../lib/report.js');
+  const { renderHtml } = require('../lib/report-html.js');
+  const snap = (f) => ({ path: path.resolve(f), bytes: fs.statSync(f).size, taken_at: new Date(mtime(f)).toISOString() });
+  const rep = buildReport({
+    snapshots: { baseline: snap(baseline), target: snap(target), final: snap(final) },
+    findings: toFindings(r, { intervalMs: intervalBetween(baseline, target), top: 10 }),
+  });
+  if (values.html) fs.writeFileSync(values.html, renderHtml(rep), { mode: 0o600 });
+  if (values.json) out(`${JSON.stringify(rep, null, 2)}\n`);
+  else out(`${rep.summary}\nwrote ${values.html}\n`);
+  if (rep.findings.length) process.exitCode = EXIT.found;
+}
+
+const COMMANDS = { run, analyze, diff, 'find-leaks': findLeaksCommand, retainers, report };
 
 function main(argv) {
   const [command, ...rest] = argv;
@@ -101,7 +275,7 @@ Promise.resolve()
     if (err instanceof UsageError || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
       err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
       fail(EXIT.usage, `${err.message}\n\n${HELP}`);
-    } else if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'ERR_LEAKWATCH_SNAPSHOT') {
+    } else if (err.code === 'ENOENT' || err.code === 'EACCES' || /^ERR_LEAKWATCH_SNAPSHOT/.test(err.code || '')) {
       fail(EXIT.input, err.message);
     } else {
       fail(EXIT.internal, `internal error: ${err.stack || err}`);
