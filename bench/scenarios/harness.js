@@ -9,7 +9,9 @@
  * started it:
  *   {ev: 'ready', port}                       the server listens
  *   {ev: 'leak' | 'leak-end' | 'heap-limit',  a detector event, as emitted by
- *    thread, at, payload}                      leakwatch (`at` = Date.now())
+ *    thread, at, payload, dates}               leakwatch (`at` = Date.now());
+ *                                             Dates travel as epoch ms, `dates`
+ *                                             names the keys that were Dates
  *   {ev: 'tick', thread, peak_heap, used_heap, full_gcs, detector}
  *                                             once a second: peak used heap
  *                                             (sampled every 100 ms), natural
@@ -66,7 +68,8 @@ function watch(thread) {
   const leakwatch = require('../..');
   if (process.env.LEAKWATCH_BENCH_CONFIG) leakwatch.configure(JSON.parse(process.env.LEAKWATCH_BENCH_CONFIG));
   for (const type of ['leak', 'leak-end', 'heap-limit']) {
-    leakwatch.on(type, (e) => report({ ev: type, thread, at: Date.now(), payload: plain(e) }));
+    leakwatch.on(type, (e) => report({ ev: type, thread, at: Date.now(), payload: plain(e),
+      dates: Object.keys(e).filter((k) => e[k] instanceof Date) }));
   }
   let peak = 0;
   let fullGcs = 0;

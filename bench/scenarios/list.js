@@ -9,19 +9,24 @@
  *   lru    random keys `/item?k=<0..1e6>` (almost every request a cache miss)
  *   flood  `/` for 10 s, then 15 s of unique missing pages, then `/` again
  *   hello  `/`
+ *
+ * Durations: a leak can only be confirmed by natural full GCs (the used heap
+ * between them is as likely garbage as leak), and it takes two. The ~300 kB/s
+ * leaks on a ~8 MB service get their second natural full GC only 40–50 s into
+ * the load (V8 lets the old generation roughly triple first), hence 75 s.
  */
 module.exports = [
   { name: 'leak-closure', leak: true, thread: 'main', rps: 1000, seconds: 45, mode: 'api',
     what: 'closure capturing req pushed to a global array (restify example)' },
-  { name: 'leak-listener', leak: true, thread: 'main', rps: 1000, seconds: 45, mode: 'api',
+  { name: 'leak-listener', leak: true, thread: 'main', rps: 1000, seconds: 75, mode: 'api',
     what: 'per-request listener on a long-lived EventEmitter' },
-  { name: 'leak-map', leak: true, thread: 'main', rps: 1000, seconds: 45, mode: 'api',
+  { name: 'leak-map', leak: true, thread: 'main', rps: 1000, seconds: 75, mode: 'api',
     what: 'Map keyed by request id, no eviction' },
   { name: 'leak-slow', leak: true, thread: 'main', rps: 1000, seconds: 60, mode: 'api',
     what: '~200 bytes per request kept in an array' },
-  { name: 'leak-interval', leak: true, thread: 'main', rps: 1000, seconds: 45, mode: 'api',
+  { name: 'leak-interval', leak: true, thread: 'main', rps: 1000, seconds: 75, mode: 'api',
     what: 'setInterval per request, never cleared' },
-  { name: 'leak-worker', leak: true, thread: 'worker', rps: 1000, seconds: 45, mode: 'api',
+  { name: 'leak-worker', leak: true, thread: 'worker', rps: 1000, seconds: 75, mode: 'api',
     what: 'request contexts kept forever inside a worker thread' },
   { name: 'lru-cache', leak: false, rps: 1000, seconds: 45, mode: 'lru',
     what: 'LRU cache, 10k x 2 KB, full after ~10 s, then flat' },
