@@ -97,7 +97,12 @@
 //!   of *confirmed* samples, which lags the wall clock by one full-GC
 //!   interval; with a growing heap V8 spaces full GCs 5–15 s apart, so the
 //!   first alarm comes 15–26 s into the recorded leaks (table in `traces.rs`)
-//!   — memwatch needs 5 full GCs, i.e. often minutes. The plateau test, not
+//!   — memwatch needs 5 full GCs, i.e. often minutes. Under
+//!   `npm run bench:detect` (real services, natural GCs) a 1 MB/s leak fires
+//!   21 s into the load; ~300 kB/s leaks on an 8 MB service fire 46–59 s in,
+//!   at V8's second natural full GC (it lets the old generation roughly
+//!   triple after the first): no detector can confirm earlier, since until
+//!   then the extra heap is as likely garbage as a leak. The plateau test, not
 //!   a long duration, is what keeps start-up and caches quiet; raise it for
 //!   services with long warm-ups (a 20 s cache fill looks like a leak for 20
 //!   s to any detector).
