@@ -95,6 +95,165 @@ declare namespace leakwatch {
     spaces: SpacesUsed;
   }
 
+  /** The `leak` event: the live heap has been growing significantly and persistently. */
+  interface LeakEvent {
+    /** First and last sample of the evidence (memwatch). */
+    start: Date;
+    end: Date;
+    /** Fitted live-heap growth over the evidence, bytes (memwatch). */
+    growth: number;
+    /** memwatch wording, e.g. `heap growth over 2 full GCs (21s) - 3645.7 mb/hr`. */
+    reason: string;
+    /** Theil–Sen slope of the live heap, bytes per second. */
+    rate_bytes_per_sec: number;
+    /** 0..1. */
+    confidence: number;
+    /** Fitted live heap at `start` and `end`, bytes. */
+    baseline_start: number;
+    baseline_end: number;
+    heap_size_limit: number;
+    /** Heap spaces that account for the growth, largest first (e.g. `['old_space']`). */
+    growing_spaces: string[];
+    /** Time until `heap_size_limit` at this rate, ms; null if unknown. */
+    projected_oom_ms: number | null;
+    /** Full GCs and samples behind the decision. */
+    full_gcs: number;
+    samples: number;
+    /** 1 for the first report of an episode, 2, 3… for follow-ups. */
+    report: number;
+  }
+
+  /** The `leak-end` event: a reported leak stopped growing. */
+  interface LeakEndEvent {
+    /** Start of the episode and now. */
+    start: Date;
+    end: Date;
+    /** Live-heap growth over the whole episode, bytes (negative if it shrank). */
+    growth: number;
+    baseline_end: number;
+    /** The recent rate that ended the episode, bytes per second. */
+    rate_bytes_per_sec: number;
+    /** e.g. `heap growth stopped after 1m 12s (+33.6 mb, now 4.15 mb/hr)`. */
+    reason: string;
+  }
+
+  /** The `heap-limit` event: the live heap is close to `heap_size_limit`, or a leak will reach it soon. */
+  interface HeapLimitEvent {
+    time: Date;
+    /** Used heap after the full GC, bytes. */
+    used: number;
+    heap_size_limit: number;
+    /** `used / heap_size_limit`. */
+    fraction: number;
+    rate_bytes_per_sec: number;
+    projected_oom_ms: number | null;
+    reason: string;
+  }
+
+  /** `configure()` options; every one is optional. See README "Leak detection" for defaults. */
+  /** Diagnosis options of `configure()` (lib/diagnose.js). */
+  interface DiagnosisOptions {
+    /** On `leak`: take baseline/target/final dumps, analyze them in a child process, emit `report`. Default false. */
+    diagnose?: boolean;
+    /** Heap growth to wait for between two diagnosis dumps. Defaults 16 MiB and 0.05 of the baseline. */
+    diagnoseGrowthBytes?: number;
+    diagnoseGrowthFraction?: number;
+    /** Bounds of each wait. Defaults 5000 and 60000. */
+    diagnoseMinWaitMs?: number;
+    diagnoseMaxWaitMs?: number;
+    /** Minimum time between two diagnoses. Default 30 minutes. */
+    diagnoseCooldownMs?: number;
+  }
+
+  type Config = DetectorConfig & Required<Omit<DumpConfig, 'signal'>> & { signal: string | false } & Required<DiagnosisOptions>;
+
+  /** One finding of a diagnosis report, most significant first. */
+  interface Finding {
+    class: string;
+    count: number;
+    bytes: number;
+    count_per_min?: number;
+    bytes_per_min?: number;
+    retainer_path: Array<{ edge: string | null; edge_type?: string; node: string }>;
+    retainer_text: string;
+    allocation: { function: string | null; file: string; line: number; column: number; via_closure: boolean } | null;
+    headline: string;
+    explanation: string;
+  }
+
+  /** The `report` event: where the diagnosis wrote its report, and its findings. */
+  interface ReportEvent {
+    json: string;
+    html: string;
+    summary: string;
+    findings: Finding[];
+    /** What could not be done, and why (e.g. a refused dump). */
+    degraded: string[];
+  }
+
+  interface DetectorOptions {
+    /** Shorthand for `significance`: 0.001 / 0.01 / 0.05. Default 'medium'. */
+    sensitivity?: 'low' | 'medium' | 'high';
+    /** One-sided Mann–Kendall level, (0, 0.5]. Default 0.01. */
+    significance?: number;
+    /** How far back the trend looks, ms (≥ 10000). Default 600000. */
+    windowMs?: number;
+    /** Cap on samples kept in the window (16..100000). Default 1200. */
+    maxSamples?: number;
+    /** Minimum time spanned by confirmed evidence, ms (≥ 1000, ≤ windowMs). Default 15000. */
+    minDurationMs?: number;
+    /** Minimum samples in the evidence (4..maxSamples). Default 8. */
+    minSamples?: number;
+    /** Minimum full GCs in the evidence (1..2000). Default 2. */
+    minFullGcs?: number;
+    /** Minimum growth over the evidence, bytes. Default 4194304. */
+    minGrowthBytes?: number;
+    /** Minimum growth relative to the starting live heap (0..100). Default 0.1. */
+    minGrowthFraction?: number;
+    /** Each third of the evidence must grow at ≥ this × the overall rate (0..1). Default 0.3. */
+    persistence?: number;
+    /** Young-GC floor bucket, ms (≥ 10). Default 1000. */
+    floorBucketMs?: number;
+    /** Minimum time between reports of one episode and between heap-limit events, ms. Default 60000. */
+    reportIntervalMs?: number;
+    /** Extra growth a follow-up report needs, bytes. Default 16777216. */
+    reportGrowthBytes?: number;
+    /** … and as a fraction of the growth already reported (0..100). Default 0.5. */
+    reportGrowthFraction?: number;
+    /** heap-limit when the live heap passes this fraction of heap_size_limit, (0, 1]. Default 0.85. */
+    heapLimitFraction?: number;
+    /** … or when a leak projects reaching it within this many ms. Default 600000. */
+    oomHorizonMs?: number;
+  }
+
+  /** The whole configuration (`configure()`'s result, `getConfig()`); `sensitivity` is reported as `significance`. */
+  type DetectorConfig = Required<Omit<DetectorOptions, 'sensitivity'>>;
+
+  /** `getStats().detector`: the detector's current view. */
+  interface DetectorStats {
+    /** Used heap after the last full GC, bytes (null before the first). */
+    baseline: number | null;
+    /** Lowest used heap after young GCs since the last full GC (unconfirmed), bytes. */
+    floor: number | null;
+    /** Robust slope of the live heap over the window, bytes per second (negative when shrinking). */
+    slope_bytes_per_sec: number;
+    /** 0..1 confidence that the live heap grows. */
+    confidence: number;
+    leak_suspected: boolean;
+    samples_in_window: number;
+    full_gcs_in_window: number;
+    window_span_ms: number;
+    /** Young-GC buckets waiting for the next full GC. */
+    pending_floors: number;
+    heap_size_limit: number;
+    projected_oom_ms: number | null;
+    gcs_observed: number;
+    full_gcs_observed: number;
+    leak_reports: number;
+    /** Smoothed allocation rate between GCs, bytes per second (null on perf_hooks). */
+    alloc_rate_bytes_per_sec: number | null;
+  }
+
   interface KindCount {
     count: number;
     time_ms: number;
@@ -119,6 +278,8 @@ declare namespace leakwatch {
     dropped_records: number;
     last_gc: GcEvent | null;
     last_stats: StatsEvent | null;
+    /** The leak detector's view (null if it could not start). */
+    detector: DetectorStats | null;
   }
 
   /** Options of one heap dump (`writeSnapshot`, `writeSnapshotAsync`). */
@@ -374,12 +535,23 @@ declare namespace leakwatch {
     on(event: 'dump', listener: (e: DumpEvent) => void): this;
     on(event: 'dump-refused', listener: (e: DumpRefusedEvent) => void): this;
     on(event: 'error', listener: (err: DumpError) => void): this;
+    on(event: 'leak', listener: (info: LeakEvent) => void): this;
+    on(event: 'leak-end', listener: (info: LeakEndEvent) => void): this;
+    on(event: 'heap-limit', listener: (info: HeapLimitEvent) => void): this;
+    on(event: 'diagnosis', listener: (e: { stage: 'start' | 'failed'; leak?: LeakEvent; error?: string }) => void): this;
+    on(event: 'report', listener: (r: ReportEvent) => void): this;
     on(event: string | symbol, listener: (...args: any[]) => void): this;
     once(event: 'stats', listener: (stats: StatsEvent) => void): this;
     once(event: 'gc', listener: (gc: GcEvent) => void): this;
+    once(event: 'leak', listener: (info: LeakEvent) => void): this;
+    once(event: 'leak-end', listener: (info: LeakEndEvent) => void): this;
+    once(event: 'heap-limit', listener: (info: HeapLimitEvent) => void): this;
     once(event: string | symbol, listener: (...args: any[]) => void): this;
     off(event: 'stats', listener: (stats: StatsEvent) => void): this;
     off(event: 'gc', listener: (gc: GcEvent) => void): this;
+    off(event: 'leak', listener: (info: LeakEvent) => void): this;
+    off(event: 'leak-end', listener: (info: LeakEndEvent) => void): this;
+    off(event: 'heap-limit', listener: (info: HeapLimitEvent) => void): this;
     off(event: string | symbol, listener: (...args: any[]) => void): this;
 
     /** Forces a full GC of everything collectable; no --expose-gc needed. A `stats` event follows. */
@@ -405,9 +577,16 @@ declare namespace leakwatch {
     /** Promise form; gzip is streamed through zlib, redaction runs on the thread pool. */
     writeSnapshotAsync(path?: string, options?: DumpOptions): Promise<string>;
     writeSnapshotAsync(options: DumpOptions): Promise<string>;
-    /** Applies leak-detector and heap-dump options together; an invalid or unknown key throws and changes nothing. */
-    configure(options: DumpConfig & Record<string, unknown>): Record<string, unknown>;
-    getConfig(): Record<string, unknown>;
+    /**
+     * Tunes the leak detector, heap dumps and the diagnosis together; returns the
+     * whole configuration. A bad value or an unknown key throws a TypeError with
+     * `code: 'ERR_LEAKWATCH_OPTION'` and changes nothing.
+     */
+    configure(options: DetectorOptions & DumpConfig & DiagnosisOptions): Config;
+    /** The current configuration: leak detector, heap dumps, diagnosis. */
+    getConfig(): Config;
+    /** Cluster mode: in a worker, forwards events to the primary (returns leakwatch); in the primary, an emitter of every worker's events. */
+    cluster(): EventEmitter;
     /** Summary by class of a .heapsnapshot / .heapsnapshot.gz file, computed off the JS thread. */
     analyze(path: string, opts?: AnalyzeOptions): Promise<Summary>;
     /** Per-class changes from snapshot `a` to snapshot `b` of one process. */

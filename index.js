@@ -119,8 +119,10 @@ class LeakWatch extends EventEmitter {
    */
   configure(options) {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw new TypeError(`leakwatch.configure: expected an options object, got ${options === null ? 'null' :
+      const e = new TypeError(`leakwatch.configure: expected an options object, got ${options === null ? 'null' :
         Array.isArray(options) ? 'an array' : typeof options}`);
+      e.code = 'ERR_LEAKWATCH_OPTION';
+      throw e;
     }
     // Heap-dump keys go to lib/dump.js, the rest to the detector; both are
     // validated before either is applied.

@@ -1,0 +1,64 @@
+'use strict';
+/**
+ * Starts one scenario program (`bench/scenarios/<name>.js`) as a child process
+ * and collects what it reports (see harness.js for the messages). Used by
+ * `bench/detect.js` and `test/detector.test.js`; the caller drives the load.
+ *
+ *   const run = await start('leak-map', { env, timeoutMs });
+ *   run.port; run.events; run.ticks.main; await run.stop();
+ *
+ * Every run is bounded: if the program does not report `ready` within 15 s it
+ * is killed, and `stop()` kills it if it has not exited 5 s after being asked.
+ */
+const { fork } = require('node:child_process');
+const path = require('node:path');
+
+function start(name, { env = {}, execArgv = [], execPath = process.execPath, stdout = 'ignore' } = {}) {
+  const child = fork(path.join(__dirname, `${name}.js`), [], {
+    execPath,
+    execArgv,
+    env: { ...process.env, LEAKWATCH_BENCH_SCENARIO: name, ...env },
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
+  });
+  const run = { child, port: null, events: [], ticks: {}, exited: null };
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    run.exited = { code, signal };
+    resolve(run.exited);
+  }));
+  run.ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name}: not ready after 15 s`));
+    }, 15000);
+    child.on('message', (m) => {
+      if (!m || typeof m !== 'object') return;
+      if (m.ev === 'ready') {
+        clearTimeout(timer);
+        run.port = m.port;
+        resolve(m.port);
+      } else if (m.ev === 'tick') {
+        run.ticks[m.thread] = m;
+      } else {
+        run.events.push(m);
+      }
+    });
+    exited.then((x) => {
+      clearTimeout(timer);
+      reject(new Error(`${name}: exited before ready (${JSON.stringify(x)})`));
+    });
+  });
+  run.ready.catch(() => {});
+  run.stop = async () => {
+    if (!run.exited) {
+      if (child.connected) child.send({ cmd: 'stop' });
+      else child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    return run;
+  };
+  return run;
+}
+
+module.exports = { start };

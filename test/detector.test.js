@@ -1,0 +1,197 @@
+'use strict';
+// The leak detector from JS: configure() validation, getStats().detector, and
+// real child services (bench/scenarios/) under bounded loopback load — a leaking
+// one must emit a memwatch-shaped `leak` before it ends, a non-leaking one none.
+// The children use a shortened evidence window (FAST) so that the file stays
+// fast; the production defaults are measured by `npm run bench:detect`.
+const test = require('node:test');
+const assert = require('node:assert');
+const http = require('node:http');
+const leakwatch = require('..');
+const { start } = require('../bench/scenarios/driver.js');
+
+const DEFAULTS = leakwatch.getConfig();
+// Evidence after 3 s of confirmed samples instead of 15 s, young-GC floors per
+// 250 ms instead of 1 s (Node 24+ scavenges rarely: a bigger young generation);
+// everything else default. A fast leak gets its full GCs in the first seconds,
+// then V8 lets the old generation grow for a long time.
+const FAST = { minDurationMs: 3000, floorBucketMs: 250 };
+// Load bounds: the leaking child stops as soon as `leak` arrives (~4-12 s).
+const LEAK_LOAD_MS = 20000;
+const QUIET_LOAD_MS = 12000;
+
+function configureError(options) {
+  try {
+    leakwatch.configure(options);
+  } catch (e) {
+    return e;
+  }
+  assert.fail(`configure(${JSON.stringify(options)}) did not throw`);
+}
+
+test('configure() rejects a bad value with a TypeError naming the option', () => {
+  const cases = [
+    [{ minDurationMs: -5 }, 'minDurationMs', /minDurationMs must be a finite number ≥ 1000, got -5/],
+    [{ significance: 0 }, 'significance', /significance must be a number > 0 and ≤ 0\.5, got 0/],
+    [{ minGrowthBytes: '4mb' }, 'minGrowthBytes', /minGrowthBytes must be a non-negative safe integer, got "4mb"/],
+    [{ maxSamples: 1.5 }, 'maxSamples', /maxSamples/],
+    [{ sensitivity: 'max' }, 'sensitivity', /sensitivity must be "low", "medium" or "high"/],
+    [{ heapLimitFraction: 1.5 }, 'heapLimitFraction', /heapLimitFraction/],
+    [{ windowMs: Number.NaN }, 'windowMs', /windowMs/],
+    [{ minDurationMs: 900000 }, 'minDurationMs', /must not exceed windowMs/],
+  ];
+  for (const [options, name, message] of cases) {
+    const e = configureError(options);
+    assert.ok(e instanceof TypeError, `${name}: ${e}`);
+    assert.strictEqual(e.code, 'ERR_LEAKWATCH_OPTION', name);
+    assert.ok(e.message.includes(name), `${name}: ${e.message}`);
+    assert.match(e.message, message);
+  }
+  assert.deepStrictEqual(leakwatch.getConfig(), DEFAULTS, 'a rejected update changes nothing');
+});
+
+test('configure() rejects an unknown key with a hint, atomically', () => {
+  let e = configureError({ minDuration: 1000 });
+  assert.ok(e instanceof TypeError);
+  assert.strictEqual(e.code, 'ERR_LEAKWATCH_OPTION');
+  assert.match(e.message, /unknown option "minDuration" \(did you mean "minDurationMs"\?\)/);
+  assert.match(e.message, /known options: windowMs, /);
+  e = configureError({ windowsMs: 60000 });
+  assert.match(e.message, /did you mean "windowMs"/);
+  // A valid key next to a bad one is not applied either.
+  e = configureError({ windowMs: 20000, colour: 'red' });
+  assert.strictEqual(e.code, 'ERR_LEAKWATCH_OPTION');
+  assert.doesNotMatch(e.message, /did you mean/);
+  assert.strictEqual(leakwatch.getConfig().windowMs, DEFAULTS.windowMs);
+  for (const bad of [null, [1], 'fast', 5]) {
+    assert.throws(() => leakwatch.configure(bad), TypeError);
+  }
+});
+
+test('a valid configure() change is returned and reflected in getConfig()', (t) => {
+  t.after(() => leakwatch.configure(DEFAULTS));
+  const out = leakwatch.configure({ sensitivity: 'high', minDurationMs: 30000, minGrowthBytes: 8 * 1048576 });
+  assert.strictEqual(out.significance, 0.05);
+  assert.strictEqual(out.minDurationMs, 30000);
+  const c = leakwatch.getConfig();
+  assert.deepStrictEqual(c, out);
+  assert.strictEqual(c.minGrowthBytes, 8 * 1048576);
+  assert.strictEqual(c.windowMs, DEFAULTS.windowMs, 'other options keep their values');
+  leakwatch.configure({ sensitivity: 'low' });
+  assert.strictEqual(leakwatch.getConfig().significance, 0.001);
+  leakwatch.configure(DEFAULTS);
+  assert.deepStrictEqual(leakwatch.getConfig(), DEFAULTS);
+});
+
+test('getStats().detector exposes baseline, slope and confidence', async () => {
+  leakwatch.gc();
+  await new Promise((r) => setTimeout(r, 50));
+  leakwatch.gc();
+  await new Promise((r) => setTimeout(r, 50));
+  const d = leakwatch.getStats().detector;
+  assert.ok(d && typeof d === 'object');
+  assert.strictEqual(typeof d.baseline, 'number');
+  assert.ok(d.baseline > 0);
+  assert.strictEqual(typeof d.slope_bytes_per_sec, 'number');
+  assert.ok(d.confidence >= 0 && d.confidence <= 1, String(d.confidence));
+  assert.strictEqual(typeof d.leak_suspected, 'boolean');
+  assert.ok(d.full_gcs_observed >= 2);
+  assert.ok(d.heap_size_limit > 0);
+});
+
+/**
+ * Bounded loopback load: `concurrency` keep-alive loops of sequential GETs on
+ * 127.0.0.1 at most `rps` a second, until `ms` elapse, `max` requests are
+ * sent, or `until()` is true.
+ */
+async function drive(port, { ms, rps = 1500, max = 100000, concurrency = 8, until = () => false }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const end = Date.now() + ms;
+  let sent = 0;
+  let errors = 0;
+  const one = () => new Promise((resolve) => {
+    const n = ++sent;
+    const req = http.get({ host: '127.0.0.1', port, agent, path: `/api/v1/users/${n}?session=${n * 7919}`,
+      headers: { 'user-agent': 'leakwatch-test/1.0', 'x-request-pad': 'p'.repeat(2048) } }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.setTimeout(5000, () => req.destroy());
+    req.on('error', () => {
+      errors++;
+      resolve();
+    });
+  });
+  const t0 = Date.now();
+  const loop = async () => {
+    while (Date.now() < end && sent < max && !until()) {
+      const due = t0 + (sent * 1000) / rps;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  agent.destroy();
+  return { sent, errors };
+}
+
+test('a leaking service emits a memwatch-style leak event before it ends', async () => {
+  const run = start('leak-closure', { env: { LEAKWATCH_BENCH_CONFIG: JSON.stringify(FAST) } });
+  try {
+    const port = await run.ready;
+    const loadStart = Date.now();
+    const { sent, errors } = await drive(port, { ms: LEAK_LOAD_MS, until: () => run.events.some((e) => e.ev === 'leak') });
+    // The event may still be in flight when the load stops.
+    for (let i = 0; i < 20 && !run.events.some((e) => e.ev === 'leak'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const leak = run.events.find((e) => e.ev === 'leak');
+    assert.ok(leak, `no leak event after ${Date.now() - loadStart} ms, ${sent} requests (${errors} errors); ` +
+      `detector ${JSON.stringify(run.ticks.main && run.ticks.main.detector)}`);
+    const p = leak.payload;
+    // memwatch's fields: start/end are Dates, growth a number, reason its wording.
+    assert.deepStrictEqual([...leak.dates].sort(), ['end', 'start']);
+    assert.ok(p.start <= p.end && p.start >= loadStart - 60000 && p.end <= Date.now(), JSON.stringify(p));
+    assert.strictEqual(typeof p.growth, 'number');
+    assert.ok(p.growth > 0, String(p.growth));
+    assert.match(p.reason, /^heap growth over \d+ full GCs? \((\d+m )?\d+s\) - \d+(\.\d+)? (mb|gb)\/hr$/);
+    // leakwatch's.
+    assert.ok(p.rate_bytes_per_sec > 0);
+    assert.ok(p.confidence > 0 && p.confidence <= 1, String(p.confidence));
+    assert.ok(p.baseline_end > p.baseline_start && p.baseline_start > 0, JSON.stringify(p));
+    assert.ok(Math.abs(p.baseline_end - p.baseline_start - p.growth) <= 1, 'growth = fitted end − start');
+    assert.ok(p.heap_size_limit > p.baseline_end);
+    assert.ok(Array.isArray(p.growing_spaces) && p.growing_spaces.includes('old_space'), String(p.growing_spaces));
+    assert.ok(typeof p.projected_oom_ms === 'number' && p.projected_oom_ms > 0);
+    assert.strictEqual(p.type, undefined, 'the type key is removed before emitting');
+    assert.strictEqual(leak.thread, 'main');
+    // getStats().detector in the leaking process: a growing baseline.
+    await new Promise((r) => setTimeout(r, 1100));
+    const d = run.ticks.main.detector;
+    assert.ok(d.baseline > 0 && d.slope_bytes_per_sec > 0 && d.confidence > 0 && d.confidence <= 1,
+      JSON.stringify(d));
+    assert.strictEqual(d.leak_suspected, true);
+    assert.ok(d.leak_reports >= 1);
+  } finally {
+    await run.stop();
+  }
+  assert.strictEqual(run.exited.code, 0, JSON.stringify(run.exited));
+});
+
+test('a service that does not leak emits no leak event', async () => {
+  const run = start('batch-job', { env: { LEAKWATCH_BENCH_CONFIG: JSON.stringify(FAST) } });
+  try {
+    const port = await run.ready;
+    const { sent } = await drive(port, { ms: QUIET_LOAD_MS, concurrency: 4 });
+    assert.ok(sent > 100, `only ${sent} requests`);
+    await new Promise((r) => setTimeout(r, 1100));
+    const alarms = run.events.filter((e) => e.ev === 'leak' || e.ev === 'heap-limit');
+    assert.deepStrictEqual(alarms.map((e) => e.payload.reason), []);
+    const d = run.ticks.main.detector;
+    assert.ok(d.full_gcs_observed >= 2, `the batch job caused natural full GCs: ${JSON.stringify(d)}`);
+    assert.strictEqual(d.leak_suspected, false);
+  } finally {
+    await run.stop();
+  }
+  assert.strictEqual(run.exited.code, 0, JSON.stringify(run.exited));
+});
