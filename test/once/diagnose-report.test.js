@@ -1,0 +1,75 @@
+'use strict';
+// The diagnosis end to end on a real leaking node:http service — leak event,
+// three guarded dumps, analysis in a child process, report — and the HTML
+// report in a real headless Chromium: it renders, the charts are drawn, the
+// finding is visible. A screenshot is kept in the report directory.
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const APP = path.join(__dirname, '..', 'fixtures', 'diagnose-app.js');
+const LEAK_LINE = fs.readFileSync(APP, 'utf8').split('\n').findIndex((l) => l.includes('LEAK-SITE')) + 1;
+const CHROMIUM = process.env.LEAKWATCH_CHROMIUM || '/usr/bin/chromium';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diagnose-'));
+let report = null;
+
+test.after(() => {
+  if (!process.env.LEAKWATCH_KEEP_TEST_OUTPUT) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a leaking service gets a report naming tasks, the closure and its file:line', () => {
+  const r = spawnSync(process.execPath, [APP, dir], { encoding: 'utf8', timeout: 150000 });
+  assert.strictEqual(r.status, 0, r.stderr);
+  report = JSON.parse(r.stdout);
+  assert.strictEqual(report.error, undefined, `${report.error}; stderr: ${r.stderr}`);
+  assert.deepStrictEqual(report.degraded, []);
+  for (const f of [report.json, report.html]) assert.strictEqual(fs.statSync(f).mode & 0o777, 0o600, f);
+  const top = report.findings[0];
+  assert.ok(top, 'a finding');
+  assert.match(top.retainer_text, /→ tasks → \[\d+\] → /, top.retainer_text);
+  assert.strictEqual(top.allocation.file, APP);
+  assert.strictEqual(top.allocation.line, LEAK_LINE);
+  assert.match(top.headline, /held by tasks/);
+  assert.match(top.explanation, /the array `tasks`/);
+  assert.match(top.explanation, new RegExp(`diagnose-app\\.js:${LEAK_LINE}:`));
+  const json = JSON.parse(fs.readFileSync(report.json, 'utf8'));
+  assert.ok(json.leak && /^heap growth over/.test(json.leak.reason));
+  assert.ok(json.timeline.gc.length > 3);
+  assert.ok(['baseline', 'target', 'final'].every((k) => fs.existsSync(json.snapshots[k].path)));
+});
+
+test('the HTML report renders in headless Chromium with its charts and finding', async () => {
+  assert.ok(report, 'needs the report of the previous test');
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does)`);
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const errors = [];
+    const requests = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('request', (req) => !req.url().startsWith('file:') && requests.push(req.url()));
+    await page.goto(`file://${report.html}`);
+    await page.waitForSelector('#chart-heap canvas', { timeout: 10000 });
+    assert.deepStrictEqual(errors, []);
+    assert.deepStrictEqual(requests, [], 'self-contained: no network');
+    for (const id of ['#chart-heap', '#chart-pauses']) {
+      assert.strictEqual(await page.locator(id).getAttribute('data-drawn'), 'true', id);
+      const box = await page.locator(`${id} canvas`).first().boundingBox();
+      assert.ok(box && box.width > 300 && box.height > 150, `${id} has a real canvas`);
+    }
+    const verdict = await page.locator('#verdict').innerText();
+    assert.match(verdict, /held by tasks/);
+    assert.match(verdict, new RegExp(`diagnose-app\\.js:${LEAK_LINE}`));
+    assert.ok(await page.locator('#retainer-path .node.leak').isVisible());
+    assert.ok((await page.locator('#growing-classes tbody tr').count()) >= 1);
+    await page.screenshot({ path: path.join(dir, 'report.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
