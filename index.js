@@ -94,9 +94,27 @@ class LeakWatch extends EventEmitter {
       }
     };
     for (const g of out.gc) emit(() => this.emit('gc', g));
-    for (const s of out.stats) emit(() => this.emit('stats', s));
+    if (!this._statsMuted) for (const s of out.stats) emit(() => this.emit('stats', s));
     for (const e of out.detector) emit(() => this._emitDetector(e));
     if (failure) throw failure.err;
+  }
+
+  /**
+   * Runs `fn` (which collects garbage itself, e.g. a HeapDiff snapshot) with
+   * the `stats` events of its collections suppressed; they are still counted.
+   */
+  _withoutStats(fn) {
+    this._drain();
+    this._statsMuted = true;
+    try {
+      return fn();
+    } finally {
+      try {
+        this._drain();
+      } finally {
+        this._statsMuted = false;
+      }
+    }
   }
 
   _emitDetector(e) {
@@ -242,7 +260,11 @@ class LeakWatch extends EventEmitter {
 
 const leakwatch = new LeakWatch();
 leakwatch.LeakWatch = LeakWatch;
-Object.assign(leakwatch, require('./lib/analysis.js'));
+{
+  const { setQuietRunner, ...analysis } = require('./lib/analysis.js');
+  Object.assign(leakwatch, analysis);
+  setQuietRunner((fn) => leakwatch._withoutStats(fn));
+}
 /** Cluster mode: see lib/cluster.js. In the primary, returns an emitter of every worker's events. */
 leakwatch.cluster = () => require('./lib/cluster.js').clusterMode(leakwatch);
 dumpOptions.attach(leakwatch);

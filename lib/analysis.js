@@ -162,13 +162,22 @@ async function retainers(file, nodeIdOrClass, opts) {
   return run('retainers', o, (cb) => binding.snapshotRetainers(p, id, cls, top, cb));
 }
 
+/**
+ * Runs HeapDiff's own snapshot; index.js replaces it with a runner that keeps
+ * the collections the snapshot causes out of `stats` events, as memwatch did.
+ */
+let quietly = (fn) => fn();
+function setQuietRunner(fn) {
+  quietly = fn;
+}
+
 /** Writes a snapshot of this isolate to a private temp file and digests it. */
 function takeDigest() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-heapdiff-'));
   const file = path.join(dir, 'heap.heapsnapshot');
   try {
     fs.closeSync(fs.openSync(file, 'w', 0o600));
-    v8.writeHeapSnapshot(file);
+    quietly(() => v8.writeHeapSnapshot(file));
     return binding.HeapDiffSnapshot.fromFile(file);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -209,4 +218,4 @@ function HeapDiff() {
   });
 }
 
-module.exports = { analyze, diff, findLeaks, retainers, HeapDiff };
+module.exports = { analyze, diff, findLeaks, retainers, HeapDiff, setQuietRunner };
