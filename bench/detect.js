@@ -19,6 +19,7 @@
  *   --trace DIR     also record each thread's GC trace as leakwatch saw it
  *                   (DIR/<scenario>[-worker].jsonl, the gc-traces fixture format)
  *   --node PATH     run the scenario programs with another node binary
+ *   --diagnose      turn the diagnosis on and print each leak's report (top finding)
  * Exit code 1 when a leak is missed or a non-leak alarms.
  */
 const path = require('node:path');
@@ -36,6 +37,7 @@ const only = opt('only') ? opt('only').split(',') : null;
 const secondsOverride = opt('seconds') ? Number(opt('seconds')) : null;
 const traceDir = opt('trace') ? path.resolve(opt('trace')) : null;
 const nodeBin = opt('node') || process.execPath;
+const diagnose = args.includes('--diagnose');
 
 const MB = 1024 * 1024;
 
@@ -69,6 +71,7 @@ function load(port, sc, seconds) {
     requests: [{ setupRequest: (req) => ({ ...req, path: pathFor(sc.mode, ++n, Date.now() - t0) }) }],
   });
   const hard = setTimeout(() => instance.stop(), (seconds + 15) * 1000);
+  loadInstance = instance;
   return new Promise((resolve, reject) => {
     instance.on('done', (r) => {
       clearTimeout(hard);
@@ -78,15 +81,26 @@ function load(port, sc, seconds) {
   });
 }
 
+let loadInstance = null;
+
 async function runOne(sc) {
-  const seconds = secondsOverride || sc.seconds;
+  // With --diagnose, leaks get 60 s more load so the diagnosis can watch them grow; the load stops at the report.
+  const seconds = (secondsOverride || sc.seconds) + (diagnose && sc.leak ? 60 : 0);
   const env = { LEAKWATCH_BENCH_LEAK: sc.leak ? '1' : '0' };
+  if (diagnose) {
+    const dumpDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), `leakwatch-bench-${sc.name}-`));
+    env.LEAKWATCH_BENCH_CONFIG = JSON.stringify({ diagnose: true, dumpDir, diagnoseMinWaitMs: 4000,
+      diagnoseMaxWaitMs: 20000 });
+  }
   if (traceDir) {
     fs.mkdirSync(traceDir, { recursive: true });
     env.LEAKWATCH_BENCH_TRACE = path.join(traceDir, sc.name);
   }
   const run = start(sc.name, { env, execArgv: sc.execArgv || [], execPath: nodeBin });
   const port = await run.ready;
+  if (diagnose) {
+    run.child.on('message', (m) => m && m.ev === 'report' && setTimeout(() => loadInstance && loadInstance.stop(), 500));
+  }
   const loadStart = Date.now();
   const result = await load(port, sc, seconds);
   await new Promise((r) => setTimeout(r, 1500)); // last ticks and events
@@ -120,6 +134,7 @@ async function runOne(sc) {
     errors: result.errors + result.timeouts,
     backend: tick.backend,
     exit: run.exited,
+    report: (run.events.find((e) => e.ev === 'report') || {}).payload || null,
   };
 }
 
@@ -168,6 +183,25 @@ async function main() {
     `(sampled every 100 ms); full GCs: natural ones`);
   console.log(bad.length ? `${bad.length} scenario(s) not as expected: ${bad.map((r) => r.sc.name).join(', ')}` :
     `all ${rows.length} scenarios as expected`);
+  if (diagnose) {
+    console.log('\ndiagnosis reports (top finding per scenario):');
+    for (const r of rows) {
+      const rep = r.report;
+      if (!rep) {
+        console.log(`\n  ${r.sc.name}: ${r.sc.leak ? 'NO REPORT' : 'no diagnosis ran (as expected)'}`);
+        continue;
+      }
+      const top = rep.findings[0];
+      console.log(`\n  ${r.sc.name}: ${rep.html}`);
+      if (top) {
+        console.log(`    ${top.headline}`);
+        console.log(`    retained by:  ${top.retainer_text}`);
+        console.log(`    allocated at: ${top.allocation ? `${top.allocation.file}:${top.allocation.line}:` +
+          `${top.allocation.column}` : '?'}`);
+      }
+      for (const d of rep.degraded) console.log(`    (incomplete: ${d})`);
+    }
+  }
   process.exitCode = bad.length ? 1 : 0;
 }
 

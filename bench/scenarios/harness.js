@@ -8,7 +8,8 @@
  * (`watch()`), serves HTTP on 127.0.0.1 (`serve()`), and reports to whoever
  * started it:
  *   {ev: 'ready', port}                       the server listens
- *   {ev: 'leak' | 'leak-end' | 'heap-limit',  a detector event, as emitted by
+ *   {ev: 'leak' | 'leak-end' | 'heap-limit' | 'report',
+ *                                             a detector (or diagnosis) event, as emitted by
  *    thread, at, payload, dates}               leakwatch (`at` = Date.now());
  *                                             Dates travel as epoch ms, `dates`
  *                                             names the keys that were Dates
@@ -67,7 +68,7 @@ function watch(thread) {
   // The package under test (this repository), as `require('leakwatch')` resolves for users.
   const leakwatch = require('../..');
   if (process.env.LEAKWATCH_BENCH_CONFIG) leakwatch.configure(JSON.parse(process.env.LEAKWATCH_BENCH_CONFIG));
-  for (const type of ['leak', 'leak-end', 'heap-limit']) {
+  for (const type of ['leak', 'leak-end', 'heap-limit', 'report']) {
     leakwatch.on(type, (e) => report({ ev: type, thread, at: Date.now(), payload: plain(e),
       dates: Object.keys(e).filter((k) => e[k] instanceof Date) }));
   }
