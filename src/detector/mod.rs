@@ -136,6 +136,7 @@ pub mod signals;
 pub mod trend;
 
 #[cfg(test)]
+#[path = "tests/traces.rs"]
 mod traces;
 
 pub use config::{ConfigError, DetectorConfig};

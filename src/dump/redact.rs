@@ -108,13 +108,13 @@ fn type_ids(meta: &Value, list: &str, wanted: &[&str]) -> Result<Vec<bool>, Stri
 pub fn classify(reader: impl Read) -> Result<Classes, String> {
   let e = |e: crate::snapshot::SnapshotError| format!("{e}");
   let mut s = Scanner::new(reader);
-  s.expect(b'{', "at the start of a heap snapshot").map_err(e)?;
+  s.expect_byte(b'{', "at the start of a heap snapshot").map_err(e)?;
   let mut out = Classes::default();
   let mut meta: Option<Value> = None;
   let (mut seen_nodes, mut seen_edges) = (false, false);
   loop {
     let key = s.key().map_err(e)?;
-    s.expect(b':', "after an object key").map_err(e)?;
+    s.expect_byte(b':', "after an object key").map_err(e)?;
     s.skip_ws();
     match key.as_str() {
       "snapshot" => {
@@ -188,7 +188,7 @@ pub fn classify(reader: impl Read) -> Result<Classes, String> {
       _ => s.skip_value().map_err(e)?,
     }
     if s.peek() == Some(b',') {
-      s.expect(b',', "").map_err(e)?;
+      s.expect_byte(b',', "").map_err(e)?;
     } else {
       return Err("the snapshot ends before its \"strings\" array (file truncated?)".into());
     }
@@ -239,7 +239,7 @@ impl<R: BufRead, W: Write> Copier<R, W> {
     }
   }
 
-  fn expect(&mut self, want: u8) -> Result<(), String> {
+  fn expect_byte(&mut self, want: u8) -> Result<(), String> {
     let b = self.ws()?;
     if b != want {
       return Err(format!(
@@ -345,9 +345,9 @@ impl<R: BufRead, W: Write> Copier<R, W> {
   }
 
   fn strings(&mut self, classes: &Classes, stats: &mut RedactStats) -> Result<(), String> {
-    self.expect(b'[')?;
+    self.expect_byte(b'[')?;
     if self.ws()? == b']' {
-      return self.expect(b']');
+      return self.expect_byte(b']');
     }
     let mut raw = Vec::new();
     let mut index = 0usize;
@@ -371,10 +371,10 @@ impl<R: BufRead, W: Write> Copier<R, W> {
       self.w.write_all(b"\"").map_err(io)?;
       index += 1;
       match self.ws()? {
-        b',' => self.expect(b',')?,
+        b',' => self.expect_byte(b',')?,
         b']' => {
           stats.strings = index as u64;
-          return self.expect(b']');
+          return self.expect_byte(b']');
         }
         b => {
           return Err(format!(
@@ -391,7 +391,7 @@ impl<R: BufRead, W: Write> Copier<R, W> {
     let mut stats = RedactStats::default();
     let mut key = Vec::new();
     let mut saw_strings = false;
-    self.expect(b'{')?;
+    self.expect_byte(b'{')?;
     loop {
       if self.ws()? != b'"' {
         return Err(format!("expected a key at byte {}", self.read));
@@ -400,7 +400,7 @@ impl<R: BufRead, W: Write> Copier<R, W> {
       self.w.write_all(b"\"").map_err(io)?;
       self.w.write_all(&key).map_err(io)?;
       self.w.write_all(b"\"").map_err(io)?;
-      self.expect(b':')?;
+      self.expect_byte(b':')?;
       self.ws()?;
       if key == b"strings" {
         self.strings(classes, &mut stats)?;
@@ -409,9 +409,9 @@ impl<R: BufRead, W: Write> Copier<R, W> {
         self.copy_value()?;
       }
       match self.ws()? {
-        b',' => self.expect(b',')?,
+        b',' => self.expect_byte(b',')?,
         b'}' => {
-          self.expect(b'}')?;
+          self.expect_byte(b'}')?;
           break;
         }
         b => {

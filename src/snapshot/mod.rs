@@ -29,7 +29,7 @@
 //! | `progress.rs` | opening a file with progress reports |
 //! | `report.rs` | the JSON reports returned to JS |
 //! | `jobs.rs` | the requests the JS API runs off the JS thread |
-//! | `tests.rs`, `fixture_tests.rs`, `perf_tests.rs` | unit, real-snapshot and (ignored) timing tests |
+//! | `tests.rs`, `tests/fixtures.rs`, `tests/perf.rs` | unit, real-snapshot and (ignored) timing tests |
 
 pub mod analysis;
 pub mod classes;
@@ -51,8 +51,10 @@ pub mod sizes;
 pub mod summary;
 
 #[cfg(test)]
+#[path = "tests/fixtures.rs"]
 mod fixture_tests;
 #[cfg(test)]
+#[path = "tests/perf.rs"]
 mod perf_tests;
 #[cfg(test)]
 mod tests;

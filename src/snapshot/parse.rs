@@ -196,7 +196,7 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
       None => SnapshotError::syntax(0, "empty input: not a heap snapshot"),
     });
   }
-  s.expect(b'{', "at the start of a heap snapshot")?;
+  s.expect_byte(b'{', "at the start of a heap snapshot")?;
   if s.peek() == Some(b'}') {
     return Err(SnapshotError::format(
       Some(s.pos()),
@@ -210,7 +210,7 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
   let mut locations: Option<(Vec<RawLocation>, usize)> = None;
   loop {
     let key = s.key()?;
-    s.expect(b':', "after an object key")?;
+    s.expect_byte(b':', "after an object key")?;
     s.skip_ws();
     let at = s.pos();
     let need_meta = |meta: &Option<(Meta, usize)>| -> Result<()> {
@@ -260,9 +260,9 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
       _ => s.skip_value()?,
     }
     match s.peek() {
-      Some(b',') => s.expect(b',', "")?,
+      Some(b',') => s.expect_byte(b',', "")?,
       Some(b'}') => {
-        s.expect(b'}', "")?;
+        s.expect_byte(b'}', "")?;
         break;
       }
       Some(b) => {

@@ -136,7 +136,7 @@ impl<R: Read> Scanner<R> {
   }
 
   /// Consumes `byte` (after whitespace) or fails with `what` in the message.
-  pub fn expect(&mut self, byte: u8, what: &str) -> Result<()> {
+  pub fn expect_byte(&mut self, byte: u8, what: &str) -> Result<()> {
     match self.peek() {
       Some(b) if b == byte => {
         self.pos += 1;
@@ -217,7 +217,7 @@ impl<R: Read> Scanner<R> {
   /// element. Errors returned by `f` without an offset get the element's.
   /// Returns the number of elements.
   pub fn uint_array(&mut self, what: &str, mut f: impl FnMut(u64) -> Result<()>) -> Result<usize> {
-    self.expect(b'[', &format!("at the start of \"{what}\""))?;
+    self.expect_byte(b'[', &format!("at the start of \"{what}\""))?;
     let mut count = 0usize;
     if self.peek() == Some(b']') {
       self.pos += 1;
@@ -324,7 +324,7 @@ impl<R: Read> Scanner<R> {
 
   /// Reads an array of strings into `table`. Returns the number read.
   pub fn string_array(&mut self, table: &mut StringTable) -> Result<usize> {
-    self.expect(b'[', "at the start of \"strings\"")?;
+    self.expect_byte(b'[', "at the start of \"strings\"")?;
     let mut count = 0usize;
     if self.peek() == Some(b']') {
       self.pos += 1;
@@ -356,7 +356,7 @@ impl<R: Read> Scanner<R> {
   /// a V8 heap can legitimately hold lone surrogates); malformed escapes and
   /// unterminated strings are errors.
   pub fn string_into(&mut self, table: &mut StringTable) -> Result<()> {
-    self.expect(b'"', "at the start of a string")?;
+    self.expect_byte(b'"', "at the start of a string")?;
     let mut out = std::mem::take(&mut self.scratch);
     out.clear();
     let r = self.string_body(&mut out);
@@ -517,7 +517,7 @@ impl<R: Read> Scanner<R> {
 
   /// Skips a string without decoding it.
   fn skip_string(&mut self) -> Result<()> {
-    self.expect(b'"', "at the start of a string")?;
+    self.expect_byte(b'"', "at the start of a string")?;
     loop {
       match self.cur() {
         None => return Err(self.eof_error("inside a string")),
