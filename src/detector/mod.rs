@@ -96,7 +96,7 @@
 //! * `minDurationMs` 15 s, `minFullGcs` 2, `minSamples` 8: the span is that
 //!   of *confirmed* samples, which lags the wall clock by one full-GC
 //!   interval; with a growing heap V8 spaces full GCs 5–15 s apart, so the
-//!   first alarm comes 15–26 s into the recorded leaks (table in `traces.rs`)
+//!   first alarm comes 15–26 s into the recorded leaks (table in `tests/traces.rs`)
 //!   — memwatch needs 5 full GCs, i.e. often minutes. Under
 //!   `npm run bench:detect` (real services, natural GCs) a 1 MB/s leak fires
 //!   21 s into the load; ~300 kB/s leaks on an 8 MB service fire 46–59 s in,
