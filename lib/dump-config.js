@@ -18,11 +18,28 @@ function defaultDir() {
   return path.join(os.tmpdir(), `leakwatch-dumps-${uid}`);
 }
 
+let envSignal;
+/** The signal from LEAKWATCH_SIGNAL (or LEAKWATCH_DUMP_SIGNAL), read once. */
 function defaultSignal() {
-  const env = process.env.LEAKWATCH_DUMP_SIGNAL;
-  if (env === undefined || env === '') return 'SIGUSR2';
-  if (/^(off|false|0|none|no)$/i.test(env)) return false;
-  return env.toUpperCase();
+  if (envSignal !== undefined) return envSignal;
+  const key = process.env.LEAKWATCH_SIGNAL !== undefined ? 'LEAKWATCH_SIGNAL' : 'LEAKWATCH_DUMP_SIGNAL';
+  const env = process.env[key];
+  if (env === undefined || env === '') {
+    envSignal = 'SIGUSR2';
+  } else if (/^(off|false|0|none|no)$/i.test(env)) {
+    envSignal = false;
+  } else {
+    const name = env.toUpperCase().replace(/^(?!SIG)/, 'SIG');
+    if (Object.prototype.hasOwnProperty.call(os.constants.signals, name)) {
+      envSignal = name;
+    } else {
+      // An environment variable must not stop the app from starting: warn, keep the default.
+      process.emitWarning(`leakwatch: ${key}=${env} is not a signal name; using SIGUSR2 (use "off" to disable)`,
+        'LeakwatchWarning');
+      envSignal = 'SIGUSR2';
+    }
+  }
+  return envSignal;
 }
 
 function defaults() {
