@@ -15,6 +15,7 @@
  * failure every temporary file is removed: no half file under the final
  * name, no 0-byte file left behind. One dump at a time per isolate.
  */
+const cluster = require('node:cluster');
 const fs = require('node:fs');
 const path = require('node:path');
 const v8 = require('node:v8');
@@ -92,7 +93,9 @@ class Dumper {
     if (file) {
       final = path.resolve(file);
     } else {
-      const name = `heapdump-${stamp(new Date())}-${process.pid}-${threadId}${redact ? '-redacted' : ''}` +
+      // pid and thread id always; under node:cluster (and PM2) the worker id too.
+      const worker = cluster.isWorker ? `-w${cluster.worker.id}` : '';
+      const name = `heapdump-${stamp(new Date())}-${process.pid}${worker}-${threadId}${redact ? '-redacted' : ''}` +
         `.heapsnapshot${gzip ? '.gz' : ''}`;
       final = path.join(o.dir ? path.resolve(o.dir) : this.config.dumpDir, name);
     }
