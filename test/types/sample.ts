@@ -26,9 +26,47 @@ const t: number = timeline[0].t;
 leakwatch.stop().start();
 void backend, reason, byType, history, t;
 
+leakwatch.on('leak', (info) => {
+  const d: Date = info.start;
+  const rate: number = info.rate_bytes_per_sec + info.confidence;
+  const spaces: string[] = info.growing_spaces;
+  void d, rate, spaces, info.projected_oom_ms, info.reason;
+});
+leakwatch.on('heap-limit', (info) => void info.heap_size_limit);
+leakwatch.on('dump', (d) => void (d.path + d.bytes));
+leakwatch.on('dump-refused', (d) => void d.reason);
+leakwatch.on('report', (r) => {
+  const top = r.findings[0];
+  if (top && top.allocation) void `${top.allocation.file}:${top.allocation.line}`;
+  void r.html, r.degraded;
+});
+const cfg = leakwatch.configure({ sensitivity: 'high', dumpDir: '/tmp/d', diagnose: true, signal: false });
+void cfg;
+const detectorState = leakwatch.getStats().detector;
+if (detectorState) void detectorState;
+const file: string = leakwatch.writeSnapshot({ gzip: true });
+leakwatch.writeSnapshot('/tmp/x.heapsnapshot', (err, p) => void (err ? err.code : p));
+void file, leakwatch.writeSnapshotAsync({ redact: true }).then((p: string) => p);
+async function analysis(): Promise<void> {
+  const s = await leakwatch.analyze('/tmp/a.heapsnapshot', { top: 10, onProgress: (phase, f) => void (phase + f) });
+  void s.classes[0].retained_size;
+  const d = await leakwatch.diff('/tmp/a.heapsnapshot', '/tmp/b.heapsnapshot');
+  void d;
+  const l = await leakwatch.findLeaks({ baseline: 'a', target: 'b', final: 'c' });
+  void l.by_class;
+  void (await leakwatch.retainers('/tmp/a.heapsnapshot', 'Foo'));
+}
+void analysis;
+const hd = new leakwatch.HeapDiff();
+const diffResult = hd.end();
+void diffResult.change.details[0]['+'];
+leakwatch.cluster().on('leak', () => {});
+
 // @ts-expect-error: a stats listener receives StatsEvent, which has no `foo`
 leakwatch.on('stats', (s) => s.foo);
 // @ts-expect-error: gc() takes no callback
 leakwatch.gc(() => {});
 // @ts-expect-error: backend is read-only
 leakwatch.backend = 'v8';
+// @ts-expect-error: sensitivity is low | medium | high
+leakwatch.configure({ sensitivity: 'extreme' });
