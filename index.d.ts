@@ -49,9 +49,8 @@ declare namespace leakwatch {
     hook_ns: number;
   }
 
-  /** The `stats` event, after every full (mark-sweep-compact) collection. All numbers are 64-bit safe. */
-  interface StatsEvent {
-    // lloyd/node-memwatch
+  /** lloyd/node-memwatch's fields, in `stats` events and `getStats()`. */
+  interface MemwatchFields {
     num_full_gc: number;
     num_inc_gc: number;
     heap_compactions: number;
@@ -61,6 +60,10 @@ declare namespace leakwatch {
     current_base: number;
     min: number;
     max: number;
+  }
+
+  /** The `stats` event, after every full (mark-sweep-compact) collection. All numbers are 64-bit safe. */
+  interface StatsEvent extends MemwatchFields {
     // @airbnb/node-memwatch
     /** Unix-epoch microseconds. */
     gc_ts: number;
@@ -260,19 +263,11 @@ declare namespace leakwatch {
   }
 
   /** `getStats()`: cumulative counters and the latest figures. */
-  interface Stats {
+  interface Stats extends MemwatchFields {
     backend: 'v8' | 'perf_hooks';
     running: boolean;
     num_gc: number;
     gc_time_ms: number;
-    num_full_gc: number;
-    num_inc_gc: number;
-    heap_compactions: number;
-    usage_trend: number;
-    estimated_base: number;
-    current_base: number;
-    min: number;
-    max: number;
     by_type: Record<string, KindCount>;
     /** Records lost because more than 256 collections happened between two drains (counts stay exact). */
     dropped_records: number;
