@@ -3,14 +3,16 @@
 /**
  * `npm run bench:overhead` — what leakwatch costs a process.
  *
- * (a) an allocation-heavy loop and (b) a node:http server under loopback load
+ * (a) an allocation-heavy loop — in separate processes, and in one process
+ * alternating 40 chunks with leakwatch stopped and started (which cancels the
+ * machine's drift) — and (b) a node:http server under loopback load
  * (autocannon, 127.0.0.1 only, bounded duration), each run with leakwatch off
  * and on, alternating in one run, reported as on/off throughput ratios (median
  * of the per-pair ratios); plus the native cost of leakwatch's GC callbacks
  * per collection (median, p99), as measured inside the callbacks.
  *
  * Options: --rounds N (default 5), --seconds S per HTTP run (default 4),
- * --ops N per allocation run (default 3e6).
+ * --ops N per allocation run (default 1.5e7).
  */
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -23,17 +25,27 @@ const opt = (name, dflt) => {
 };
 const ROUNDS = opt('rounds', 5);
 const SECONDS = opt('seconds', 4);
-const OPS = opt('ops', 3e6);
+const OPS = opt('ops', 1.5e7);
 const FIX = path.join(__dirname, 'fixtures');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN;
 };
+
+/** One process alternating off (stop()) and on chunks of the same loop: drift cancels out. */
+function abRun() {
+  const r = spawnSync(process.execPath, [path.join(FIX, 'alloc-ab.js'), '40', String(Math.round(OPS / 8))],
+    { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`alloc-ab child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
 
 function allocRun(mode) {
   const r = spawnSync(process.execPath, [path.join(FIX, 'alloc-child.js'), mode, String(OPS)], { encoding: 'utf8' });
@@ -64,6 +76,7 @@ async function main() {
   const httpRatios = [];
   const costs = [];
   const alloc = { off: [], on: [] };
+  const ab = { off: [], on: [], ratios: [] };
   const http = { off: [], on: [] };
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which goes first so drift does not favour either.
@@ -74,6 +87,11 @@ async function main() {
     alloc.on.push(a.on.ops_per_sec);
     allocRatios.push(a.on.ops_per_sec / a.off.ops_per_sec);
     costs.push(...a.on.hook_ns);
+    const x = abRun();
+    ab.off.push(x.off_ops_per_sec);
+    ab.on.push(x.on_ops_per_sec);
+    ab.ratios.push(x.on_ops_per_sec / x.off_ops_per_sec);
+    costs.push(...x.hook_ns);
     const h = {};
     for (const m of order) h[m] = await httpRun(m);
     if (h.off.errors || h.on.errors) console.log(`  round ${r + 1}: http errors off=${h.off.errors} on=${h.on.errors}`);
@@ -81,21 +99,27 @@ async function main() {
     http.on.push(h.on.rps);
     httpRatios.push(h.on.rps / h.off.rps);
     costs.push(...h.on.costs);
-    console.log(`  round ${r + 1}/${ROUNDS}: alloc ratio ${allocRatios[r].toFixed(4)}, http ratio ${httpRatios[r].toFixed(4)}`);
+    console.log(`  round ${r + 1}/${ROUNDS}: alloc ratio ${allocRatios[r].toFixed(4)}, in-process A/B ` +
+      `${ab.ratios[r].toFixed(4)}, http ratio ${httpRatios[r].toFixed(4)}`);
   }
   const row = (name, off, on, ratio) =>
-    `| ${name.padEnd(28)} | ${off.padStart(14)} | ${on.padStart(14)} | ${ratio.padStart(12)} |`;
+    `| ${name.padEnd(30)} | ${off.padStart(14)} | ${on.padStart(14)} | ${ratio.padStart(12)} |`;
   console.log('');
   console.log(row('workload', 'off (median)', 'on (median)', 'on/off ratio'));
-  console.log(row('-'.repeat(28), '-'.repeat(14), '-'.repeat(14), '-'.repeat(12)));
+  console.log(row('-'.repeat(30), '-'.repeat(14), '-'.repeat(14), '-'.repeat(12)));
   console.log(row('allocation loop (ops/s)', median(alloc.off).toFixed(0), median(alloc.on).toFixed(0),
     median(allocRatios).toFixed(4)));
+  console.log(row('allocation, in-process A/B', median(ab.off).toFixed(0), median(ab.on).toFixed(0),
+    median(ab.ratios).toFixed(4)));
   console.log(row('node:http + autocannon (req/s)', median(http.off).toFixed(0), median(http.on).toFixed(0),
     median(httpRatios).toFixed(4)));
   console.log('');
   console.log(`| native hook cost per GC | n = ${costs.length} | median ${(median(costs) / 1000).toFixed(2)} µs | ` +
     `p99 ${(pct(costs, 0.99) / 1000).toFixed(2)} µs | max ${(Math.max(...costs) / 1000).toFixed(2)} µs |`);
   console.log('');
+  const spread = (rs) => `${Math.min(...rs).toFixed(3)}–${Math.max(...rs).toFixed(3)}`;
+  console.log(`per-round ratios: allocation ${spread(allocRatios)}, A/B ${spread(ab.ratios)}, http ${spread(httpRatios)} ` +
+    '(the spread is the machine\'s noise: compare the medians)');
   console.log('targets: ratio >= 0.995, median hook cost <= 5 µs');
 }
 

@@ -142,7 +142,9 @@ unsafe extern "C" fn on_prologue(isolate: *mut c_void, gc_type: c_int, _flags: c
     // SAFETY: see watch_from.
     let Some(nw) = (unsafe { watch_from(isolate, data) }) else { return };
     let t0 = clock::now_ns();
-    let used_before = nw.isolate.heap_statistics().used_heap_size;
+    // Σ per-space used = V8's used_heap_size, without the rest of
+    // GetHeapStatistics (global handles, native contexts, malloced memory).
+    let used_before: u64 = (0..nw.space_count).filter_map(|i| nw.isolate.space_statistics(i)).map(|s| s.used).sum();
     let start_ns = clock::now_ns();
     let gc = Inflight { gc_type: gc_type as u32, start_ns, used_before, hook_ns: start_ns - t0 };
     if nw.watch.try_live(|l| l.begin(gc)).is_none() {
