@@ -69,7 +69,10 @@ class Triggers {
     }
     st.last = now;
     st.count += 1;
-    this.d.dumpAsync(p).catch((err) => {
+    // Never dump inside the emit that triggered it: every other listener of
+    // that event (a logger, cluster forwarding) runs first, and the event loop
+    // gets a turn before the process is frozen by the snapshot.
+    new Promise((resolve) => setImmediate(resolve)).then(() => this.d.dumpAsync(p)).catch((err) => {
       if (err.code === 'ERR_LEAKWATCH_DUMP_REFUSED') {
         // Already reported as 'dump-refused'; a refused dump does not use up the budget.
         st.count -= 1;

@@ -8,7 +8,8 @@
  * and the dump options of `configure()` (lib/dump-config.js), the triggers
  * (lib/dump-triggers.js) and the events 'dump', 'dump-refused'.
  *
- * Every dump: directory created 0700 (and checked to be ours), guard check
+ * Every dump: directory created 0700 (the configured one checked to be ours
+ * and tightened; temporary files of dead processes swept), guard check
  * (lib/dump-guard.js → src/dump/guards.rs) unless `force`, snapshot written
  * to a 0600 temporary name in the target directory, optionally gzipped
  * and/or redacted (src/dump/ via the binding), fsynced, then renamed. On any
@@ -45,21 +46,65 @@ function stamp(d) {
     `${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}Z`;
 }
 
-/** Creates `dir` 0700 if missing; refuses a directory others can write to or that is not ours. */
-function ensureDir(dir) {
+/**
+ * Makes `dir` ready for a dump. Missing directories are created 0700. The
+ * configured dump directory (`own`: dumpDir, LEAKWATCH_DUMP_DIR or the
+ * default) must belong to this user and is tightened to 0700, unless it is a
+ * shared sticky directory such as /tmp. A directory named explicitly in a
+ * writeSnapshot() call is the caller's: its mode is never changed, it only
+ * has to be writable (the snapshot itself is always created 0600).
+ */
+function ensureDir(dir, own) {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(dir);
     if (!st.isDirectory()) throw dumpError('ERR_LEAKWATCH_DUMP_DIR', `${dir} is not a directory`);
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-      throw dumpError('ERR_LEAKWATCH_DUMP_DIR', `${dir} belongs to uid ${st.uid}, not to this process (uid ` +
-        `${process.getuid()}); choose a dumpDir of your own`);
+    if (own) {
+      if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+        throw dumpError('ERR_LEAKWATCH_DUMP_DIR', `${dir} belongs to uid ${st.uid}, not to this process (uid ` +
+          `${process.getuid()}); choose a dumpDir of your own`);
+      }
+      if ((st.mode & 0o077) !== 0 && (st.mode & 0o1000) === 0) fs.chmodSync(dir, 0o700);
     }
-    if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   } catch (err) {
     if (err.code === 'ERR_LEAKWATCH_DUMP_DIR') throw err;
     throw dumpError('ERR_LEAKWATCH_DUMP_DIR', `cannot use dump directory ${dir}: ${err.message}; ` +
       'set configure({ dumpDir }) or LEAKWATCH_DUMP_DIR to a writable directory', { cause: err });
+  }
+}
+
+// Temporary names are `.<final name>.<pid>-<threadId>-<seq>.tmp[.raw]`.
+const TEMP_NAME = /^\..+\.heapsnapshot(?:\.gz)?\.(\d+)-\d+-\d+\.tmp(?:\.raw)?$/;
+const swept = new Set();
+
+/**
+ * Removes temporary files that a dead process left in `dir` (a dump cut short
+ * by the OOM killer or SIGKILL cannot clean up after itself). Only our own
+ * naming pattern, only when that pid no longer exists; once per directory.
+ */
+function sweepStale(dir) {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names;
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    unlinkQuiet(path.join(dir, name));
+  }
+}
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
   }
 }
 
@@ -107,7 +152,8 @@ class Dumper {
   /** Directory and guard checks; throws ERR_LEAKWATCH_DUMP_REFUSED after emitting 'dump-refused'. */
   preflight(p) {
     if (this.busy) throw this.refuse(p, 'busy', 'another heap dump of this thread is still being written');
-    ensureDir(p.dir);
+    ensureDir(p.dir, p.dir === this.config.dumpDir);
+    sweepStale(p.dir);
     if (p.force) return;
     const verdict = guard.check(binding, p.dir, { gzip: p.gzip, redact: p.redact,
       memoryFactor: this.config.dumpMemoryFactor, fileFactor: this.config.dumpFileFactor });

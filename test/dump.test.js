@@ -61,12 +61,68 @@ test('default dump: a 0600 file in a 0700 directory, name with time, pid and thr
   }
 });
 
-test('an existing group/world-readable dump directory is tightened to 0700', () => {
-  const dir = tmpDir('chmod');
-  fs.chmodSync(dir, 0o755);
+test('the configured dump directory is tightened to 0700; a directory named in the call keeps its mode', () => {
+  const own = tmpDir('chmod');
+  const named = tmpDir('named');
+  fs.chmodSync(own, 0o755);
+  fs.chmodSync(named, 0o755);
+  const before = leakwatch.getConfig().dumpDir;
   try {
-    leakwatch.writeSnapshot({ dir, gzip: true });
-    assert.strictEqual(fs.statSync(dir).mode & 0o777, 0o700);
+    leakwatch.configure({ dumpDir: own });
+    leakwatch.writeSnapshot({ gzip: true });
+    assert.strictEqual(fs.statSync(own).mode & 0o777, 0o700);
+    const file = leakwatch.writeSnapshot({ dir: named, gzip: true });
+    assert.strictEqual(path.dirname(file), named);
+    assert.strictEqual(fs.statSync(named).mode & 0o777, 0o755, 'the caller\'s directory is not chmod-ed');
+    assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600, 'the file itself is still private');
+  } finally {
+    leakwatch.configure({ dumpDir: before });
+    fs.rmSync(own, { recursive: true, force: true });
+    fs.rmSync(named, { recursive: true, force: true });
+  }
+});
+
+/** A directory this process cannot write to: a read-only tmpfs as root, a 0555 directory otherwise; null if neither. */
+function unwritableDir() {
+  const dir = tmpDir('ro');
+  if (!isRoot) {
+    fs.chmodSync(dir, 0o555);
+    return dir;
+  }
+  if (process.platform === 'linux' && spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dir]).status === 0) {
+    return dir;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return null;
+}
+
+const readOnly = unwritableDir();
+test('an unwritable directory: a clear error naming it, and no file', {
+  skip: !readOnly && 'cannot make an unwritable directory here (root without mount)',
+}, async () => {
+  try {
+    assert.throws(() => leakwatch.writeSnapshot({ dir: readOnly }), (e) => e.code === 'ERR_LEAKWATCH_DUMP_DIR' &&
+      e.message.includes(readOnly) && /writable directory/.test(e.message) && /(EROFS|EACCES)/.test(e.message));
+    await assert.rejects(leakwatch.writeSnapshotAsync({ dir: readOnly, gzip: true }), { code: 'ERR_LEAKWATCH_DUMP_DIR' });
+    assert.deepStrictEqual(fs.readdirSync(readOnly), []);
+  } finally {
+    if (isRoot) spawnSync('umount', [readOnly]);
+    fs.chmodSync(readOnly, 0o700);
+    fs.rmSync(readOnly, { recursive: true, force: true });
+  }
+});
+
+test('temporary files left by a killed dumper are swept; a live process\'s are kept', () => {
+  const dir = tmpDir('sweep');
+  // A pid that is certainly dead: a child that has exited.
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  const stale = [`.heapdump-x-${dead}-0.heapsnapshot.${dead}-0-1.tmp`, `.y.heapsnapshot.gz.${dead}-3-2.tmp.raw`];
+  const live = `.z.heapsnapshot.${process.ppid}-0-1.tmp`;
+  const foreign = `.notes.${dead}-0-1.tmp`;
+  for (const n of [...stale, live, foreign]) fs.writeFileSync(path.join(dir, n), '');
+  try {
+    const file = leakwatch.writeSnapshot({ dir, gzip: true });
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), [path.basename(file), live, foreign].sort());
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -144,14 +200,17 @@ test('an unusable directory gives a clear error and leaves no file', async () =>
   }
 });
 
-test('a directory owned by someone else is refused', { skip: !isRoot && 'needs root to chown' }, () => {
+test('a configured dump directory owned by someone else is refused', { skip: !isRoot && 'needs root to chown' }, () => {
   const dir = tmpDir('owner');
   fs.chownSync(dir, 65534, 65534);
+  const before = leakwatch.getConfig().dumpDir;
   try {
-    assert.throws(() => leakwatch.writeSnapshot({ dir }), (e) => e.code === 'ERR_LEAKWATCH_DUMP_DIR' &&
+    leakwatch.configure({ dumpDir: dir });
+    assert.throws(() => leakwatch.writeSnapshot(), (e) => e.code === 'ERR_LEAKWATCH_DUMP_DIR' &&
       /belongs to uid 65534/.test(e.message));
     assert.deepStrictEqual(fs.readdirSync(dir), []);
   } finally {
+    leakwatch.configure({ dumpDir: before });
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
