@@ -180,6 +180,12 @@ impl Watch {
     !self.wake_pending.swap(true, Ordering::AcqRel)
   }
 
+  /// Gives back a claimed wake-up that could not be delivered (the JS side is
+  /// closing, or its queue refused the call), so the next GC asks again.
+  pub fn release_wake(&self) {
+    self.wake_pending.store(false, Ordering::Release);
+  }
+
   /// Pushes a record from a non-callback context (the perf_hooks backend).
   pub fn push(&self, rec: GcRecord) {
     self.live.lock().push(rec);
@@ -418,5 +424,13 @@ mod tests {
     assert!(!w.claim_wake());
     w.drain(false, false);
     assert!(w.claim_wake());
+  }
+
+  #[test]
+  fn an_undelivered_wake_is_released_for_the_next_gc() {
+    let w = Watch::new(20, vec![], 4);
+    assert!(w.claim_wake());
+    w.release_wake();
+    assert!(w.claim_wake(), "a failed call must not leave the flag stuck");
   }
 }

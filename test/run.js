@@ -104,7 +104,14 @@ cargoTests();
 for (const major of MAJORS) {
   const bin = nodeFor(major);
   if (!bin) {
-    log(`leakwatch: Node ${major} is not available on this platform; skipped`);
+    // On linux-x64 every version can be installed: a missing one is a failure, not a silent skip.
+    const must = process.platform === 'linux' && process.arch === 'x64';
+    log(`leakwatch: Node ${major} is not available ${must ? 'here (npm install failed)' : 'on this platform'}; ` +
+      `${must ? 'counted as a failure' : 'skipped'}`);
+    if (must) {
+      failed += 1;
+      rows.push([`node ${major}`, 'unavailable', 0, 1]);
+    }
     continue;
   }
   for (const backend of BACKENDS) {

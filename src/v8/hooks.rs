@@ -217,8 +217,8 @@ unsafe extern "C" fn on_epilogue(isolate: *mut c_void, gc_type: c_int, flags: c_
     match pushed {
       None => nw.watch.note_dropped(),
       Some(()) => {
-        if nw.watch.claim_wake() {
-          nw.wake.call();
+        if nw.watch.claim_wake() && !nw.wake.call() {
+          nw.watch.release_wake();
         }
       }
     }
