@@ -4,14 +4,26 @@
  * `npm run bench:detect` — the leak detector's truth table.
  *
  * Runs every scenario of `bench/scenarios/list.js` — real Node services that
- * leak (closure, listener, Map, slow, setInterval, inside a worker) or do not
- * (LRU cache, flood of 404s, hello-world, batch job) — one at a time, each
- * with leakwatch required inside it, the production default configuration,
- * only natural GCs, and bounded loopback load from autocannon (127.0.0.1,
- * fixed request rate, fixed duration). Prints one row per scenario: expected,
- * got, time from load start to the first `leak`, the rate it reported, peak
- * used heap, natural full GCs, and false alarms (`leak`/`heap-limit` from a
- * service that does not leak, or from a thread that does not).
+ * leak (closure, also at full speed; listener, Map, slow at two rates,
+ * setInterval, inside a worker) or do not (LRU cache, repeated floods of 404s,
+ * hello-world, batch job, idle; 5 minutes each) — one at a time, each with
+ * leakwatch required inside it, the production default configuration, only
+ * natural GCs, and bounded loopback load from autocannon (127.0.0.1, a fixed
+ * request rate — or unthrottled but capped in count — and a fixed duration).
+ * Prints one row per scenario: expected, got, time from load start to the
+ * first `leak`, the rate it reported, peak used heap, natural full GCs, and
+ * false alarms (`leak`/`heap-limit` from a service that does not leak, or
+ * from a thread that does not).
+ *
+ * Beside it, the same runs judged by memwatch's rule, computed from the
+ * `stats` events leakwatch emitted in the scenario (one per natural full GC):
+ * lloyd/node-memwatch (src/memwatch.cc, AsyncMemwatchAfter) keeps `last_base`
+ * (used heap right after the previous mark-sweep-compact, 0 at start-up) and
+ * on every mark-sweep-compact counts a growth when the used heap after it is
+ * above `last_base`, else resets the count to 0; at 5 consecutive growths it
+ * emits `leak` ("heap growth over 5 consecutive GCs") and resets the count to
+ * 0, so it may fire again after 5 more. Columns: what that rule got, when it
+ * first fired, and its false alarms (fires in a thread that does not leak).
  *
  * Options:
  *   --only a,b      run only these scenarios
@@ -19,8 +31,10 @@
  *   --trace DIR     also record each thread's GC trace as leakwatch saw it
  *                   (DIR/<scenario>[-worker].jsonl, the gc-traces fixture format)
  *   --node PATH     run the scenario programs with another node binary
- *   --diagnose      turn the diagnosis on and print each leak's report (top finding)
- * Exit code 1 when a leak is missed or a non-leak alarms.
+ *   --diagnose      turn the diagnosis on, print each leak's report (top finding)
+ *                   and judge it against the scenario's `expect` (holder, site)
+ * Exit code 1 when a leak is missed (or found later than its `maxFirst`), or
+ * a non-leak alarms. Diagnosis mismatches are printed, not failed.
  */
 const path = require('node:path');
 const fs = require('node:fs');
@@ -47,7 +61,8 @@ function pathFor(mode, n, elapsedMs) {
     case 'lru':
       return `/item?k=${Math.floor(Math.random() * 1e6)}`;
     case 'flood': {
-      const s = elapsedMs / 1000;
+      // A 15 s burst of missing pages in every minute of load: 10–25 s, 70–85 s, …
+      const s = (elapsedMs / 1000) % 60;
       if (s >= 10 && s < 25) return `/no/such/page/${n}?q=${'a'.repeat(40)}`;
       return '/';
     }
@@ -58,19 +73,28 @@ function pathFor(mode, n, elapsedMs) {
   }
 }
 
-/** Bounded loopback load: fixed rate, fixed duration, hard stop 15 s later. */
+/**
+ * Bounded loopback load: a fixed rate (or, with `rps: 0`, unthrottled but at
+ * most `amount` requests), a fixed duration, a hard stop 15 s later. Mode
+ * `none` sends nothing and just waits.
+ */
 function load(port, sc, seconds) {
+  if (sc.mode === 'none') {
+    return new Promise((resolve) => setTimeout(() => resolve({ requests: { average: 0 }, errors: 0, timeouts: 0 }),
+      seconds * 1000));
+  }
   const t0 = Date.now();
   let n = 0;
   const instance = autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: 10,
     duration: seconds,
-    overallRate: sc.rps,
+    ...(sc.rps > 0 ? { overallRate: sc.rps } : { amount: sc.amount || 100000 }),
     headers: { 'user-agent': 'leakwatch-bench/1.0' },
     requests: [{ setupRequest: (req) => ({ ...req, path: pathFor(sc.mode, ++n, Date.now() - t0) }) }],
   });
-  const hard = setTimeout(() => instance.stop(), (seconds + 15) * 1000);
+  // autocannon ignores `duration` when `amount` is set: an unthrottled run is stopped at `seconds` here.
+  const hard = setTimeout(() => instance.stop(), (seconds + (sc.rps > 0 ? 15 : 0)) * 1000);
   loadInstance = instance;
   return new Promise((resolve, reject) => {
     instance.on('done', (r) => {
@@ -82,6 +106,71 @@ function load(port, sc, seconds) {
 }
 
 let loadInstance = null;
+
+/**
+ * memwatch's leak rule (lloyd/node-memwatch, src/memwatch.cc) over one
+ * thread's full-GC `stats` messages, in order: fires when the used heap after
+ * a full GC grew over 5 consecutive full GCs (starting from a `last_base` of
+ * 0), then counts again from 0. Returns the `at` (epoch ms) of every fire.
+ */
+function memwatchRule(stats) {
+  let lastBase = 0;
+  let consecutive = 0;
+  const fires = [];
+  for (const s of stats) {
+    const used = s.used_after ?? s.current_base;
+    if (lastBase < used) {
+      consecutive++;
+      if (consecutive >= 5) {
+        consecutive = 0;
+        fires.push(s.at);
+      }
+    } else {
+      consecutive = 0;
+    }
+    lastBase = used;
+  }
+  return fires;
+}
+
+/** memwatch's verdict on a run: fires in the leaking thread, and in threads that do not leak. */
+function memwatchVerdict(sc, run, loadStart) {
+  const threads = [...new Set(run.stats.map((s) => s.thread))];
+  let hits = [];
+  let alarms = [];
+  for (const t of threads) {
+    // memwatch counted every mark-sweep-compact; the bench forces none, so all of these are natural.
+    const fires = memwatchRule(run.stats.filter((s) => s.thread === t));
+    if (sc.leak && t === sc.thread) hits = fires;
+    else alarms = alarms.concat(fires);
+  }
+  return { hits: hits.length, first: hits.length ? (hits[0] - loadStart) / 1000 : null, alarms: alarms.length,
+    alarmsBeforeLoad: alarms.filter((at) => at < loadStart).length };
+}
+
+/** Holder and allocation site of a report's top finding, judged against the scenario's `expect`. */
+function judge(sc, report) {
+  if (!sc.expect) return null;
+  const top = report && report.findings && report.findings[0];
+  if (!top) return { holder: null, site: null, holderOk: false, siteOk: false, why: report ? 'no finding' : 'no report' };
+  let holder = top.holder && typeof top.holder === 'object' ? top.holder.edge : top.holder;
+  if (!holder) {
+    try {
+      const h = require('../lib/explain.js').holder(top.retainer_path || []);
+      holder = h ? h.edge : null;
+    } catch (e) {
+      holder = null;
+    }
+  }
+  const a = top.allocation;
+  const site = a && a.file ? `${path.basename(a.file)}:${a.line}` : null;
+  return {
+    holder,
+    site,
+    holderOk: holder === sc.expect.holder,
+    siteOk: site !== null && sc.expect.site.includes(site),
+  };
+}
 
 async function runOne(sc) {
   // With --diagnose, leaks get 60 s more load so the diagnosis can watch them grow; the load stops at the report.
@@ -96,7 +185,7 @@ async function runOne(sc) {
     fs.mkdirSync(traceDir, { recursive: true });
     env.LEAKWATCH_BENCH_TRACE = path.join(traceDir, sc.name);
   }
-  const run = start(sc.name, { env, execArgv: sc.execArgv || [], execPath: nodeBin });
+  const run = start(sc.program || sc.name, { env, execArgv: sc.execArgv || [], execPath: nodeBin });
   const port = await run.ready;
   if (diagnose) {
     run.child.on('message', (m) => m && m.ev === 'report' && setTimeout(() => loadInstance && loadInstance.stop(), 500));
@@ -115,13 +204,17 @@ async function runOne(sc) {
   const tick = run.ticks[sc.leak ? sc.thread : 'main'] || {};
   const peak = Math.max(...Object.values(run.ticks).map((t) => t.peak_heap || 0), 0);
   const got = sc.leak ? hits.length > 0 : alarms.length === 0;
+  const first = hits.length ? at(hits[0]) : null;
+  const late = sc.maxFirst !== undefined && first !== null && first > sc.maxFirst;
+  const report = (run.events.find((e) => e.ev === 'report' && inThread(e)) || {}).payload || null;
   return {
     sc,
-    ok: got && alarms.length === 0 && run.exited && run.exited.code === 0,
+    ok: got && !late && alarms.length === 0 && run.exited && run.exited.code === 0,
+    late,
     expected: sc.leak ? (sc.thread === 'main' ? 'leak' : `leak (${sc.thread})`) : 'no leak',
     got: hits.length ? (sc.thread && sc.thread !== 'main' ? `leak (${hits[0].thread})` : 'leak') :
       alarms.some((e) => e.ev === 'leak') ? 'leak' : 'no leak',
-    first: hits.length ? at(hits[0]) : null,
+    first,
     rate: hits.length ? hits[0].payload.rate_bytes_per_sec : null,
     reports: hits.length,
     ends: ends.length,
@@ -134,7 +227,9 @@ async function runOne(sc) {
     errors: result.errors + result.timeouts,
     backend: tick.backend,
     exit: run.exited,
-    report: (run.events.find((e) => e.ev === 'report') || {}).payload || null,
+    report,
+    judged: diagnose ? judge(sc, report) : null,
+    memwatch: memwatchVerdict(sc, run, loadStart),
   };
 }
 
@@ -143,7 +238,8 @@ function table(rows) {
     ['scenario', (r) => r.sc.name],
     ['expected', (r) => r.expected],
     ['got', (r) => r.got],
-    ['first leak', (r) => (r.first === null ? '—' : `${r.first.toFixed(1)} s`)],
+    ['first leak', (r) => (r.first === null ? '—' : `${r.first.toFixed(1)} s`) +
+      (r.sc.maxFirst !== undefined ? ` (≤ ${r.sc.maxFirst} s)` : '')],
     ['rate', (r) => (r.rate === null ? '—' : `${(r.rate / 1024).toFixed(0)} kB/s`)],
     ['leak/end/limit', (r) => `${r.reports}/${r.ends}/${r.limits}`],
     ['peak heap', (r) => `${(r.peak / MB).toFixed(0)} MB`],
@@ -151,7 +247,16 @@ function table(rows) {
     ['req/s', (r) => r.rps.toFixed(0)],
     ['false alarms', (r) => String(r.alarms)],
     ['', (r) => (r.ok ? 'ok' : 'FAIL')],
+    ['memwatch got', (r) => (r.sc.leak ? (r.memwatch.hits ? 'leak' : 'no leak') :
+      r.memwatch.alarms ? 'leak' : 'no leak')],
+    ['memwatch first', (r) => (r.memwatch.first === null ? '—' : `${r.memwatch.first.toFixed(1)} s`)],
+    ['memwatch false alarms', (r) => String(r.memwatch.alarms) +
+      (r.memwatch.alarmsBeforeLoad ? ` (${r.memwatch.alarmsBeforeLoad} before load)` : '')],
   ];
+  printTable(cols, rows);
+}
+
+function printTable(cols, rows) {
   const w = cols.map(([h, f]) => Math.max(h.length, ...rows.map((r) => f(r).length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
   console.log(line(cols.map(([h]) => h)));
@@ -161,7 +266,7 @@ function table(rows) {
 
 async function main() {
   const list = scenarios.filter((s) => !only || only.includes(s.name));
-  const total = list.reduce((a, s) => a + (secondsOverride || s.seconds) + 3, 0);
+  const total = list.reduce((a, s) => a + (secondsOverride || s.seconds) + (diagnose && s.leak ? 60 : 0) + 3, 0);
   console.log(`leakwatch detection bench: node ${require('node:child_process')
     .execFileSync(nodeBin, ['-v'], { encoding: 'utf8' }).trim()}, ${list.length} scenarios, ` +
     `default configuration, natural GCs, ~${Math.ceil(total / 60)} min`);
@@ -172,6 +277,7 @@ async function main() {
     console.log(`  ${sc.name.padEnd(14)} ${r.ok ? 'ok  ' : 'FAIL'} ${sc.what}; backend ${r.backend}, ` +
       `${r.rps.toFixed(0)} req/s${r.errors ? `, ${r.errors} errors` : ''}` +
       (r.first !== null ? `, first leak at ${r.first.toFixed(1)} s` : '') +
+      (r.late ? ` (later than ${r.sc.maxFirst} s)` : '') +
       (r.alarmText.length ? `; alarms: ${r.alarmText.join('; ')}` : '') +
       (r.exit && r.exit.code !== 0 ? `; exit ${JSON.stringify(r.exit)}` : ''));
   }
@@ -180,7 +286,8 @@ async function main() {
   const bad = rows.filter((r) => !r.ok);
   console.log('');
   console.log(`first leak: seconds from load start; rate: the first report's; peak heap: max used heap ` +
-    `(sampled every 100 ms); full GCs: natural ones`);
+    `(sampled every 100 ms); full GCs: natural ones; memwatch: lloyd/node-memwatch's rule (5 consecutive full ` +
+    `GCs of growth) on the same run's stats events`);
   console.log(bad.length ? `${bad.length} scenario(s) not as expected: ${bad.map((r) => r.sc.name).join(', ')}` :
     `all ${rows.length} scenarios as expected`);
   if (diagnose) {
@@ -200,6 +307,22 @@ async function main() {
           `${top.allocation.column}` : '?'}`);
       }
       for (const d of rep.degraded) console.log(`    (incomplete: ${d})`);
+    }
+    const judged = rows.filter((r) => r.judged);
+    if (judged.length) {
+      console.log('\ndiagnosis judged against the true retainer and allocation site (bench/scenarios/list.js expect):\n');
+      printTable([
+        ['scenario', (r) => r.sc.name],
+        ['holder expected', (r) => r.sc.expect.holder],
+        ['holder got', (r) => r.judged.holder || (r.judged.why || '?')],
+        ['holder', (r) => (r.judged.holderOk ? 'match' : 'MISMATCH')],
+        ['site expected', (r) => r.sc.expect.site.join(' or ')],
+        ['site got', (r) => r.judged.site || '?'],
+        ['site', (r) => (r.judged.siteOk ? 'match' : 'MISMATCH')],
+      ], judged);
+      const miss = judged.filter((r) => !r.judged.holderOk || !r.judged.siteOk);
+      console.log(miss.length ? `\n${miss.length} diagnosis mismatch(es): ${miss.map((r) => r.sc.name).join(', ')}` :
+        `\nall ${judged.length} diagnoses match`);
     }
   }
   process.exitCode = bad.length ? 1 : 0;

@@ -5,7 +5,10 @@
  * `bench/detect.js` and `test/detector.test.js`; the caller drives the load.
  *
  *   const run = await start('leak-map', { env, timeoutMs });
- *   run.port; run.events; run.ticks.main; await run.stop();
+ *   run.port; run.events; run.stats; run.ticks.main; await run.stop();
+ *
+ * `run.stats` holds the full-GC `stats` messages, `run.ticks` the latest tick
+ * per thread, `run.events` everything else (detector and diagnosis events).
  *
  * Every run is bounded: if the program does not report `ready` within 15 s it
  * is killed, and `stop()` kills it if it has not exited 5 s after being asked.
@@ -20,7 +23,7 @@ function start(name, { env = {}, execArgv = [], execPath = process.execPath, std
     env: { ...process.env, LEAKWATCH_BENCH_SCENARIO: name, ...env },
     stdio: ['ignore', stdout, 'inherit', 'ipc'],
   });
-  const run = { child, port: null, events: [], ticks: {}, exited: null };
+  const run = { child, port: null, events: [], stats: [], ticks: {}, exited: null };
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
     run.exited = { code, signal };
     resolve(run.exited);
@@ -38,6 +41,8 @@ function start(name, { env = {}, execArgv = [], execPath = process.execPath, std
         resolve(m.port);
       } else if (m.ev === 'tick') {
         run.ticks[m.thread] = m;
+      } else if (m.ev === 'stats') {
+        if (run.stats.length < 100000) run.stats.push(m); // bounded
       } else {
         run.events.push(m);
       }

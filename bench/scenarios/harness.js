@@ -13,6 +13,10 @@
  *    thread, at, payload, dates}               leakwatch (`at` = Date.now());
  *                                             Dates travel as epoch ms, `dates`
  *                                             names the keys that were Dates
+ *   {ev: 'stats', thread, at, used_after, current_base, forced}
+ *                                             every full-GC `stats` event (at =
+ *                                             Date.now()); the bench judges
+ *                                             memwatch's rule from these
  *   {ev: 'tick', thread, peak_heap, used_heap, full_gcs, detector}
  *                                             once a second: peak used heap
  *                                             (sampled every 100 ms), natural
@@ -76,6 +80,8 @@ function watch(thread) {
   let fullGcs = 0;
   leakwatch.on('stats', (s) => {
     if (!s.forced) fullGcs++;
+    report({ ev: 'stats', thread, at: Date.now(), used_after: s.heap_used_after, current_base: s.current_base,
+      forced: Boolean(s.forced) });
   });
   const sample = setInterval(() => {
     const used = v8.getHeapStatistics().used_heap_size;
