@@ -6,6 +6,7 @@ const assert = require('node:assert');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const v8 = require('node:v8');
+const { PerformanceObserver } = require('node:perf_hooks');
 const leakwatch = require('..');
 
 const expectedBackend = process.env.LEAKWATCH_BACKEND === 'perf_hooks' ? 'perf_hooks' : 'v8';
@@ -37,6 +38,12 @@ test(`${CONCURRENT} concurrent workers x ${ROUNDS} rounds: require, allocate, te
   const gcs = [];
   const h = (g) => gcs.push(g);
   leakwatch.on('gc', h);
+  // V8's own per-isolate GC entries for the main thread: the reference count.
+  let observed = 0;
+  const obs = new PerformanceObserver((list) => { observed += list.getEntries().length; });
+  obs.observe({ entryTypes: ['gc'] });
+  const before = leakwatch.getStats().num_gc;
+  let workerGcs = 0;
   let seen = 0;
   let workerLimit = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -48,13 +55,20 @@ test(`${CONCURRENT} concurrent workers x ${ROUNDS} rounds: require, allocate, te
       for (const l of r.limits) assert.strictEqual(l, r.limit);
       assert.notStrictEqual(r.limit, mainLimit);
       workerLimit = r.limit;
+      workerGcs += r.numGc;
       seen++;
     }
   }
   leakwatch.gc();
   await new Promise((r) => setTimeout(r, 50));
   leakwatch.off('gc', h);
+  obs.disconnect();
   assert.strictEqual(seen, CONCURRENT * ROUNDS);
+  // The main thread counted its own collections, not the workers' (which are many more).
+  const mainGcs = leakwatch.getStats().num_gc - before;
+  assert.ok(workerGcs >= 2 * CONCURRENT * ROUNDS, `workers saw ${workerGcs} GCs`);
+  assert.ok(Math.abs(mainGcs - observed) <= 3, `main counted ${mainGcs} GCs, V8 reported ${observed} for this ` +
+    `isolate (the workers had ${workerGcs})`);
   // The main thread's records are the main isolate's only.
   assert.ok(gcs.length > 0);
   for (const g of gcs) {
