@@ -3,14 +3,18 @@
  * node:cluster / PM2 support: every worker process watches itself (it
  * requires leakwatch like any app); `leakwatch.cluster()` connects them.
  *
- * - In a cluster worker, `cluster()` forwards its `leak`, `leak-end`,
- *   `heap-limit`, `dump`, `dump-refused` and `report` events to the primary
- *   over the existing IPC channel, tagged with pid and worker id.
- * - In the primary, `cluster()` returns an EventEmitter that re-emits every
- *   worker's forwarded events as `(info, worker)`, with `info.pid` and
- *   `info.worker_id` set — one place to subscribe for the whole fleet.
- * Under PM2 in cluster mode (which uses node:cluster), the same holds; PM2's
- * own process ids are in `process.env.pm_id` and are added as `info.pm_id`.
+ * - In a worker (a node:cluster worker, or any process PM2 started, which
+ *   PM2 marks with `process.env.pm_id`), `cluster()` tags this process's
+ *   `leak`, `leak-end`, `heap-limit`, `dump`, `dump-refused` and `report`
+ *   events with `pid` and `worker_id` (and `pm_id` under PM2) — for local
+ *   listeners too — and forwards a copy over the existing IPC channel.
+ * - In a node:cluster primary, `cluster()` returns an EventEmitter that
+ *   re-emits every worker's forwarded events as `(info, worker)` — one place
+ *   to subscribe for the whole fleet.
+ * The IPC message is `{ type: 'leakwatch:<event>', data: info, __leakwatch: true }`:
+ * PM2's daemon (which is the primary under PM2, so no user code runs there)
+ * publishes messages with `type` and `data` on its bus as `<type>` events, so
+ * a separate process can subscribe with `pm2.launchBus()` (README "Cluster").
  * Calling `cluster()` more than once returns the same emitter.
  */
 const cluster = require('node:cluster');
@@ -18,11 +22,21 @@ const { EventEmitter } = require('node:events');
 
 const FORWARDED = ['leak', 'leak-end', 'heap-limit', 'dump', 'dump-refused', 'report'];
 const TAG = '__leakwatch';
+const PREFIX = 'leakwatch:';
 
-function identity() {
+/** This process's identity: pid, node:cluster worker id (null outside one), PM2 id when under PM2. */
+function identity(env = process.env) {
   const id = { pid: process.pid, worker_id: cluster.isWorker ? cluster.worker.id : null };
-  if (process.env.pm_id !== undefined) id.pm_id = process.env.pm_id;
+  if (env.pm_id !== undefined && env.pm_id !== '') {
+    const n = Number(env.pm_id);
+    id.pm_id = Number.isInteger(n) ? n : env.pm_id;
+  }
   return id;
+}
+
+/** Whether this process forwards (a cluster worker, or a PM2-managed process with IPC). */
+function isWorker(env = process.env) {
+  return cluster.isWorker || (env.pm_id !== undefined && typeof process.send === 'function');
 }
 
 /** Makes `info` safe for IPC (Dates become ISO strings on the wire anyway). */
@@ -40,26 +54,42 @@ function revive(event, info) {
   return info;
 }
 
+function forward(event, info) {
+  if (!process.connected || typeof process.send !== 'function') return;
+  try {
+    process.send({ [TAG]: true, type: PREFIX + event, data: serializable(info) });
+  } catch {
+    // The primary went away, or the payload could not be serialised: nothing
+    // to forward, and the watched process must not fail because of it.
+  }
+}
+
+/**
+ * Tags every forwarded event with this process's identity before any
+ * listener sees it, then forwards a copy. Done by wrapping `emit` (not with a
+ * listener), so listeners added earlier or later, and a throwing listener,
+ * make no difference to either.
+ */
 function setupWorker(leakwatch) {
   const id = identity();
-  for (const event of FORWARDED) {
-    leakwatch.on(event, (info) => {
-      if (!process.connected || typeof process.send !== 'function') return;
-      try {
-        process.send({ [TAG]: true, event, info: { ...serializable(info), ...id } });
-      } catch {
-        // The primary went away: nothing to forward to.
-      }
-    });
-  }
+  const emit = leakwatch.emit;
+  leakwatch.emit = function emitTagged(event, info, ...rest) {
+    if (FORWARDED.includes(event)) {
+      if (info !== null && typeof info === 'object') Object.assign(info, id);
+      forward(event, info);
+    }
+    return emit.call(this, event, info, ...rest);
+  };
   return leakwatch;
 }
 
 function setupPrimary() {
   const fleet = new EventEmitter();
   cluster.on('message', (worker, msg) => {
-    if (!msg || msg[TAG] !== true || !FORWARDED.includes(msg.event)) return;
-    fleet.emit(msg.event, revive(msg.event, msg.info), worker);
+    if (!msg || msg[TAG] !== true || typeof msg.type !== 'string' || !msg.type.startsWith(PREFIX)) return;
+    const event = msg.type.slice(PREFIX.length);
+    if (!FORWARDED.includes(event)) return;
+    fleet.emit(event, revive(event, msg.data), worker);
   });
   return fleet;
 }
@@ -68,8 +98,8 @@ let instance = null;
 
 /** See the module docs: in a worker returns `leakwatch`, elsewhere the fleet emitter. */
 function clusterMode(leakwatch) {
-  if (!instance) instance = cluster.isWorker ? setupWorker(leakwatch) : setupPrimary();
+  if (!instance) instance = isWorker() ? setupWorker(leakwatch) : setupPrimary();
   return instance;
 }
 
-module.exports = { clusterMode, FORWARDED };
+module.exports = { clusterMode, FORWARDED, identity };
