@@ -7,16 +7,31 @@
  *   LEAKWATCH_LOG_INTERVAL_MS=60000      at most one gc-summary line per interval
  *   LEAKWATCH_ON_LEAK=log|dump|diagnose  what a `leak` event does (default log)
  *   LEAKWATCH_DETECTOR='{"sensitivity":"high"}'  leak-detector options (JSON)
+ *   LEAKWATCH_CLUSTER=1                  in a node:cluster worker or under PM2, tag and
+ *                                        forward events to the primary / PM2's bus
  *   LEAKWATCH_DUMP_DIR, LEAKWATCH_SIGNAL, LEAKWATCH_BACKEND  see README
  *
- * A bad setting is reported on stderr and ignored: attaching must never stop
- * the application from starting.
+ * A bad setting is reported on stderr and ignored, and so is a native addon
+ * that cannot load (e.g. installed without its platform package): attaching
+ * must never stop the application from starting. Exports the leakwatch
+ * instance, or null when it could not load.
  */
-const leakwatch = require('./index.js');
-const { attachLog } = require('./lib/log.js');
+function warn(msg, code) {
+  process.emitWarning(`leakwatch/register: ${msg}`, { type: 'LeakwatchWarning', code });
+}
 
-function warn(msg) {
-  process.emitWarning(`leakwatch/register: ${msg}`, 'LeakwatchWarning');
+let leakwatch = null;
+try {
+  leakwatch = require('./index.js');
+} catch (err) {
+  // napi-rs's loader chains one cause per candidate it tried, the first tried innermost.
+  const line = (e) => String((e && e.message) || e).split('\n')[0];
+  const tried = [];
+  for (let c = err && err.cause, n = 0; c && n < 16; c = c.cause, n++) tried.unshift(line(c));
+  const why = tried.length ? ` (tried: ${tried.join('; ')})` : '';
+  warn(`leakwatch could not load and is not watching this process: ${line(err)}${why}. Reinstall leakwatch so ` +
+    `npm installs its prebuilt package for ${process.platform}-${process.arch}, or build it from source ` +
+    '(`npm run build`, needs Rust). The application continues without it.', 'LEAKWATCH_UNAVAILABLE');
 }
 
 function fromEnv(env) {
@@ -36,6 +51,7 @@ function fromEnv(env) {
 }
 
 function register(env = process.env) {
+  const { attachLog } = require('./lib/log.js');
   const options = fromEnv(env);
   for (const [key, value] of Object.entries(options)) {
     try {
@@ -54,7 +70,14 @@ function register(env = process.env) {
     warn(`cannot open LEAKWATCH_LOG=${env.LEAKWATCH_LOG} (${err.code || err.message}); logging to stderr`);
     attachLog(leakwatch, { dest: 'stderr', intervalMs });
   }
+  if (env.LEAKWATCH_CLUSTER === '1' || String(env.LEAKWATCH_CLUSTER).toLowerCase() === 'true') {
+    try {
+      leakwatch.cluster();
+    } catch (err) {
+      warn(`LEAKWATCH_CLUSTER: ${err.message}; ignored`);
+    }
+  }
   return leakwatch;
 }
 
-module.exports = register();
+module.exports = leakwatch ? register() : null;
