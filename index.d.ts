@@ -1,5 +1,7 @@
-// Type definitions for leakwatch — the public API of index.js.
+// Type definitions for leakwatch — the public API of index.js (and, through
+// package "exports", of index.mjs: `import leakwatch, { on, gc } from 'leakwatch'`).
 import { EventEmitter } from 'node:events';
+import type { Worker as ClusterWorker } from 'node:cluster';
 
 declare namespace leakwatch {
   /** V8's collection kinds. `GCType` 2 is named minor-mark-compact on Node 18–21, minor-mark-sweep on 22+. */
@@ -98,8 +100,24 @@ declare namespace leakwatch {
     spaces: SpacesUsed;
   }
 
+  /**
+   * Who emitted an event: set on `leak`, `leak-end`, `heap-limit`, `dump`,
+   * `dump-refused` and `report` in a process that called `cluster()` as a
+   * node:cluster worker or under PM2, and on their copies in the primary.
+   */
+  interface ProcessIdentity {
+    pid: number;
+    /** node:cluster's `worker.id`; null outside a node:cluster worker (e.g. PM2 fork mode). */
+    worker_id: number | null;
+    /** PM2's process id (`process.env.pm_id`), under PM2 only. */
+    pm_id?: number;
+  }
+
+  /** The identity fields as they appear on a local event: present only after `cluster()` in a worker. */
+  type MaybeTagged = Partial<ProcessIdentity>;
+
   /** The `leak` event: the live heap has been growing significantly and persistently. */
-  interface LeakEvent {
+  interface LeakEvent extends MaybeTagged {
     /** First and last sample of the evidence (memwatch). */
     start: Date;
     end: Date;
@@ -127,7 +145,7 @@ declare namespace leakwatch {
   }
 
   /** The `leak-end` event: a reported leak stopped growing. */
-  interface LeakEndEvent {
+  interface LeakEndEvent extends MaybeTagged {
     /** Start of the episode and now. */
     start: Date;
     end: Date;
@@ -141,7 +159,7 @@ declare namespace leakwatch {
   }
 
   /** The `heap-limit` event: the live heap is close to `heap_size_limit`, or a leak will reach it soon. */
-  interface HeapLimitEvent {
+  interface HeapLimitEvent extends MaybeTagged {
     time: Date;
     /** Used heap after the full GC, bytes. */
     used: number;
@@ -153,7 +171,6 @@ declare namespace leakwatch {
     reason: string;
   }
 
-  /** `configure()` options; every one is optional. See README "Leak detection" for defaults. */
   /** Diagnosis options of `configure()` (lib/diagnose.js). */
   interface DiagnosisOptions {
     /** On `leak`: take baseline/target/final dumps, analyze them in a child process, emit `report`. Default false. */
@@ -170,6 +187,15 @@ declare namespace leakwatch {
 
   type Config = DetectorConfig & Required<Omit<DumpConfig, 'signal'>> & { signal: string | false } & Required<DiagnosisOptions>;
 
+  /** The `diagnosis` event: a diagnosis started on a `leak`, or failed (and no `report` follows). */
+  interface DiagnosisEvent {
+    stage: 'start' | 'failed';
+    /** The leak being diagnosed. */
+    leak?: LeakEvent;
+    /** With stage 'failed': why. */
+    error?: string;
+  }
+
   /** One finding of a diagnosis report, most significant first. */
   interface Finding {
     class: string;
@@ -185,7 +211,7 @@ declare namespace leakwatch {
   }
 
   /** The `report` event: where the diagnosis wrote its report, and its findings. */
-  interface ReportEvent {
+  interface ReportEvent extends MaybeTagged {
     json: string;
     html: string;
     summary: string;
@@ -289,10 +315,14 @@ declare namespace leakwatch {
     dir?: string;
   }
 
-  type DumpTrigger = 'api' | 'signal' | 'leak' | 'heap-limit';
+  /**
+   * What started a dump: the API, the dump signal, `dumpOnLeak`, `dumpNearHeapLimit: true`,
+   * or one of the diagnosis's three snapshots (`configure({ diagnose: true })`).
+   */
+  type DumpTrigger = 'api' | 'signal' | 'leak' | 'heap-limit' | 'diagnose-baseline' | 'diagnose-target' | 'diagnose-final';
 
   /** The `dump` event: a complete dump was renamed to its final path. */
-  interface DumpEvent {
+  interface DumpEvent extends MaybeTagged {
     path: string;
     bytes: number;
     duration_ms: number;
@@ -305,7 +335,7 @@ declare namespace leakwatch {
   }
 
   /** The `dump-refused` event: a dump was not taken, and why. */
-  interface DumpRefusedEvent {
+  interface DumpRefusedEvent extends MaybeTagged {
     trigger: DumpTrigger;
     /** 'guard' (memory/disk), 'cooldown', 'max-count' or 'busy' (another dump is running). */
     kind: 'guard' | 'cooldown' | 'max-count' | 'busy';
@@ -518,6 +548,59 @@ declare namespace leakwatch {
     new (): HeapDiff;
   }
 
+  /** Every event leakwatch emits, with its payload. */
+  interface Events {
+    stats: StatsEvent;
+    gc: GcEvent;
+    leak: LeakEvent;
+    'leak-end': LeakEndEvent;
+    'heap-limit': HeapLimitEvent;
+    dump: DumpEvent;
+    'dump-refused': DumpRefusedEvent;
+    diagnosis: DiagnosisEvent;
+    report: ReportEvent;
+    error: DumpError;
+  }
+
+  type Listener<E extends keyof Events> = (payload: Events[E]) => void;
+
+  /** The events `cluster()` forwards from workers to the primary. */
+  interface ClusterEvents {
+    leak: LeakEvent;
+    'leak-end': LeakEndEvent;
+    'heap-limit': HeapLimitEvent;
+    dump: DumpEvent;
+    'dump-refused': DumpRefusedEvent;
+    report: ReportEvent;
+  }
+
+  /** A worker's event as the primary receives it: always tagged with its pid and worker id. */
+  type FromWorker<E extends keyof ClusterEvents> = ClusterEvents[E] & ProcessIdentity;
+
+  /** A listener of a forwarded event: the payload, and the node:cluster Worker it came from. */
+  type ClusterListener<E extends keyof ClusterEvents> = (info: FromWorker<E>, worker: ClusterWorker) => void;
+
+  /**
+   * `cluster()` in a node:cluster primary: one emitter for every worker's
+   * `leak`, `leak-end`, `heap-limit`, `dump`, `dump-refused` and `report`.
+   */
+  interface ClusterFleet extends EventEmitter {
+    on<E extends keyof ClusterEvents>(event: E, listener: ClusterListener<E>): this;
+    on(event: string | symbol, listener: (...args: any[]) => void): this;
+    addListener<E extends keyof ClusterEvents>(event: E, listener: ClusterListener<E>): this;
+    addListener(event: string | symbol, listener: (...args: any[]) => void): this;
+    prependListener<E extends keyof ClusterEvents>(event: E, listener: ClusterListener<E>): this;
+    prependListener(event: string | symbol, listener: (...args: any[]) => void): this;
+    once<E extends keyof ClusterEvents>(event: E, listener: ClusterListener<E>): this;
+    once(event: string | symbol, listener: (...args: any[]) => void): this;
+    prependOnceListener<E extends keyof ClusterEvents>(event: E, listener: ClusterListener<E>): this;
+    prependOnceListener(event: string | symbol, listener: (...args: any[]) => void): this;
+    off<E extends keyof ClusterEvents>(event: E, listener: ClusterListener<E>): this;
+    off(event: string | symbol, listener: (...args: any[]) => void): this;
+    removeListener<E extends keyof ClusterEvents>(event: E, listener: ClusterListener<E>): this;
+    removeListener(event: string | symbol, listener: (...args: any[]) => void): this;
+  }
+
   interface LeakWatch extends EventEmitter {
     /** 'v8' when the native GC hooks are live, 'perf_hooks' for the fallback. */
     readonly backend: 'v8' | 'perf_hooks';
@@ -525,29 +608,20 @@ declare namespace leakwatch {
     readonly backendReason: string | null;
     readonly running: boolean;
 
-    on(event: 'stats', listener: (stats: StatsEvent) => void): this;
-    on(event: 'gc', listener: (gc: GcEvent) => void): this;
-    on(event: 'dump', listener: (e: DumpEvent) => void): this;
-    on(event: 'dump-refused', listener: (e: DumpRefusedEvent) => void): this;
-    on(event: 'error', listener: (err: DumpError) => void): this;
-    on(event: 'leak', listener: (info: LeakEvent) => void): this;
-    on(event: 'leak-end', listener: (info: LeakEndEvent) => void): this;
-    on(event: 'heap-limit', listener: (info: HeapLimitEvent) => void): this;
-    on(event: 'diagnosis', listener: (e: { stage: 'start' | 'failed'; leak?: LeakEvent; error?: string }) => void): this;
-    on(event: 'report', listener: (r: ReportEvent) => void): this;
+    on<E extends keyof Events>(event: E, listener: Listener<E>): this;
     on(event: string | symbol, listener: (...args: any[]) => void): this;
-    once(event: 'stats', listener: (stats: StatsEvent) => void): this;
-    once(event: 'gc', listener: (gc: GcEvent) => void): this;
-    once(event: 'leak', listener: (info: LeakEvent) => void): this;
-    once(event: 'leak-end', listener: (info: LeakEndEvent) => void): this;
-    once(event: 'heap-limit', listener: (info: HeapLimitEvent) => void): this;
+    addListener<E extends keyof Events>(event: E, listener: Listener<E>): this;
+    addListener(event: string | symbol, listener: (...args: any[]) => void): this;
+    prependListener<E extends keyof Events>(event: E, listener: Listener<E>): this;
+    prependListener(event: string | symbol, listener: (...args: any[]) => void): this;
+    once<E extends keyof Events>(event: E, listener: Listener<E>): this;
     once(event: string | symbol, listener: (...args: any[]) => void): this;
-    off(event: 'stats', listener: (stats: StatsEvent) => void): this;
-    off(event: 'gc', listener: (gc: GcEvent) => void): this;
-    off(event: 'leak', listener: (info: LeakEvent) => void): this;
-    off(event: 'leak-end', listener: (info: LeakEndEvent) => void): this;
-    off(event: 'heap-limit', listener: (info: HeapLimitEvent) => void): this;
+    prependOnceListener<E extends keyof Events>(event: E, listener: Listener<E>): this;
+    prependOnceListener(event: string | symbol, listener: (...args: any[]) => void): this;
+    off<E extends keyof Events>(event: E, listener: Listener<E>): this;
     off(event: string | symbol, listener: (...args: any[]) => void): this;
+    removeListener<E extends keyof Events>(event: E, listener: Listener<E>): this;
+    removeListener(event: string | symbol, listener: (...args: any[]) => void): this;
 
     /** Forces a full GC of everything collectable; no --expose-gc needed. A `stats` event follows. */
     gc(): void;
@@ -580,8 +654,14 @@ declare namespace leakwatch {
     configure(options: DetectorOptions & DumpConfig & DiagnosisOptions): Config;
     /** The current configuration: leak detector, heap dumps, diagnosis. */
     getConfig(): Config;
-    /** Cluster mode: in a worker, forwards events to the primary (returns leakwatch); in the primary, an emitter of every worker's events. */
-    cluster(): EventEmitter;
+    /**
+     * Cluster mode. In a node:cluster primary: an emitter of every worker's
+     * forwarded events, `(info, worker)` with `info.pid` and `info.worker_id`.
+     * In a worker (or any process under PM2): tags this process's events with
+     * pid/worker_id/pm_id, forwards them to the primary (PM2: to its bus as
+     * `leakwatch:<event>`), and returns leakwatch itself — typed for the primary.
+     */
+    cluster(): ClusterFleet;
     /** Summary by class of a .heapsnapshot / .heapsnapshot.gz file, computed off the JS thread. */
     analyze(path: string, opts?: AnalyzeOptions): Promise<Summary>;
     /** Per-class changes from snapshot `a` to snapshot `b` of one process. */
@@ -591,6 +671,8 @@ declare namespace leakwatch {
     /** Retainers of an object (id as number or '@123') or of a class. */
     retainers(path: string, nodeIdOrClass: number | string, opts?: AnalysisOptions): Promise<NodeRetainers | ClassRetainers>;
     HeapDiff: HeapDiffConstructor;
+    /** The class of this instance; leakwatch creates exactly one per thread, on require. */
+    LeakWatch: new () => LeakWatch;
   }
 }
 

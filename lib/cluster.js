@@ -27,16 +27,14 @@ const PREFIX = 'leakwatch:';
 /** This process's identity: pid, node:cluster worker id (null outside one), PM2 id when under PM2. */
 function identity(env = process.env) {
   const id = { pid: process.pid, worker_id: cluster.isWorker ? cluster.worker.id : null };
-  if (env.pm_id !== undefined && env.pm_id !== '') {
-    const n = Number(env.pm_id);
-    id.pm_id = Number.isInteger(n) ? n : env.pm_id;
-  }
+  // PM2 numbers its processes 0, 1, 2…; anything else in pm_id is not PM2's.
+  if (env.pm_id !== undefined && /^\d+$/.test(env.pm_id)) id.pm_id = Number(env.pm_id);
   return id;
 }
 
 /** Whether this process forwards (a cluster worker, or a PM2-managed process with IPC). */
 function isWorker(env = process.env) {
-  return cluster.isWorker || (env.pm_id !== undefined && typeof process.send === 'function');
+  return cluster.isWorker || (env.pm_id !== undefined && /^\d+$/.test(env.pm_id) && typeof process.send === 'function');
 }
 
 /** Makes `info` safe for IPC (Dates become ISO strings on the wire anyway). */

@@ -60,7 +60,39 @@ void analysis;
 const hd = new leakwatch.HeapDiff();
 const diffResult = hd.end();
 void diffResult.change.details[0]['+'];
-leakwatch.cluster().on('leak', () => {});
+leakwatch.cluster().on('leak', (info, worker) => {
+  const who: number = info.pid + worker.id;
+  const wid: number | null = info.worker_id;
+  const pm: number | undefined = info.pm_id;
+  void who, wid, pm, info.rate_bytes_per_sec;
+});
+leakwatch.cluster().once('report', (r, worker) => void (r.json + worker.process.pid));
+const onDump = (d: leakwatch.DumpEvent): void => {
+  const trigger: leakwatch.DumpTrigger = d.trigger;
+  if (trigger === 'diagnose-baseline' || trigger === 'diagnose-target' || trigger === 'diagnose-final') void d.path;
+};
+leakwatch.once('dump', onDump);
+leakwatch.off('dump', onDump);
+const onRefused = (d: leakwatch.DumpRefusedEvent): void => void d.kind;
+leakwatch.once('dump-refused', onRefused).off('dump-refused', onRefused);
+const onReport = (r: leakwatch.ReportEvent): void => void r.findings;
+leakwatch.once('report', onReport).removeListener('report', onReport);
+leakwatch.prependListener('diagnosis', (e) => void (e.stage === 'failed' && e.error));
+leakwatch.on('error', (err) => void err.code);
+const tagged: number | undefined = leakwatch.getStats().last_gc ? undefined : 0;
+void tagged;
+const lw2: leakwatch.LeakWatch = new leakwatch.LeakWatch();
+void lw2;
+
+// The subpaths, as CommonJS users require them.
+import registered = require('leakwatch/register');
+import prometheus = require('leakwatch/prometheus');
+import otel = require('leakwatch/opentelemetry');
+import promClient = require('prom-client');
+if (registered) void registered.backend;
+prometheus.register(new promClient.Registry(), { heapSpaces: false }).unregister();
+prometheus.register(null, { client: promClient });
+otel.register().unregister();
 
 // @ts-expect-error: a stats listener receives StatsEvent, which has no `foo`
 leakwatch.on('stats', (s) => s.foo);
@@ -70,3 +102,11 @@ leakwatch.gc(() => {});
 leakwatch.backend = 'v8';
 // @ts-expect-error: sensitivity is low | medium | high
 leakwatch.configure({ sensitivity: 'extreme' });
+// @ts-expect-error: once('dump') is typed too: DumpEvent's path is a string
+leakwatch.once('dump', (d) => { const n: number = d.path; void n; });
+// @ts-expect-error: off('report') is typed too: ReportEvent has no `nope`
+leakwatch.off('report', (r) => r.nope);
+// @ts-expect-error: forwarded events are tagged: worker_id is number | null, not a string
+leakwatch.cluster().on('leak', (info) => { const s: string = info.worker_id; void s; });
+// @ts-expect-error: the prometheus options have no `registry` key
+prometheus.register(null, { registry: 1 });
