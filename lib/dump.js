@@ -188,7 +188,8 @@ class Dumper {
     unlinkQuiet(p.tmp);
     unlinkQuiet(`${p.tmp}.raw`);
     if (err && (err.code === 'ERR_LEAKWATCH_DUMP_REFUSED' || err.code === 'ERR_LEAKWATCH_DUMP_DIR')) return err;
-    const why = err && err.code === 'ENOSPC' ? ' (the disk is full)' : '';
+    const why = { ENOSPC: ' (the disk is full)', EDQUOT: ' (the disk quota is used up)',
+      EFBIG: ' (the file-size limit, ulimit -f, was reached)' }[err && err.code] || '';
     return dumpError('ERR_LEAKWATCH_DUMP_FAILED', `heap dump to ${p.final} failed${why}: ${err && err.message}; ` +
       'no file was left behind', { cause: err, syscallCode: err && err.code });
   }

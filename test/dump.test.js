@@ -260,6 +260,41 @@ test('a full disk: the guard refuses with numbers; forced, ENOSPC is reported an
   }
 });
 
+test('a file-size limit hit mid-dump (EFBIG): every form fails with a clear error and leaves no file', {
+  skip: process.platform === 'win32' && 'needs ulimit -f',
+}, () => {
+  const dir = tmpDir('efbig');
+  // Node ignores SIGXFSZ, so past `ulimit -f` (in 1 KiB blocks) writes fail with EFBIG — as any
+  // unprivileged user can arrange, unlike a small tmpfs.
+  const code = `
+    const lw = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const keep = []; for (let i = 0; i < 200000; i++) keep.push({ i, s: 'x' + i });
+    const out = [];
+    const record = (e) => out.push({ code: e.code, syscallCode: e.syscallCode, message: e.message });
+    for (const gzip of [false, true]) {
+      try { lw.writeSnapshot({ dir: ${JSON.stringify(dir)}, force: true, gzip }); out.push('written'); } catch (e) { record(e); }
+    }
+    lw.writeSnapshotAsync({ dir: ${JSON.stringify(dir)}, force: true, gzip: true, redact: true })
+      .then(() => out.push('written'), record)
+      .then(() => process.stdout.write(JSON.stringify(out)));`;
+  try {
+    const r = spawnSync('bash', ['-c', 'ulimit -f 2048 && exec "$0" -e "$1"', process.execPath, code],
+      { encoding: 'utf8', timeout: 60000 });
+    assert.strictEqual(r.status, 0, r.stderr);
+    const results = JSON.parse(r.stdout);
+    assert.strictEqual(results.length, 3);
+    for (const e of results) {
+      assert.strictEqual(e.code, 'ERR_LEAKWATCH_DUMP_FAILED', JSON.stringify(e));
+      assert.strictEqual(e.syscallCode, 'EFBIG');
+      assert.match(e.message, /file-size limit/);
+      assert.match(e.message, /no file was left behind/);
+    }
+    assert.deepStrictEqual(fs.readdirSync(dir), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('guard verdicts come from the Rust model with cgroup and meminfo text', () => {
   const v = JSON.parse(binding.dumpGuard(JSON.stringify({
     heapUsed: 870 * 2 ** 20,
