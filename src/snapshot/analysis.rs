@@ -1,33 +1,44 @@
 //! [`Snapshot`]: a parsed graph plus everything DevTools derives from it.
 //!
-//! Building one runs, in order: class assignment and the distance BFS (on
-//! a second thread), and retainers → page-owned flags → post order →
-//! dominator tree → shallow-size attribution → retained sizes → dominated
-//! node lists (on the calling thread). All query modules take a
-//! `&Snapshot`.
+//! Building one computes the dominator tree, then (on two threads) the
+//! distances and the shallow/retained sizes, then classes. Every per-node
+//! column is 4 bytes (sizes spill to a side map past 4 GB) and the
+//! transient arrays of each phase are freed when it ends. What only some
+//! queries need is computed on first use: BFS parents for retainer paths
+//! (kept as edge ordinals; the source node is found by binary search) and
+//! the id index for lookups by id. All query modules take a `&Snapshot`.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use super::classes::Classes;
-use super::distances::{self, Distances, NO_DISTANCE};
-use super::dominators::{self, DominatedNodes, Essential};
+use super::distances::{self, NO_DISTANCE};
+use super::dominators::{self, DominatedNodes};
 use super::error::{Result, SnapshotError};
 use super::graph::HeapGraph;
 use super::parse;
+use super::sizecol::SizeColumn;
 use super::sizes;
+use super::summary;
 
 /// An analysed heap snapshot.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
   graph: HeapGraph,
   classes: Classes,
-  distances: Distances,
+  /// Distance per node ([`NO_DISTANCE`] when unreachable).
+  dist: Vec<u32>,
+  /// BFS parent edges, computed on first use (retainer paths).
+  parent_edge: OnceLock<Vec<u32>>,
   dominator: Vec<u32>,
-  self_size: Vec<u64>,
-  retained: Vec<u64>,
-  dominated: DominatedNodes,
-  /// Node ordinals sorted by node id, for lookups by id.
-  by_id: Vec<u32>,
+  self_size: SizeColumn,
+  retained: SizeColumn,
+  /// Per class id: retained size without double counting (Summary view).
+  class_retained: Vec<u64>,
+  /// Node ordinals sorted by node id, computed on first lookup by id;
+  /// empty when the ids already ascend with the ordinals (then the id
+  /// column is searched directly).
+  by_id: OnceLock<Vec<u32>>,
 }
 
 /// Plain description of one node, convenient for bindings.
@@ -46,6 +57,17 @@ pub struct NodeInfo {
   pub distance: Option<u32>,
 }
 
+/// Node ordinals sorted by id, or an empty vector when ids strictly
+/// ascend with ordinals already.
+pub(crate) fn id_index(g: &HeapGraph) -> Vec<u32> {
+  if g.node_id.windows(2).all(|w| w[0] < w[1]) {
+    return Vec::new();
+  }
+  let mut by_id: Vec<u32> = (0..g.node_count() as u32).collect();
+  by_id.sort_unstable_by_key(|&n| (g.id(n), n));
+  by_id
+}
+
 impl Snapshot {
   /// Parses and analyses a `.heapsnapshot` or `.heapsnapshot.gz` file.
   pub fn open(path: impl AsRef<Path>) -> Result<Snapshot> {
@@ -58,48 +80,37 @@ impl Snapshot {
   }
 
   /// Analyses an already parsed graph.
+  ///
+  /// The phases are ordered so that the transient arrays of one are gone
+  /// before the next allocates: the dominator tree first (alone: it is the
+  /// largest), then the distance BFS on a second thread while this one
+  /// attributes shallow sizes and sums retained sizes, then classes.
   pub fn analyze(graph: HeapGraph) -> Snapshot {
     let g = &graph;
-    let ((classes, distances, by_id), (dominator, self_size, retained, dominated)) =
-      std::thread::scope(|scope| {
-        let side = scope.spawn(move || {
-          let classes = Classes::build(g);
-          let distances = distances::compute(g);
-          let mut by_id: Vec<u32> = (0..g.node_count() as u32).collect();
-          by_id.sort_unstable_by_key(|&n| (g.id(n), n));
-          (classes, distances, by_id)
-        });
-        let retainers = g.retainers();
-        let page = dominators::page_owned(g);
-        let mut ess = Essential::new(g);
-        let po = dominators::post_order(g, &retainers, &mut ess, &page);
-        let dominator = dominators::dominators(g, &retainers, &mut ess, &page, &po);
-        drop(retainers);
-        let self_size = sizes::shallow_sizes(g);
-        let retained = dominators::retained_sizes(&self_size, &dominator, &po);
-        let dominated = DominatedNodes::build(&dominator, g.root());
-        let main = (dominator, self_size, retained, dominated);
-        let side = match side.join() {
-          Ok(v) => v,
-          // Not reachable without a bug; recompute on this thread rather
-          // than propagate a panic.
-          Err(_) => {
-            let mut by_id: Vec<u32> = (0..g.node_count() as u32).collect();
-            by_id.sort_unstable_by_key(|&n| (g.id(n), n));
-            (Classes::build(g), distances::compute(g), by_id)
-          }
-        };
-        (side, main)
-      });
+    let tree = dominators::dominators(g);
+    let (dist, (self_size, retained)) = std::thread::scope(|scope| {
+      let side = scope.spawn(move || distances::compute(g, false).dist);
+      let self_size = sizes::shallow_sizes(g);
+      let retained = dominators::retained_sizes(&self_size, &tree, g.root());
+      // Not reachable without a bug; recompute on this thread rather than
+      // propagate a panic.
+      let dist = side.join().unwrap_or_else(|_| distances::compute(g, false).dist);
+      (dist, (self_size, retained))
+    });
+    let dominator = tree.idom;
+    drop(tree.preorder);
+    let classes = Classes::build(g);
+    let class_retained = summary::class_retained_totals(&classes, &dominator, &self_size, &retained, g.root());
     Snapshot {
       graph,
       classes,
-      distances,
+      dist,
+      parent_edge: OnceLock::new(),
       dominator,
       self_size,
       retained,
-      dominated,
-      by_id,
+      class_retained,
+      by_id: OnceLock::new(),
     }
   }
 
@@ -121,8 +132,13 @@ impl Snapshot {
   /// The node ordinal with snapshot object id `id`.
   pub fn node_by_id(&self, id: u32) -> Option<u32> {
     let g = &self.graph;
-    let i = self.by_id.partition_point(|&n| g.id(n) < id);
-    self.by_id.get(i).copied().filter(|&n| g.id(n) == id)
+    let by_id = self.by_id.get_or_init(|| id_index(g));
+    if by_id.is_empty() {
+      let i = g.node_id.partition_point(|&x| x < id);
+      return (g.node_id.get(i) == Some(&id)).then_some(i as u32);
+    }
+    let i = by_id.partition_point(|&n| g.id(n) < id);
+    by_id.get(i).copied().filter(|&n| g.id(n) == id)
   }
 
   /// Whether a node with this id exists.
@@ -142,12 +158,18 @@ impl Snapshot {
 
   /// Self size of node `n` after shallow-size attribution.
   pub fn self_size(&self, n: u32) -> u64 {
-    self.self_size[n as usize]
+    self.self_size.get(n)
   }
 
   /// Retained size of node `n`.
   pub fn retained_size(&self, n: u32) -> u64 {
-    self.retained[n as usize]
+    self.retained.get(n)
+  }
+
+  /// Retained size of class `k` without double counting: the instances
+  /// (non-zero self size) with no same-class ancestor in the dominator tree.
+  pub fn class_retained(&self, k: u32) -> u64 {
+    self.class_retained.get(k as usize).copied().unwrap_or(0)
   }
 
   /// Immediate dominator of node `n` (the root dominates itself).
@@ -155,23 +177,27 @@ impl Snapshot {
     self.dominator[n as usize]
   }
 
-  /// Nodes immediately dominated by `n`.
-  pub fn dominated(&self, n: u32) -> &[u32] {
-    self.dominated.of(n)
+  /// The dominator tree's children lists, built on demand (8 bytes a
+  /// node while held).
+  pub fn dominated_nodes(&self) -> DominatedNodes {
+    DominatedNodes::build(&self.dominator, self.graph.root())
   }
 
   /// Raw distance of node `n` ([`NO_DISTANCE`] when unreachable).
   pub fn distance(&self, n: u32) -> u32 {
-    self.distances.dist[n as usize]
+    self.dist[n as usize]
   }
 
   /// The BFS parent of `n`: (edge ordinal, source node), if any.
   pub fn bfs_parent(&self, n: u32) -> Option<(usize, u32)> {
-    let e = self.distances.parent_edge[n as usize];
+    let parents = self
+      .parent_edge
+      .get_or_init(|| distances::compute(&self.graph, true).parent_edge);
+    let e = parents.get(n as usize).copied().unwrap_or(distances::NO_EDGE);
     if e == distances::NO_EDGE {
       None
     } else {
-      Some((e as usize, self.distances.parent_node[n as usize]))
+      Some((e as usize, self.graph.edge_source(e as usize)))
     }
   }
 

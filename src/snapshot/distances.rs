@@ -30,10 +30,9 @@ pub struct Distances {
   /// Distance per node ordinal, [`NO_DISTANCE`] when unreachable.
   pub dist: Vec<u32>,
   /// The edge through which the node was first reached, [`NO_EDGE`] for
-  /// the root, user roots' parents are the root.
+  /// the root, user roots' parents are the root. The edge's source node
+  /// is found with [`HeapGraph::edge_source`].
   pub parent_edge: Vec<u32>,
-  /// The source node of `parent_edge`.
-  pub parent_node: Vec<u32>,
 }
 
 /// Parses an ephemeron edge name as V8 writes it for WeakMap entries:
@@ -64,13 +63,13 @@ pub fn is_user_root(g: &HeapGraph, n: u32) -> bool {
   t != g.node_types().synthetic || g.name(n) == "(Document DOM trees)"
 }
 
-/// Runs DevTools' two-phase BFS.
-pub fn compute(g: &HeapGraph) -> Distances {
+/// Runs DevTools' two-phase BFS. `parent_edge` is only filled in when
+/// `with_parents` is set (retainer paths need it; summaries do not).
+pub fn compute(g: &HeapGraph, with_parents: bool) -> Distances {
   let n = g.node_count();
   let mut d = Distances {
     dist: vec![NO_DISTANCE; n],
-    parent_edge: vec![NO_EDGE; n],
-    parent_node: vec![NO_EDGE; n],
+    parent_edge: if with_parents { vec![NO_EDGE; n] } else { Vec::new() },
   };
   let root = g.root();
   let mut queue: Vec<u32> = Vec::new();
@@ -78,8 +77,9 @@ pub fn compute(g: &HeapGraph) -> Distances {
     let child = g.edge_to(e);
     if is_user_root(g, child) && d.dist[child as usize] == NO_DISTANCE {
       d.dist[child as usize] = 1;
-      d.parent_edge[child as usize] = e as u32;
-      d.parent_node[child as usize] = root;
+      if let Some(p) = d.parent_edge.get_mut(child as usize) {
+        *p = e as u32;
+      }
       queue.push(child);
     }
   }
@@ -87,8 +87,9 @@ pub fn compute(g: &HeapGraph) -> Distances {
   let mut pending: HashSet<&str> = HashSet::new();
   bfs(g, &mut queue, &mut d, &mut pending);
   d.dist[root as usize] = if had_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
-  d.parent_edge[root as usize] = NO_EDGE;
-  d.parent_node[root as usize] = NO_EDGE;
+  if let Some(p) = d.parent_edge.get_mut(root as usize) {
+    *p = NO_EDGE;
+  }
   queue.clear();
   queue.push(root);
   bfs(g, &mut queue, &mut d, &mut pending);
@@ -137,8 +138,9 @@ fn bfs<'g>(g: &'g HeapGraph, queue: &mut Vec<u32>, d: &mut Distances, pending: &
         }
       }
       d.dist[child as usize] = next;
-      d.parent_edge[child as usize] = e as u32;
-      d.parent_node[child as usize] = node;
+      if let Some(p) = d.parent_edge.get_mut(child as usize) {
+        *p = e as u32;
+      }
       queue.push(child);
     }
   }

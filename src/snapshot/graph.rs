@@ -231,6 +231,13 @@ impl HeapGraph {
     self.first_edge[n as usize] as usize..self.first_edge[n as usize + 1] as usize
   }
 
+  /// The node whose edge `e` is (found by binary search over the edge
+  /// ranges, so no per-edge source column is needed).
+  pub fn edge_source(&self, e: usize) -> u32 {
+    let i = self.first_edge.partition_point(|&f| f as usize <= e);
+    i.saturating_sub(1).min(self.node_count().saturating_sub(1)) as u32
+  }
+
   /// Target node ordinal of edge `e`.
   #[inline]
   pub fn edge_to(&self, e: usize) -> u32 {

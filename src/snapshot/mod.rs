@@ -17,7 +17,9 @@
 //! | `graph.rs` | compact struct-of-arrays graph and string arena |
 //! | `classes.rs` | DevTools class names |
 //! | `distances.rs` | BFS distances from the GC roots (+ BFS parents) |
-//! | `dominators.rs` | post order, dominator tree, retained sizes |
+//! | `dominators.rs` | dominator tree (Lengauer–Tarjan), retained sizes |
+//! | `bits.rs` | a bit set for per-node flags |
+//! | `sizecol.rs` | 4-byte-a-node size columns that spill past 4 GB |
 //! | `sizes.rs` | DevTools' shallow-size attribution |
 //! | `analysis.rs` | [`Snapshot`]: graph + all derived data |
 //! | `summary.rs` | Summary view by class |
@@ -32,6 +34,7 @@
 //! | `tests.rs`, `tests/fixtures.rs`, `tests/perf.rs` | unit, real-snapshot and (ignored) timing tests |
 
 pub mod analysis;
+pub mod bits;
 pub mod classes;
 pub mod diff;
 pub mod distances;
@@ -47,6 +50,7 @@ pub mod progress;
 pub mod report;
 pub mod retainers;
 pub mod scan;
+pub mod sizecol;
 pub mod sizes;
 pub mod summary;
 

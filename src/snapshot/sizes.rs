@@ -10,14 +10,15 @@
 
 use super::distances::is_user_root;
 use super::graph::HeapGraph;
+use super::sizecol::SizeColumn;
 
 const UNVISITED: u32 = u32::MAX;
 const MULTIPLE: u32 = u32::MAX - 1;
 
 /// Returns the self size of every node after the attribution.
-pub fn shallow_sizes(g: &HeapGraph) -> Vec<u64> {
+pub fn shallow_sizes(g: &HeapGraph) -> SizeColumn {
   let n = g.node_count();
-  let mut sizes: Vec<u64> = g.node_self_size.iter().map(|&s| s as u64).collect();
+  let mut sizes = SizeColumn::from_u32(&g.node_self_size);
   let root = g.root();
   if !g.edges(root).any(|e| is_user_root(g, g.edge_to(e))) {
     return sizes;
@@ -25,30 +26,38 @@ pub fn shallow_sizes(g: &HeapGraph) -> Vec<u64> {
   let ty = *g.node_types();
   let weak = g.edge_types().weak;
   let mut owners = vec![UNVISITED; n];
-  let mut work: Vec<u32> = Vec::new();
   for i in 0..n as u32 {
     let t = g.node_type(i);
     if t != ty.hidden && t != ty.array {
       owners[i as usize] = i;
-      work.push(i);
     }
   }
-  while let Some(id) = work.pop() {
-    let owner = owners[id as usize];
-    for e in g.edges(id) {
-      if g.edge_type(e) == weak {
-        continue;
-      }
-      let target = g.edge_to(e);
-      let current = owners[target as usize];
-      if current == UNVISITED {
-        owners[target as usize] = owner;
-        work.push(target);
-      } else if current == target || current == owner || current == MULTIPLE {
-        // Already owned by itself or by this owner, or shared.
-      } else {
-        owners[target as usize] = MULTIPLE;
-        work.push(target);
+  // One owner at a time (the outcome — a single owner, or shared — does
+  // not depend on the order), so the stack only ever holds one owner's
+  // hidden/array subgraph.
+  let mut work: Vec<u32> = Vec::new();
+  for start in 0..n as u32 {
+    if owners[start as usize] != start {
+      continue;
+    }
+    work.push(start);
+    while let Some(id) = work.pop() {
+      let owner = owners[id as usize];
+      for e in g.edges(id) {
+        if g.edge_type(e) == weak {
+          continue;
+        }
+        let target = g.edge_to(e);
+        let current = owners[target as usize];
+        if current == UNVISITED {
+          owners[target as usize] = owner;
+          work.push(target);
+        } else if current == target || current == owner || current == MULTIPLE {
+          // Already owned by itself or by this owner, or shared.
+        } else {
+          owners[target as usize] = MULTIPLE;
+          work.push(target);
+        }
       }
     }
   }
@@ -60,9 +69,9 @@ pub fn shallow_sizes(g: &HeapGraph) -> Vec<u64> {
     if g.node_type(owner) == ty.synthetic || owner == root {
       continue;
     }
-    let moved = sizes[i];
-    sizes[i] = 0;
-    sizes[owner as usize] += moved;
+    let moved = sizes.get(i as u32);
+    sizes.set(i as u32, 0);
+    sizes.add(owner, moved);
   }
   sizes
 }

@@ -7,6 +7,9 @@
 //! twice. Distance is the minimum over the class's instances.
 
 use super::analysis::{NodeInfo, Snapshot};
+use super::classes::Classes;
+use super::dominators::DominatedNodes;
+use super::sizecol::SizeColumn;
 use super::distances::NO_DISTANCE;
 use super::error::{Result, SnapshotError};
 
@@ -53,7 +56,9 @@ pub fn summary(s: &Snapshot) -> Vec<ClassSummary> {
     a.self_size += size;
     a.distance = a.distance.min(s.distance(n));
   }
-  class_retained_sizes(s, |k, r| aggs[k as usize].retained += r);
+  for (k, a) in aggs.iter_mut().enumerate() {
+    a.retained = s.class_retained(k as u32);
+  }
   let mut rows: Vec<ClassSummary> = aggs
     .iter()
     .enumerate()
@@ -78,12 +83,19 @@ pub fn summary(s: &Snapshot) -> Vec<ClassSummary> {
   rows
 }
 
-/// Walks the dominator tree from the root and reports, for every node with
-/// a non-zero self size that has no ancestor (in the dominator tree) of the
-/// same class, `add(class, retained_size)`.
-pub fn class_retained_sizes(s: &Snapshot, mut add: impl FnMut(u32, u64)) {
-  let root = s.graph().root();
-  let mut seen = vec![false; s.classes().len()];
+/// Per class: the sum of the retained sizes of its instances (non-zero
+/// self size) that have no ancestor in the dominator tree of the same
+/// class. Walks the tree from the root once.
+pub(crate) fn class_retained_totals(
+  classes: &Classes,
+  dom: &[u32],
+  self_size: &SizeColumn,
+  retained: &SizeColumn,
+  root: u32,
+) -> Vec<u64> {
+  let tree = DominatedNodes::build(dom, root);
+  let mut totals = vec![0u64; classes.len()];
+  let mut seen = vec![false; classes.len()];
   // Depth-first over the dominator tree with an explicit stack. `Exit`
   // entries un-mark a class once its subtree is done.
   enum Step {
@@ -95,10 +107,10 @@ pub fn class_retained_sizes(s: &Snapshot, mut add: impl FnMut(u32, u64)) {
     match step {
       Step::Exit(k) => seen[k as usize] = false,
       Step::Enter(n) => {
-        let k = s.class_of(n);
-        let children = s.dominated(n);
-        if !seen[k as usize] && s.self_size(n) != 0 {
-          add(k, s.retained_size(n));
+        let k = classes.of(n);
+        let children = tree.of(n);
+        if !seen[k as usize] && self_size.get(n) != 0 {
+          totals[k as usize] += retained.get(n);
           if !children.is_empty() {
             seen[k as usize] = true;
             stack.push(Step::Exit(k));
@@ -108,6 +120,7 @@ pub fn class_retained_sizes(s: &Snapshot, mut add: impl FnMut(u32, u64)) {
       }
     }
   }
+  totals
 }
 
 /// The instances of `class_name` (those the Summary view counts: non-zero

@@ -302,7 +302,7 @@ fn dominators_of_a_textbook_graph() {
     [ret(1), ret(3), ret(5), ret(7), ret(9), ret(11), ret(13)],
     [6, 1, 2, 2, 1, 1, 1]
   );
-  assert_eq!(s.dominated(0).len(), 4);
+  assert_eq!(s.dominated_nodes().of(0).len(), 4);
 }
 
 #[test]

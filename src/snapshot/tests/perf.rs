@@ -67,6 +67,18 @@ fn synthetic(nodes: u32) -> Vec<u8> {
   out.into_bytes()
 }
 
+/// VmHWM of this process in MB (0 where /proc is missing).
+fn peak_rss_mb() -> u64 {
+  let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+  status
+    .lines()
+    .find(|l| l.starts_with("VmHWM:"))
+    .and_then(|l| l.split_whitespace().nth(1))
+    .and_then(|kb| kb.parse::<u64>().ok())
+    .map(|kb| kb / 1024)
+    .unwrap_or(0)
+}
+
 #[test]
 #[ignore]
 fn perf_parse_and_analyze_big_snapshot() {
@@ -87,18 +99,22 @@ fn perf_parse_and_analyze_big_snapshot() {
     graph.edge_count(),
     graph.strings().text_bytes(),
   );
+  let hwm_parse = peak_rss_mb();
   let t = Instant::now();
   let s = Snapshot::analyze(graph);
   let analyze_time = t.elapsed();
+  let hwm_analyze = peak_rss_mb();
   let t = Instant::now();
   let rows = summary(&s);
   let summary_time = t.elapsed();
   println!(
-    "{} MB, {nodes} nodes, {edges} edges, {} KB string text: parse {parse_time:?} ({:.0} MB/s), analyze {analyze_time:?}, summary {summary_time:?}, {} classes",
+    "{} MB, {nodes} nodes, {edges} edges, {} strings, {} KB string text: parse {parse_time:?} ({:.0} MB/s), analyze {analyze_time:?}, summary {summary_time:?}, {} classes; peak RSS after parse {hwm_parse} MB, after analyze {hwm_analyze} MB, after summary {} MB",
     size >> 20,
+    s.graph().strings().len(),
     text >> 10,
     size as f64 / 1e6 / parse_time.as_secs_f64(),
-    rows.len()
+    rows.len(),
+    peak_rss_mb()
   );
   assert!(!rows.is_empty());
 }

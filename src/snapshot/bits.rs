@@ -1,0 +1,116 @@
+//! A fixed-size bit set: one bit per node instead of a `Vec<bool>` byte.
+//!
+//! Used for the per-node flags of the analysis (page owned, visited, has an
+//! essential retainer, leak candidate), which on a 16M-node snapshot saves
+//! 14 MB per flag.
+
+/// `len` bits, all clear at first.
+#[derive(Debug, Clone, Default)]
+pub struct BitSet {
+  words: Vec<u64>,
+  len: usize,
+  /// Set bits before each word, filled in by [`BitSet::build_rank`].
+  ranks: Vec<u32>,
+}
+
+impl BitSet {
+  /// A set of `len` clear bits.
+  pub fn new(len: usize) -> Self {
+    BitSet {
+      words: vec![0; len.div_ceil(64)],
+      len,
+      ranks: Vec::new(),
+    }
+  }
+
+  /// Number of bits.
+  pub fn len(&self) -> usize {
+    self.len
+  }
+
+  /// True when the set holds no bits at all.
+  pub fn is_empty(&self) -> bool {
+    self.len == 0
+  }
+
+  /// Bit `i`; false when out of range.
+  #[inline]
+  pub fn get(&self, i: usize) -> bool {
+    match self.words.get(i >> 6) {
+      Some(w) => (w >> (i & 63)) & 1 != 0,
+      None => false,
+    }
+  }
+
+  /// Sets bit `i` (ignored when out of range).
+  #[inline]
+  pub fn set(&mut self, i: usize) {
+    if let Some(w) = self.words.get_mut(i >> 6) {
+      *w |= 1 << (i & 63);
+    }
+  }
+
+  /// Sets bit `i` and returns whether it was clear before.
+  #[inline]
+  pub fn insert(&mut self, i: usize) -> bool {
+    match self.words.get_mut(i >> 6) {
+      Some(w) => {
+        let mask = 1u64 << (i & 63);
+        let was = *w & mask != 0;
+        *w |= mask;
+        !was
+      }
+      None => false,
+    }
+  }
+
+  /// Clears bit `i` (ignored when out of range).
+  #[inline]
+  pub fn clear(&mut self, i: usize) {
+    if let Some(w) = self.words.get_mut(i >> 6) {
+      *w &= !(1 << (i & 63));
+    }
+  }
+
+  /// Flips every bit.
+  pub fn invert(&mut self) {
+    for w in &mut self.words {
+      *w = !*w;
+    }
+    let tail = self.len & 63;
+    if tail != 0 {
+      if let Some(last) = self.words.last_mut() {
+        *last &= (1u64 << tail) - 1;
+      }
+    }
+  }
+
+  /// Prepares [`BitSet::rank`] (call after the last change).
+  pub fn build_rank(&mut self) {
+    let mut acc = 0u32;
+    self.ranks = self
+      .words
+      .iter()
+      .map(|w| {
+        let r = acc;
+        acc = acc.wrapping_add(w.count_ones());
+        r
+      })
+      .collect();
+  }
+
+  /// Number of set bits before bit `i` (needs [`BitSet::build_rank`]).
+  #[inline]
+  pub fn rank(&self, i: usize) -> usize {
+    let (w, b) = (i >> 6, i & 63);
+    match (self.ranks.get(w), self.words.get(w)) {
+      (Some(&r), Some(&word)) => r as usize + (word & ((1u64 << b) - 1)).count_ones() as usize,
+      _ => self.count_ones(),
+    }
+  }
+
+  /// Number of set bits.
+  pub fn count_ones(&self) -> usize {
+    self.words.iter().map(|w| w.count_ones() as usize).sum()
+  }
+}
