@@ -31,7 +31,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ensureSnapshot, memlabEntry, memlabVersion, MiB } = require('./fixtures/analyze-snapshot.js');
+const { ensureSnapshot, memlabEntry, memlabVersion, addonInfo, MiB } = require('./fixtures/analyze-snapshot.js');
 
 const ROOT = path.join(__dirname, '..');
 const BIG_MB = Number(process.env.BENCH_SNAPSHOT_MB || 1024);
@@ -182,6 +182,7 @@ async function main() {
   const small = SMALL_MB > 0 ? await ensureSnapshot(SMALL_MB, { log }) : null;
   log(`bench: Node ${process.version}; ${os.cpus().length} CPUs; ${(os.totalmem() / GiB).toFixed(0)} GB RAM; ` +
     `memlab ${memlab ? memlabVersion(memlab) : 'not installed'}; leakwatch best of ${RUNS}, others 1 run; MB = MiB`);
+  log(`bench: leakwatch addon ${addonInfo()}`);
   const results = [benchFile('big', big, memlab)];
   if (small) results.push(benchFile('small', small, memlab));
   log('');

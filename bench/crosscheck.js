@@ -26,7 +26,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ensureSnapshot, memlabEntry, memlabVersion, MiB } = require('./fixtures/analyze-snapshot.js');
+const { ensureSnapshot, memlabEntry, memlabVersion, addonInfo, MiB } = require('./fixtures/analyze-snapshot.js');
 
 const ROOT = path.join(__dirname, '..');
 const TARGET_MB = Number(process.env.BENCH_CROSSCHECK_MB || 300);
@@ -62,7 +62,7 @@ async function main() {
   if (!memlab) throw new Error('@memlab/heap-analysis could not be installed (or BENCH_NO_MEMLAB is set)');
   const file = await ensureSnapshot(TARGET_MB, { log });
   const size = fs.statSync(file).size;
-  log(`crosscheck: ${path.relative(ROOT, file)} (${(size / MiB).toFixed(0)} MB); Node ${process.version}; memlab ${memlabVersion(memlab)}`);
+  log(`crosscheck: ${path.relative(ROOT, file)} (${(size / MiB).toFixed(0)} MB); Node ${process.version}; memlab ${memlabVersion(memlab)}; addon ${addonInfo()}`);
 
   let t0 = Date.now();
   const lw = await require(ROOT).analyze(file, { top: Infinity });
