@@ -1,8 +1,8 @@
 'use strict';
 /**
  * Gathers what the dump guard needs — live heap, /proc/meminfo, the memory
- * cgroup (v2 and v1, every level up to the root), free disk and filesystem
- * type of the target directory — and asks the Rust guard
+ * cgroup (v2 and v1, every level up to the root), the file-size limit
+ * (/proc/self/limits), free disk and filesystem type of the target directory — and asks the Rust guard
  * (`src/dump/guards.rs`) for a verdict. Every read is best effort: a missing
  * file is an unknown number, never an error.
  */
@@ -52,6 +52,7 @@ function check(binding, dir, { gzip, redact, memoryFactor, fileFactor }) {
   const input = {
     heapUsed: v8.getHeapStatistics().used_heap_size,
     meminfo: read('/proc/meminfo'),
+    limits: read('/proc/self/limits'),
     cgroups: cgroups(binding),
     ...disk(dir),
     gzip,

@@ -26,8 +26,9 @@ fn u64_of(v: &Value) -> Option<u64> {
 }
 
 /// Runs the dump guard. `input_json`: `{heapUsed, meminfo?, cgroups: [{v2,
-/// max, current, stat?}], diskFree?, tmpfs, gzip, redact, memoryFactor,
-/// fileFactor}` with the raw text of the kernel files. Returns the verdict as
+/// max, current, stat?}], diskFree?, tmpfs, limits?, gzip, redact,
+/// memoryFactor, fileFactor}` with the raw text of the kernel files
+/// (`limits`: `/proc/self/limits`). Returns the verdict as
 /// JSON (`ok`, `reason`, and the numbers).
 #[napi(catch_unwind)]
 pub fn dump_guard(input_json: String) -> Result<String> {
@@ -53,6 +54,7 @@ pub fn dump_guard(input_json: String) -> Result<String> {
     cgroups,
     disk_free: u64_of(&v["diskFree"]),
     tmpfs: v["tmpfs"].as_bool().unwrap_or(false),
+    file_size_limit: v["limits"].as_str().and_then(guards::parse_file_size_limit),
     gzip: v["gzip"].as_bool().unwrap_or(false),
     redact: v["redact"].as_bool().unwrap_or(false),
     memory_factor: v["memoryFactor"].as_f64().unwrap_or(guards::MEMORY_FACTOR),

@@ -142,6 +142,15 @@ pub fn cgroup_paths(proc_self_cgroup: &str) -> Vec<(bool, String)> {
   out
 }
 
+/// The soft "Max file size" limit (`ulimit -f`, RLIMIT_FSIZE) from the text
+/// of `/proc/self/limits`, in bytes; `None` when unlimited or unreadable.
+/// Past it a write fails with EFBIG (Node ignores SIGXFSZ), and Node 18's own
+/// snapshot writer then spins instead of failing, so the guard checks it first.
+pub fn parse_file_size_limit(limits: &str) -> Option<u64> {
+  let rest = limits.lines().find_map(|l| l.strip_prefix("Max file size"))?;
+  rest.split_whitespace().next()?.parse().ok()
+}
+
 /// Everything the guard looks at, gathered by the JS side.
 #[derive(Debug, Clone, Default)]
 pub struct GuardInput {
@@ -155,6 +164,8 @@ pub struct GuardInput {
   pub disk_free: Option<u64>,
   /// The target directory is on tmpfs (its file counts as memory).
   pub tmpfs: bool,
+  /// The process's file-size limit in bytes (`ulimit -f`), if any.
+  pub file_size_limit: Option<u64>,
   pub gzip: bool,
   pub redact: bool,
   pub memory_factor: f64,
@@ -274,6 +285,17 @@ pub fn check(input: &GuardInput) -> Verdict {
       ));
     }
   }
+  if let Some(limit) = input.file_size_limit {
+    // The plain snapshot is the largest file written, whatever the options.
+    if plain > limit {
+      reasons.push(format!(
+        "file-size limit: the snapshot would be about {} but this process may write files of at most {} \
+         (ulimit -f / RLIMIT_FSIZE); raise the limit",
+        mb(plain),
+        mb(limit),
+      ));
+    }
+  }
   let ok = reasons.is_empty();
   let mut reason = reasons.join("; ");
   if !ok {
@@ -308,6 +330,29 @@ mod tests {
       file_factor: FILE_FACTOR,
       ..Default::default()
     }
+  }
+
+  #[test]
+  fn file_size_limit_from_proc_limits() {
+    let limited = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                   Max cpu time              unlimited            unlimited            seconds   \n\
+                   Max file size             2097152              unlimited            bytes     \n";
+    assert_eq!(parse_file_size_limit(limited), Some(2_097_152));
+    let open = "Max file size             unlimited            unlimited            bytes     \n";
+    assert_eq!(parse_file_size_limit(open), None);
+    assert_eq!(parse_file_size_limit(""), None);
+  }
+
+  #[test]
+  fn a_snapshot_larger_than_the_file_size_limit_is_refused() {
+    let mut i = input(100 << 20);
+    i.file_size_limit = Some(50 << 20);
+    let v = check(&i);
+    assert!(!v.ok);
+    assert!(v.reason.contains("file-size limit"), "{}", v.reason);
+    assert!(v.reason.contains("200 MB") && v.reason.contains("50 MB"), "{}", v.reason);
+    i.file_size_limit = Some(1 << 30);
+    assert!(check(&i).ok);
   }
 
   #[test]
