@@ -10,6 +10,9 @@
 use std::collections::HashMap;
 
 use super::analysis::Snapshot;
+use super::classes::Classes;
+use super::graph::HeapGraph;
+use super::sizes::shallow_sizes;
 
 /// One row of the Comparison view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,30 +26,61 @@ pub struct ClassDiff {
   pub size_delta: i64,
 }
 
-/// Per class name: (id, self size) of every counted object, sorted by id.
-fn objects_by_class(s: &Snapshot) -> HashMap<&str, Vec<(u32, u64)>> {
-  let mut map: HashMap<&str, Vec<(u32, u64)>> = HashMap::new();
-  let g = s.graph();
-  for n in 0..s.node_count() as u32 {
-    let size = s.self_size(n);
-    if size == 0 {
-      continue;
+/// What a Comparison needs of one snapshot: per class name, (id, self
+/// size) of every counted object, sorted by id. Much smaller than the
+/// snapshot, and computable without dominators.
+#[derive(Debug, Clone, Default)]
+pub struct DiffSide {
+  by_class: HashMap<String, Vec<(u32, u64)>>,
+}
+
+impl DiffSide {
+  /// From an analysed snapshot.
+  pub fn of_snapshot(s: &Snapshot) -> DiffSide {
+    let g = s.graph();
+    DiffSide::collect(s.node_count(), |n| (s.class_name(n), g.id(n), s.self_size(n)))
+  }
+
+  /// From a parsed graph alone: classes and shallow-size attribution only.
+  pub fn of_graph(g: &HeapGraph) -> DiffSide {
+    let classes = Classes::build(g);
+    let sizes = shallow_sizes(g);
+    DiffSide::collect(g.node_count(), |n| (classes.name(classes.of(n)), g.id(n), sizes.get(n)))
+  }
+
+  fn collect<'a>(count: usize, node: impl Fn(u32) -> (&'a str, u32, u64)) -> DiffSide {
+    let mut by_class: HashMap<String, Vec<(u32, u64)>> = HashMap::new();
+    for n in 0..count as u32 {
+      let (class, id, size) = node(n);
+      if size == 0 {
+        continue;
+      }
+      match by_class.get_mut(class) {
+        Some(v) => v.push((id, size)),
+        None => {
+          by_class.insert(class.to_string(), vec![(id, size)]);
+        }
+      }
     }
-    map.entry(s.class_name(n)).or_default().push((g.id(n), size));
+    for v in by_class.values_mut() {
+      v.sort_unstable();
+      v.shrink_to_fit();
+    }
+    DiffSide { by_class }
   }
-  for v in map.values_mut() {
-    v.sort_unstable();
-  }
-  map
 }
 
 /// Compares `current` against `base`. Rows are sorted by the number of
 /// changed objects (added + removed), then by name.
 pub fn diff(base: &Snapshot, current: &Snapshot) -> Vec<ClassDiff> {
-  let before = objects_by_class(base);
-  let after = objects_by_class(current);
+  diff_sides(&DiffSide::of_snapshot(base), &DiffSide::of_snapshot(current))
+}
+
+/// [`diff`] on the reduced form of the two snapshots.
+pub fn diff_sides(base: &DiffSide, current: &DiffSide) -> Vec<ClassDiff> {
+  let (before, after) = (&base.by_class, &current.by_class);
   let empty: Vec<(u32, u64)> = Vec::new();
-  let mut names: Vec<&str> = before.keys().chain(after.keys()).copied().collect();
+  let mut names: Vec<&str> = before.keys().chain(after.keys()).map(|k| k.as_str()).collect();
   names.sort_unstable();
   names.dedup();
   let mut rows = Vec::new();

@@ -13,7 +13,11 @@ use serde_json::Value;
 
 use super::analysis::Snapshot;
 use super::error::Result;
-use super::progress::{open_with_progress, Stage};
+use super::diff::DiffSide;
+use super::graph::HeapGraph;
+use super::leaks;
+use super::progress::{open_with_progress, parse_with_progress, Stage};
+use super::sizes::shallow_sizes;
 use super::report::{self, SortKey, Target};
 
 /// One request from the JS API.
@@ -55,6 +59,36 @@ fn open(
   of: usize,
   progress: &(dyn Fn(&str, f64) + Sync),
 ) -> Result<Snapshot> {
+  open_as(path, role, i, of, progress, |path, report| open_with_progress(path, report))
+}
+
+/// Parses the `i`-th of `of` snapshots of a job and reduces it with
+/// `reduce` (the "analyze" phase), so only the reduced form is kept.
+fn reduce<T>(
+  path: &Path,
+  role: Option<&str>,
+  i: usize,
+  of: usize,
+  progress: &(dyn Fn(&str, f64) + Sync),
+  reduce: impl Fn(&HeapGraph) -> T,
+) -> Result<T> {
+  open_as(path, role, i, of, progress, |path, report| {
+    let g = parse_with_progress(path, report)?;
+    report(Stage::Analyze, 0.0);
+    let t = reduce(&g);
+    report(Stage::Analyze, 1.0);
+    Ok(t)
+  })
+}
+
+fn open_as<T>(
+  path: &Path,
+  role: Option<&str>,
+  i: usize,
+  of: usize,
+  progress: &(dyn Fn(&str, f64) + Sync),
+  opener: impl Fn(&Path, &(dyn Fn(Stage, f64) + Sync)) -> Result<T>,
+) -> Result<T> {
   let span = (1.0 - REPORT_SHARE) / of as f64;
   let base = span * i as f64;
   let phase = |stage: &str| match role {
@@ -62,7 +96,7 @@ fn open(
     None => stage.to_string(),
   };
   let (parse, analyze) = (phase("parse"), phase("analyze"));
-  open_with_progress(path, &|stage, f| match stage {
+  opener(path, &|stage, f| match stage {
     Stage::Parse => progress(&parse, base + span * PARSE_SHARE * f),
     Stage::Analyze => progress(&analyze, base + span * (PARSE_SHARE + (1.0 - PARSE_SHARE) * f)),
   })
@@ -86,10 +120,12 @@ pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
       report::summary_report(&s, *top, *sort)
     }
     Job::Diff { a, b, top } => {
-      let sa = open(a, Some("a"), 0, 2, progress)?;
-      let sb = open(b, Some("b"), 1, 2, progress)?;
+      // A comparison needs classes and self sizes only: no dominators, and
+      // only the per-class id lists are kept of each file.
+      let da = reduce(a, Some("a"), 0, 2, progress, DiffSide::of_graph)?;
+      let db = reduce(b, Some("b"), 1, 2, progress, DiffSide::of_graph)?;
       progress("report", report_start);
-      report::diff_report(&sa, &sb, *top)
+      report::diff_sides_report(&da, &db, *top)
     }
     Job::FindLeaks {
       baseline,
@@ -97,11 +133,16 @@ pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
       final_,
       top,
     } => {
-      let sb = open(baseline, Some("baseline"), 0, 3, progress)?;
-      let st = open(target, Some("target"), 1, 3, progress)?;
+      // Of the baseline and the target only sorted id lists are kept;
+      // only the final snapshot is analysed in full.
+      let ids_b = reduce(baseline, Some("baseline"), 0, 3, progress, leaks::baseline_ids)?;
+      let ids_t = reduce(target, Some("target"), 1, 3, progress, |g| {
+        let sizes = shallow_sizes(g);
+        leaks::target_ids(g, |n| sizes.get(n))
+      })?;
       let sf = open(final_, Some("final"), 2, 3, progress)?;
       progress("report", report_start);
-      report::leaks_report(&sb, &st, &sf, *top)
+      report::leaks_report_by_id(&ids_b, &ids_t, &sf, *top)
     }
     Job::Retainers { path, target, top } => {
       let s = open(path, None, 0, 1, progress)?;

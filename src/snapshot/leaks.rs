@@ -11,6 +11,8 @@
 use std::collections::HashMap;
 
 use super::analysis::Snapshot;
+use super::bits::BitSet;
+use super::graph::HeapGraph;
 use super::retainers::{path_to_node, shape_key, RetainerPath};
 
 /// How many sample ids to keep per group.
@@ -55,18 +57,46 @@ pub struct LeakReport {
   pub by_path: Vec<LeakPathGroup>,
 }
 
+/// What a baseline contributes to [`leak_candidates_by_id`]: the id of
+/// every node, sorted and deduplicated.
+pub fn baseline_ids(g: &HeapGraph) -> Vec<u32> {
+  let mut ids = g.node_id.clone();
+  ids.sort_unstable();
+  ids.dedup();
+  ids
+}
+
+/// What a target contributes: the ids of the nodes with a non-zero
+/// (attributed) self size, sorted and deduplicated. `self_size(n)` is the
+/// attributed self size of node `n`.
+pub fn target_ids(g: &HeapGraph, self_size: impl Fn(u32) -> u64) -> Vec<u32> {
+  let mut ids: Vec<u32> = (0..g.node_count() as u32)
+    .filter(|&n| self_size(n) != 0)
+    .map(|n| g.id(n))
+    .collect();
+  ids.sort_unstable();
+  ids.dedup();
+  ids
+}
+
 /// Finds objects allocated between `baseline` and `target` that survive in
 /// `final_`. Only objects with a non-zero self size count, as in the
 /// Summary and Comparison views.
 pub fn leak_candidates(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot) -> LeakReport {
-  let tg = target.graph();
+  leak_candidates_by_id(
+    &baseline_ids(baseline.graph()),
+    &target_ids(target.graph(), |n| target.self_size(n)),
+    final_,
+  )
+}
+
+/// [`leak_candidates`] from the reduced baseline and target (see
+/// [`baseline_ids`], [`target_ids`]), so only the final snapshot has to be
+/// held in full.
+pub fn leak_candidates_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &Snapshot) -> LeakReport {
   let mut candidates: Vec<u32> = Vec::new(); // node ordinals in `final_`
-  for n in 0..target.node_count() as u32 {
-    if target.self_size(n) == 0 {
-      continue;
-    }
-    let id = tg.id(n);
-    if baseline.contains_id(id) {
+  for &id in target_ids {
+    if baseline_ids.binary_search(&id).is_ok() {
       continue;
     }
     if let Some(m) = final_.node_by_id(id) {
@@ -78,10 +108,12 @@ pub fn leak_candidates(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot
   let fg = final_.graph();
   candidates.sort_by_key(|&m| fg.id(m));
 
-  let mut is_candidate = vec![false; final_.node_count()];
+  let mut is_candidate = BitSet::new(final_.node_count());
   for &m in &candidates {
-    is_candidate[m as usize] = true;
+    is_candidate.set(m as usize);
   }
+  let topmost = topmost_candidates(final_, &is_candidate);
+  drop(is_candidate);
 
   let mut report = LeakReport {
     total_count: 0,
@@ -110,7 +142,7 @@ pub fn leak_candidates(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot
     }
     // Retained size without double counting: skip candidates that a
     // same-class candidate dominates.
-    if !dominated_by_same_class(final_, m, k, &is_candidate) {
+    if topmost.get(m as usize) {
       row.retained_size += final_.retained_size(m);
     }
     if let Some(key) = shape_key(final_, m) {
@@ -155,20 +187,34 @@ pub fn leak_candidates(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot
   report
 }
 
-fn dominated_by_same_class(s: &Snapshot, n: u32, k: u32, is_candidate: &[bool]) -> bool {
-  let root = s.graph().root();
-  let mut cur = n;
-  let mut guard = 0usize;
-  while cur != root && guard <= s.node_count() {
-    let d = s.dominator(cur);
-    if d == cur {
-      break;
-    }
-    if d != root && is_candidate[d as usize] && s.class_of(d) == k {
-      return true;
-    }
-    cur = d;
-    guard += 1;
+/// The candidates that no other candidate of the same class dominates.
+/// One walk over the dominator tree (a walk up from every candidate would
+/// be quadratic on a long leaking list).
+fn topmost_candidates(s: &Snapshot, is_candidate: &BitSet) -> BitSet {
+  let tree = s.dominated_nodes();
+  let mut top = BitSet::new(s.node_count());
+  // Per class: how many candidates of it are open on the current path.
+  let mut open = vec![0u32; s.classes().len()];
+  enum Step {
+    Enter(u32),
+    Exit(u32),
   }
-  false
+  let mut stack = vec![Step::Enter(s.graph().root())];
+  while let Some(step) = stack.pop() {
+    match step {
+      Step::Exit(k) => open[k as usize] -= 1,
+      Step::Enter(n) => {
+        if is_candidate.get(n as usize) {
+          let k = s.class_of(n);
+          if open[k as usize] == 0 {
+            top.set(n as usize);
+          }
+          open[k as usize] += 1;
+          stack.push(Step::Exit(k));
+        }
+        stack.extend(tree.of(n).iter().map(|&c| Step::Enter(c)));
+      }
+    }
+  }
+  top
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::analysis::Snapshot;
 use super::error::{Result, SnapshotError};
+use super::graph::HeapGraph;
 use super::parse;
 
 /// Where an [`open_with_progress`] call is.
@@ -45,6 +46,15 @@ impl<R: Read> Read for CountingReader<'_, R> {
 
 /// Like [`Snapshot::open`], calling `report` as it goes.
 pub fn open_with_progress(path: &Path, report: &(dyn Fn(Stage, f64) + Sync)) -> Result<Snapshot> {
+  let graph = parse_with_progress(path, report)?;
+  report(Stage::Analyze, 0.0);
+  let snapshot = Snapshot::analyze(graph);
+  report(Stage::Analyze, 1.0);
+  Ok(snapshot)
+}
+
+/// Parses `path` into a graph (no analysis), reporting the parse stage.
+pub fn parse_with_progress(path: &Path, report: &(dyn Fn(Stage, f64) + Sync)) -> Result<HeapGraph> {
   let file = std::fs::File::open(path).map_err(|e| SnapshotError::io(format!("{}: {e}", path.display())))?;
   let total = file
     .metadata()
@@ -60,8 +70,5 @@ pub fn open_with_progress(path: &Path, report: &(dyn Fn(Stage, f64) + Sync)) -> 
   };
   let graph = parse::parse_reader(reader)?;
   report(Stage::Parse, 1.0);
-  report(Stage::Analyze, 0.0);
-  let snapshot = Snapshot::analyze(graph);
-  report(Stage::Analyze, 1.0);
-  Ok(snapshot)
+  Ok(graph)
 }

@@ -13,11 +13,11 @@
 use serde_json::{json, Value};
 
 use super::analysis::{NodeInfo, Snapshot};
-use super::diff::diff;
+use super::diff::{diff_sides, DiffSide};
 use super::distances::NO_DISTANCE;
 use super::error::{Result, SnapshotError};
 use super::heapdiff::{nice_size, HeapDiffReport};
-use super::leaks::leak_candidates;
+use super::leaks::{baseline_ids, leak_candidates_by_id, target_ids};
 use super::locations::{LocationIndex, SourceLocation};
 use super::retainers::{class_retainer_path, retainer_path, retainers_of, RetainerPath};
 use super::summary::{class_instances, summary};
@@ -172,7 +172,12 @@ pub fn summary_report(s: &Snapshot, top: usize, sort: SortKey) -> Value {
 
 /// `diff()`: the Comparison view from `a` to `b`, top `top` classes.
 pub fn diff_report(a: &Snapshot, b: &Snapshot, top: usize) -> Value {
-  let rows = diff(a, b);
+  diff_sides_report(&DiffSide::of_snapshot(a), &DiffSide::of_snapshot(b), top)
+}
+
+/// [`diff_report`] from the reduced snapshots.
+pub fn diff_sides_report(a: &DiffSide, b: &DiffSide, top: usize) -> Value {
+  let rows = diff_sides(a, b);
   let (mut added, mut removed, mut added_size, mut removed_size) = (0u64, 0u64, 0u64, 0u64);
   for r in &rows {
     added += r.added_count;
@@ -210,7 +215,15 @@ pub fn diff_report(a: &Snapshot, b: &Snapshot, top: usize) -> Value {
 /// `findLeaks()`: three-snapshot leak candidates by class and by retainer
 /// path, top `top` of each, reported as they are in `final_`.
 pub fn leaks_report(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot, top: usize) -> Value {
-  let r = leak_candidates(baseline, target, final_);
+  let ids_b = baseline_ids(baseline.graph());
+  let ids_t = target_ids(target.graph(), |n| target.self_size(n));
+  leaks_report_by_id(&ids_b, &ids_t, final_, top)
+}
+
+/// [`leaks_report`] from the baseline's and target's id lists (see
+/// [`baseline_ids`], [`target_ids`]).
+pub fn leaks_report_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &Snapshot, top: usize) -> Value {
+  let r = leak_candidates_by_id(baseline_ids, target_ids, final_);
   let locs = LocationIndex::new(final_.graph());
   let by_class: Vec<Value> = r
     .by_class
