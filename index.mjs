@@ -29,4 +29,5 @@ export const {
   findLeaks,
   retainers,
   writeSnapshot,
+  writeSnapshotAsync,
 } = leakwatch;
