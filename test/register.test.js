@@ -3,6 +3,7 @@
 // environment variables, logging JSON lines.
 const test = require('node:test');
 const assert = require('node:assert');
+const { assertMode } = require('./helpers.js');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -26,7 +27,7 @@ test('node -r leakwatch/register logs start, gc summaries and the leak as JSON l
     const r = runApp({ LEAKWATCH_LOG: log, LEAKWATCH_LOG_INTERVAL_MS: '0', LEAKY_MS: '45000', LEAKY_STOP_ON_LEAK: '1',
       LEAKWATCH_DETECTOR: '{"minDurationMs":3000}' });
     assert.strictEqual(r.status, 0, r.stderr);
-    assert.strictEqual(fs.statSync(log).mode & 0o777, 0o600);
+    assertMode(log, 0o600);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const start = lines.find((l) => l.event === 'start');
     assert.ok(start, 'a start line');

@@ -7,7 +7,7 @@ const assert = require('node:assert');
 const { once } = require('node:events');
 const leakwatch = require('..');
 
-const expectedBackend = process.env.LEAKWATCH_BACKEND === 'perf_hooks' ? 'perf_hooks' : 'v8';
+const expectedBackend = require('./helpers.js').expectedBackend(leakwatch.backend);
 const native = expectedBackend === 'v8';
 
 const STATS_NUMBERS = [

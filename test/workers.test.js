@@ -9,7 +9,7 @@ const v8 = require('node:v8');
 const { PerformanceObserver } = require('node:perf_hooks');
 const leakwatch = require('..');
 
-const expectedBackend = process.env.LEAKWATCH_BACKEND === 'perf_hooks' ? 'perf_hooks' : 'v8';
+const expectedBackend = require('./helpers.js').expectedBackend(leakwatch.backend);
 const WORKER = path.join(__dirname, 'fixtures', 'worker-alloc.js');
 const CONCURRENT = 20;
 const ROUNDS = 25;
