@@ -86,6 +86,15 @@ function main() {
   const w = head.map((_, i) => Math.max(...out.map((row) => String(row[i]).length)));
   process.stdout.write(`leakwatch heap dumps, Node ${process.version}, ~${MB} MB heap of small objects\n\n`);
   for (const row of out) process.stdout.write(`${row.map((c, i) => (i ? String(c).padStart(w[i]) : String(c).padEnd(w[i]))).join('  ')}\n`);
+  // The issue's compression target: a .gz of at most 25 % of the plain size in at most 1.3× the plain time.
+  process.stdout.write('\n');
+  for (const r of rows.filter((x) => x.mode.startsWith('gzip') && base)) {
+    const size = r.bytes / base.bytes;
+    const time = r.ms / base.ms;
+    const ok = size <= 0.25 && time <= 1.3;
+    process.stdout.write(`${ok ? 'PASS' : 'FAIL'}  ${r.mode}: ${(size * 100).toFixed(1)} % of the plain size ` +
+      `(target <= 25 %), ${time.toFixed(2)}× the plain time (target <= 1.3×)\n`);
+  }
 }
 
 if (process.argv[2] === '--child') child();
