@@ -7,7 +7,9 @@
  *
  * The snapshot (>= BENCH_CROSSCHECK_MB MiB, default 300) comes from the same
  * generator as bench:analyze (leaky node:http service under bounded loopback
- * load, cached in bench/out/). leakwatch runs `analyze(file, {top: Infinity})`;
+ * load, cached in bench/out/), with a WeakMap of per-request metadata keyed
+ * by `req` added so that WeakMap ephemeron edges are exercised
+ * (BENCH_CROSSCHECK_WEAKMAP=0: the plain service). leakwatch runs `analyze(file, {top: Infinity})`;
  * memlab (`@memlab/heap-analysis` getFullHeapFromFile, installed into a temp
  * dir) runs in a child (bench/fixtures/analyze-memlab.js) that groups memlab's
  * nodes by DevTools class name and also re-runs memlab's own dominator
@@ -30,6 +32,7 @@ const { ensureSnapshot, memlabEntry, memlabVersion, addonInfo, MiB } = require('
 
 const ROOT = path.join(__dirname, '..');
 const TARGET_MB = Number(process.env.BENCH_CROSSCHECK_MB || 300);
+const WEAKMAP = process.env.BENCH_CROSSCHECK_WEAKMAP !== '0';
 const TOP = Number(process.env.BENCH_CROSSCHECK_TOP || 25);
 const MEMLAB_HEAP_MB = Number(process.env.BENCH_MEMLAB_HEAP_MB || 16384);
 const MEMLAB_TIMEOUT_S = Number(process.env.BENCH_MEMLAB_TIMEOUT_S || 1800);
@@ -60,7 +63,7 @@ function table(rows, left) {
 async function main() {
   const memlab = memlabEntry(log);
   if (!memlab) throw new Error('@memlab/heap-analysis could not be installed (or BENCH_NO_MEMLAB is set)');
-  const file = await ensureSnapshot(TARGET_MB, { log });
+  const file = await ensureSnapshot(TARGET_MB, { log, weakmap: WEAKMAP });
   const size = fs.statSync(file).size;
   log(`crosscheck: ${path.relative(ROOT, file)} (${(size / MiB).toFixed(0)} MB); Node ${process.version}; memlab ${memlabVersion(memlab)}; addon ${addonInfo()}`);
 
