@@ -182,11 +182,12 @@ async function main() {
   const small = SMALL_MB > 0 ? await ensureSnapshot(SMALL_MB, { log }) : null;
   log(`bench: Node ${process.version}; ${os.cpus().length} CPUs; ${(os.totalmem() / GiB).toFixed(0)} GB RAM; ` +
     `memlab ${memlab ? memlabVersion(memlab) : 'not installed'}; leakwatch best of ${RUNS}, others 1 run; MB = MiB`);
-  log(`bench: leakwatch addon ${addonInfo()}`);
+  log(`bench: leakwatch addon ${addonInfo()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const results = [benchFile('big', big, memlab)];
   if (small) results.push(benchFile('small', small, memlab));
   log('');
   printTable(results);
+  log(`(load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs)`);
   printTargets(results[0], results[1]);
 }
 
