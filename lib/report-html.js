@@ -6,8 +6,9 @@
  *
  * Sections: the verdict and its plain-English explanation; heap used after
  * each GC against the post-full-GC baseline over time; GC pauses by kind;
- * top growing classes; the retainer path of the top finding drawn as a chain;
- * snapshot and process details. Every string from a heap snapshot is
+ * top growing classes (baseline → final diff: count and bytes per minute);
+ * the leak candidates grouped by retainer path; the retainer path of the top
+ * finding drawn as a chain; snapshot and process details. Every string from a heap snapshot is
  * untrusted (it can be anything a program put in memory): it reaches the page
  * only through `textContent` or HTML-escaping, and the embedded JSON has `<`
  * escaped so it cannot close its script tag.
@@ -48,6 +49,8 @@ th { color: #5b6470; font-weight: 600; } td.num { text-align: right; font-varian
 .path { display: flex; flex-direction: column; align-items: flex-start; gap: 0; }
 .node { border: 1px solid #90a4ae; border-radius: 6px; padding: 4px 10px; background: #eceff1; font-family: ui-monospace, monospace; }
 .node.leak { background: #ffebee; border-color: #c62828; font-weight: 600; }
+.node.holder { background: #fff3e0; border-color: #ef6c00; font-weight: 600; }
+.note { color: #ef6c00; font-family: system-ui, sans-serif; font-weight: 400; }
 .edge { margin-left: 18px; padding: 2px 0 2px 14px; border-left: 2px solid #90a4ae; color: #37474f; font-family: ui-monospace, monospace; }
 .edge::before { content: "↓ "; color: #90a4ae; }
 .degraded { background: #fff8e1; border-color: #ffe082; }
@@ -119,38 +122,82 @@ function fmtBytes(n) {
   if (a >= 1073741824) return `${(n / 1073741824).toFixed(2)} GB`;
   if (a >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
   if (a >= 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${n} B`;
+  return `${Math.round(n)} B`;
 }
 
+/** The retainer path as a chain of boxes; the holder marked; a run of the same edge (a linked list) drawn once. */
 function renderPath(finding) {
   const steps = finding.retainer_path || [];
   if (!steps.length) return '<p>No retainer path was found.</p>';
-  const parts = steps.map((s, i) => {
+  const holderAt = finding.holder ? finding.holder.index : -1;
+  const last = steps.length - 1;
+  const parts = [];
+  for (let i = 0; i <= last; i++) {
+    const s = steps[i];
+    let run = 1;
+    while (i + run < last && steps[i + run].edge === s.edge && s.edge && !/^\[?\d+\]?$/.test(s.edge)) run++;
+    if (run > 2) {
+      parts.push(`<div class="edge">${escapeHtml(s.edge)} × ${run - 1}</div><div class="node">… ${run - 1} × ${escapeHtml(s.node)}</div>`);
+      i += run - 2;
+      continue;
+    }
     const edge = s.edge === null || s.edge === undefined ? '' : `<div class="edge">${escapeHtml(s.edge)}</div>`;
-    const cls = i === steps.length - 1 ? 'node leak' : 'node';
-    return `${edge}<div class="${cls}">${escapeHtml(s.node)}</div>`;
-  });
+    const cls = i === last ? 'node leak' : i === holderAt ? 'node holder' : 'node';
+    const note = i === holderAt ? ' <span class="note">← holds the leak</span>' : '';
+    parts.push(`${edge}<div class="${cls}">${escapeHtml(s.node)}${note}</div>`);
+  }
   return `<div class="path" id="retainer-path">${parts.join('')}</div>`;
 }
 
+const perMinCell = (v, f) => `<td class="num">${v === undefined || v === null ? '' : escapeHtml(f(v))}</td>`;
+const signedBytes = (n) => (n > 0 ? `+${fmtBytes(n)}` : fmtBytes(n));
+const signedCount = (n) => (n > 0 ? `+${Math.round(n)}` : String(Math.round(n)));
+
+/** Top growing classes: the baseline → final diff, most bytes gained first. */
+function renderGrowth(growth) {
+  const classes = (growth && growth.classes) || [];
+  if (!classes.length) {
+    return `<p id="growing-classes">${growth ? 'No class grew between the baseline and final snapshots.'
+      : 'No baseline and final snapshots to compare.'}</p>`;
+  }
+  const max = Math.max(...classes.map((c) => c.size_delta || 0), 1);
+  const rows = classes.map((c) => `<tr>
+    <td>${escapeHtml(c.class)}</td>
+    <td class="num">${escapeHtml(signedCount(c.count_delta))}</td>
+    <td class="num">${escapeHtml(signedBytes(c.size_delta))}</td>
+    ${perMinCell(c.count_per_min, signedCount)}
+    ${perMinCell(c.bytes_per_min, signedBytes)}
+    <td style="width:22%"><div class="bar" style="width:${Math.max(2, Math.round((100 * Math.max(0, c.size_delta || 0)) / max))}%"></div></td>
+  </tr>`);
+  const over = growth.interval_ms ? ` over ${(growth.interval_ms / 1000).toFixed(0)} s` : '';
+  return `<p>Objects gained from the baseline to the final snapshot${escapeHtml(over)}.</p>
+    <table id="growing-classes"><thead><tr><th>class</th><th>Δ objects</th><th>Δ bytes</th>
+    <th>objects/min</th><th>bytes/min</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Leak candidates (new between baseline and target, alive in final), by retainer path. */
 function renderFindings(findings) {
-  if (!findings.length) return '<p>No leak candidates.</p>';
-  const max = Math.max(...findings.map((f) => f.bytes || 0), 1);
+  if (!findings.length) return '<p id="leak-candidates">No leak candidates.</p>';
   const rows = findings.map((f) => `<tr>
     <td>${escapeHtml(f.class)}</td>
     <td class="num">${escapeHtml(f.count)}</td>
     <td class="num">${escapeHtml(fmtBytes(f.bytes))}</td>
-    <td class="num">${f.count_per_min === undefined ? '' : escapeHtml(Math.round(f.count_per_min))}</td>
-    <td class="num">${f.bytes_per_min === undefined ? '' : escapeHtml(fmtBytes(f.bytes_per_min))}</td>
-    <td style="width:22%"><div class="bar" style="width:${Math.max(2, Math.round((100 * (f.bytes || 0)) / max))}%"></div></td>
+    ${perMinCell(f.count_per_min, Math.round)}
+    ${perMinCell(f.bytes_per_min, fmtBytes)}
+    <td><code>${escapeHtml(f.retainer_text || '')}</code></td>
   </tr>`);
-  return `<table id="growing-classes"><thead><tr><th>class</th><th>new objects still alive</th><th>bytes</th>
-    <th>objects/min</th><th>bytes/min</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table id="leak-candidates"><thead><tr><th>class</th><th>new objects still alive</th><th>bytes</th>
+    <th>objects/min</th><th>bytes/min</th><th>retained by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function renderKv(obj) {
   return `<dl class="kv">${Object.entries(obj).filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+function growsBy(f) {
+  if (f.count_per_min === undefined || f.count_per_min === null) return `${f.count} new objects (${fmtBytes(f.bytes)}) still alive`;
+  return `${Math.round(f.count_per_min)} objects/min, ${fmtBytes(f.bytes_per_min)}/min`;
 }
 
 /** The report as a complete HTML document (a string). */
@@ -162,7 +209,8 @@ function renderHtml(report) {
   const verdict = top
     ? `<div class="card verdict" id="verdict"><h2>${escapeHtml(top.headline || `${top.class} is leaking`)}</h2>
         <p id="explanation">${escapeHtml(top.explanation || '')}</p>
-        ${renderKv({ 'growing class': top.class, 'retained by': top.retainer_text, 'allocated at': where,
+        ${renderKv({ 'growing class': top.class, 'grows by': growsBy(top), 'retained by': top.retainer_text,
+    'allocated at': where,
     'rate': leak ? `${fmtBytes(leak.rate_bytes_per_sec * 3600)}/hour` : undefined })}</div>`
     : `<div class="card verdict none" id="verdict"><h2>No leak candidate found</h2>
         <p id="explanation">${escapeHtml(report.summary || 'The snapshots show no class whose new objects survive.')}</p></div>`;
@@ -188,10 +236,12 @@ ${leak ? `<div class="card"><h2>The leak event</h2>${renderKv({ reason: leak.rea
     'projected OOM': leak.projected_oom_ms ? `${(leak.projected_oom_ms / 60000).toFixed(1)} min` : undefined })}</div>` : ''}
 <h2>Heap over time</h2><div class="card"><div id="chart-heap" class="chart"></div></div>
 <h2>GC pauses</h2><div class="card"><div id="chart-pauses" class="chart"></div></div>
-<h2>Top growing classes</h2><div class="card">${renderFindings(report.findings || [])}</div>
+<h2>Top growing classes</h2><div class="card">${renderGrowth(report.growth)}</div>
+<h2>Leak candidates by retainer path</h2><div class="card">${renderFindings(report.findings || [])}</div>
 <h2>Who holds it</h2><div class="card">${top ? renderPath(top) : '<p>No finding.</p>'}</div>
 <h2>Details</h2><div class="card">${renderKv(Object.fromEntries(snapRows.map(([k, v]) => [`${k} snapshot`, v])))}
-${renderKv({ argv: (proc.argv || []).join(' '), platform: proc.platform, backend: proc.backend })}</div>
+${renderKv({ pid: proc.pid, thread: proc.thread_id, argv: (proc.argv || []).join(' '), platform: proc.platform,
+    backend: proc.backend })}</div>
 </main>
 <script type="application/json" id="report-data">${embedJson(report)}</script>
 <script>${js}</script>

@@ -5,10 +5,14 @@
  *
  * ```
  * { version: 1, generated_at, summary,
- *   process:   { pid, thread_id, node, platform, argv, backend },
+ *   process:   { pid, thread_id, node, platform, argv, backend }   // the watched service's thread
+ *              (null when unknown, e.g. a report the CLI built from loose snapshots),
  *   leak:      the `leak` event that started the diagnosis (or null),
  *   timeline:  { gc: getTimeline() points },
  *   snapshots: { baseline, target, final: { path, bytes, taken_at } | null },
+ *   growth:    { interval_ms, count_delta, size_delta,                 // baseline → final diff
+ *                classes: [{ class, count_delta, size_delta, added_count, removed_count,
+ *                            count_per_min, bytes_per_min }] } | null,  // most bytes gained first
  *   findings:  [{ class, count, bytes, count_per_min, bytes_per_min, retainer_path: [{ edge, node }],
  *                 retainer_text, allocation: { function, file, line, column } | null,
  *                 headline, explanation }],          // most significant first
@@ -18,23 +22,27 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { threadId } = require('node:worker_threads');
 const { explain } = require('./explain.js');
 const { renderHtml } = require('./report-html.js');
 
-/** Adds headline/explanation to each finding and assembles the report. */
-function buildReport({ leak = null, timeline = [], snapshots = {}, findings = [], degraded = [], backend }) {
+/**
+ * Adds headline/explanation to each finding and assembles the report.
+ * `process` describes the watched service (the caller's, not this
+ * process's: the report is built in the analysis child or the CLI).
+ */
+function buildReport({ process: proc = null, leak = null, timeline = [], snapshots = {}, findings = [], growth = null,
+  degraded = [], backend }) {
   const explained = findings.map((f) => ({ ...f, ...explain(f, leak) }));
   const top = explained[0];
   return {
     version: 1,
     generated_at: new Date().toISOString(),
     summary: top ? top.headline : 'No class with new objects that survive was found in the snapshots.',
-    process: { pid: process.pid, thread_id: threadId, node: process.version, platform: `${process.platform}-${process.arch}`,
-      argv: process.argv, backend },
+    process: proc || backend ? { ...(proc || {}), ...(backend ? { backend } : {}) } : null,
     leak,
-    timeline: { gc: timeline },
+    timeline: { gc: timeline || [] },
     snapshots,
+    growth,
     findings: explained,
     degraded,
   };

@@ -39,6 +39,15 @@ test('a leaking service gets a report naming tasks, the closure and its file:lin
   assert.ok(json.leak && /^heap growth over/.test(json.leak.reason));
   assert.ok(json.timeline.gc.length > 3);
   assert.ok(['baseline', 'target', 'final'].every((k) => fs.existsSync(json.snapshots[k].path)));
+  // Per-class growth from the baseline → final diff, with rates.
+  assert.ok(json.growth.interval_ms > 0);
+  assert.ok(json.growth.classes.length > 0);
+  for (const c of json.growth.classes) assert.ok(c.size_delta > 0 || c.count_delta > 0, JSON.stringify(c));
+  assert.ok(json.growth.classes.some((c) => c.class === 'IncomingMessage' && c.count_per_min > 0 && c.bytes_per_min > 0));
+  // The process is the service's (the analysis ran in a child with another pid).
+  assert.strictEqual(json.process.thread_id, 0);
+  assert.strictEqual(json.process.platform, `${process.platform}-${process.arch}`);
+  assert.match(json.process.argv.join(' '), /diagnose-app\.js/);
 });
 
 test('the HTML report renders in headless Chromium with its charts and finding', async () => {
@@ -68,6 +77,9 @@ test('the HTML report renders in headless Chromium with its charts and finding',
     assert.match(verdict, new RegExp(`diagnose-app\\.js:${LEAK_LINE}`));
     assert.ok(await page.locator('#retainer-path .node.leak').isVisible());
     assert.ok((await page.locator('#growing-classes tbody tr').count()) >= 1);
+    assert.match(await page.locator('#growing-classes').innerText(), /IncomingMessage/);
+    assert.ok((await page.locator('#leak-candidates tbody tr').count()) >= 1);
+    assert.match(verdict, /grows by\s+[\d,]+ objects\/min/);
     await page.screenshot({ path: path.join(dir, 'report.png'), fullPage: true });
   } finally {
     await browser.close();
