@@ -18,10 +18,17 @@
  * dump degrades the report (it says why), never the service. At most one
  * diagnosis runs at a time, with a cooldown between two. Nothing here keeps
  * the event loop alive: timers and the child are un-referenced.
+ *
+ * The child is bounded: it is killed, and the diagnosis fails (`diagnosis`
+ * event with `stage: 'failed'`), when it has not answered within
+ * `ANALYSIS_TIMEOUT_MS` or exits without an answer. It runs without
+ * leakwatch attached: `-r leakwatch/register` is removed from its
+ * NODE_OPTIONS and no LEAKWATCH_* variable reaches it.
  */
 const path = require('node:path');
 const os = require('node:os');
 const { fork } = require('node:child_process');
+const { threadId } = require('node:worker_threads');
 
 const DEFAULTS = Object.freeze({
   diagnose: false,
@@ -33,6 +40,12 @@ const DEFAULTS = Object.freeze({
 });
 
 const CHILD = path.join(__dirname, 'diagnose-child.js');
+const REGISTER = path.join(__dirname, '..', 'register.js');
+
+/** The longest the analysis child may take (three snapshots of a large heap take minutes). */
+const ANALYSIS_TIMEOUT_MS = 20 * 60 * 1000;
+/** After the child exits, how long its last IPC message may still take to arrive. */
+const EXIT_GRACE_MS = 1000;
 
 function validate(key, value) {
   const bad = (rule) => {
@@ -52,12 +65,14 @@ function validate(key, value) {
 class Diagnoser {
   /**
    * `snapshot(stage)` → Promise<{ path, bytes }> (rejects when refused);
-   * `dumpDir()` → where reports go.
+   * `dumpDir()` → where reports go; `analyze(input)` → Promise of the
+   * report files (default: `analyzeInChild`).
    */
-  constructor(leakwatch, { snapshot, dumpDir }) {
+  constructor(leakwatch, { snapshot, dumpDir, analyze = analyzeInChild }) {
     this.lw = leakwatch;
     this.snapshot = snapshot;
     this.dumpDir = dumpDir;
+    this.analyze = analyze;
     this.options = { ...DEFAULTS };
     this.running = false;
     this.lastEnd = 0;
@@ -87,7 +102,11 @@ class Diagnoser {
     this.running = true;
     this.lw.emit('diagnosis', { stage: 'start', leak });
     this.run(leak)
-      .catch((err) => this.lw.emit('diagnosis', { stage: 'failed', error: err.message }))
+      .catch((err) => this.lw.emit('diagnosis', { stage: 'failed', error: err.message, leak }))
+      .catch((err) => {
+        // A throwing listener must not become an unhandled rejection in the service.
+        process.emitWarning(`leakwatch: a 'report' or 'diagnosis' listener threw: ${err && err.message}`, 'LeakwatchWarning');
+      })
       .finally(() => {
         this.running = false;
         this.lastEnd = Date.now();
@@ -153,7 +172,9 @@ class Diagnoser {
     const base = path.join(this.dumpDir(), `leakwatch-report-${stamp}-${process.pid}`);
     const input = {
       base,
-      process: { pid: process.pid, argv: process.argv, node: process.version },
+      // The service's own identity: the report is written by the child, but describes this thread.
+      process: { pid: process.pid, thread_id: threadId, node: process.version,
+        platform: `${process.platform}-${process.arch}`, argv: process.argv },
       leak: leak ? { ...leak, start: leak.start && leak.start.toISOString(), end: leak.end && leak.end.toISOString() } : null,
       timeline: this.lw.getTimeline(),
       snapshots,
@@ -161,37 +182,151 @@ class Diagnoser {
       backend: this.lw.backend,
       elapsed_ms: leak && leak.end ? Date.now() - leak.end.getTime() : null,
     };
-    const result = await analyzeInChild(input);
+    const result = await this.analyze(input);
     this.lw.emit('report', result);
     return result;
   }
 }
 
-/** Runs lib/diagnose-child.js at low priority; resolves with its { json, html, summary }. */
-function analyzeInChild(input) {
+/**
+ * NODE_OPTIONS split the way Node splits it: on spaces, with double quotes
+ * grouping and `\\` escaping inside them.
+ */
+function splitNodeOptions(text) {
+  const out = [];
+  let cur = '';
+  let inToken = false;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\' && i + 1 < text.length) cur += text[++i];
+      else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') {
+      quoted = true;
+      inToken = true;
+    } else if (c === ' ' || c === '\t' || c === '\n') {
+      if (inToken) out.push(cur);
+      cur = '';
+      inToken = false;
+    } else {
+      cur += c;
+      inToken = true;
+    }
+  }
+  if (inToken) out.push(cur);
+  return out;
+}
+
+/** Whether a `-r`/`--require`/`--import` operand is leakwatch's register module. */
+function isRegister(spec) {
+  const s = String(spec).replace(/\\/g, '/');
+  if (/(^|\/)leakwatch\/register(\.js)?$/.test(s)) return true;
+  try {
+    return path.resolve(spec) === REGISTER;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The environment for the analysis child: this process's, without
+ * leakwatch's register in NODE_OPTIONS and without any LEAKWATCH_*
+ * variable, so the child never watches, logs, dumps or diagnoses itself.
+ */
+function childEnv(env = process.env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) if (!/^LEAKWATCH_/i.test(k)) out[k] = v;
+  if (out.NODE_OPTIONS) {
+    const tokens = splitNodeOptions(out.NODE_OPTIONS);
+    const kept = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      const eq = /^(--require|--import|-r)=(.*)$/.exec(t);
+      if (eq && isRegister(eq[2])) continue;
+      if ((t === '-r' || t === '--require' || t === '--import') && i + 1 < tokens.length && isRegister(tokens[i + 1])) {
+        i++;
+        continue;
+      }
+      kept.push(/[\s"\\]/.test(t) ? `"${t.replace(/[\\"]/g, (m) => `\\${m}`)}"` : t);
+    }
+    if (kept.length) out.NODE_OPTIONS = kept.join(' ');
+    else delete out.NODE_OPTIONS;
+  }
+  return out;
+}
+
+/**
+ * Runs lib/diagnose-child.js at low priority; resolves with its `{ json,
+ * html, summary, findings, degraded }`. Rejects — and kills the child — when
+ * it answers with an error, exits without answering, cannot be started, or
+ * takes longer than `timeoutMs`.
+ */
+function analyzeInChild(input, { timeoutMs = ANALYSIS_TIMEOUT_MS, script = CHILD, env = process.env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+    let settled = false;
+    let child = null;
+    let timer = null;
+    let grace = null;
+    const settle = (err, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(grace);
+      if (child && child.exitCode === null && child.signalCode === null) {
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      if (err) reject(err);
+      else resolve(value);
+    };
     try {
-      os.setPriority(child.pid, 19);
-    } catch {
-      // Lowering priority is a courtesy; a container may forbid it.
+      child = fork(script, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [], env: childEnv(env) });
+    } catch (err) {
+      settle(new Error(`cannot start the analysis process: ${err.message}`));
+      return;
     }
     let stderr = '';
     child.stderr.on('data', (d) => {
       if (stderr.length < 8192) stderr += d;
     });
+    const why = () => (stderr.trim() ? `: ${stderr.trim()}` : '');
+    child.on('error', (err) => settle(new Error(`analysis process failed: ${err.message}${why()}`)));
     child.on('message', (m) => {
-      if (m && m.error) reject(new Error(m.error));
-      else resolve(m);
+      if (m && m.error) settle(new Error(m.error));
+      else if (m && typeof m === 'object') settle(null, m);
+      else settle(new Error(`analysis process sent an unexpected message: ${JSON.stringify(m)}`));
     });
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`analysis process exited with ${code}: ${stderr.trim()}`));
+    child.on('exit', (code, signal) => {
+      if (settled) return;
+      // A message sent just before exiting may still be on its way.
+      grace = setTimeout(() => settle(new Error(`analysis process exited (${signal ? `signal ${signal}` :
+        `code ${code}`}) without a result${why()}`)), EXIT_GRACE_MS);
+      grace.unref();
     });
-    child.send(input);
+    timer = setTimeout(() => settle(new Error(`analysis process gave no result within ${Math.round(timeoutMs / 1000)} s; ` +
+      `it was stopped${why()}`)), timeoutMs);
+    timer.unref();
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, 19);
+      } catch {
+        // Lowering priority is a courtesy; a container may forbid it.
+      }
+    }
+    try {
+      child.send({ ...input, timeout_ms: timeoutMs }, (err) => err && settle(new Error(`cannot send the snapshots to the analysis process: ${err.message}`)));
+    } catch (err) {
+      settle(new Error(`cannot send the snapshots to the analysis process: ${err.message}`));
+    }
     child.unref();
-    child.channel.unref();
+    if (child.channel) child.channel.unref();
     child.stderr.unref?.();
   });
 }
 
-module.exports = { Diagnoser, DEFAULTS };
+module.exports = { Diagnoser, DEFAULTS, analyzeInChild, childEnv, splitNodeOptions, ANALYSIS_TIMEOUT_MS };

@@ -6,7 +6,8 @@
  * Destinations: `stderr` (default), `stdout`, or a file path (appended,
  * created 0600). Full-GC `stats` are summarised — at most one `gc-summary`
  * line per interval, carrying the counts since the previous one — so a busy
- * service does not flood its logs; leaks, dumps and reports are always logged.
+ * service does not flood its logs; leaks, dumps, diagnoses (`diagnosis` with
+ * `stage: 'start'` or `'failed'` and the error) and reports are always logged.
  * Writes are synchronous (a line is small; a crash must not lose the line that
  * explains it) and failures to write are swallowed after one warning: logging
  * must never take the service down.
@@ -14,7 +15,7 @@
 const fs = require('node:fs');
 const { threadId } = require('node:worker_threads');
 
-const EVENTS = ['leak', 'leak-end', 'heap-limit', 'dump', 'dump-refused', 'report'];
+const EVENTS = ['leak', 'leak-end', 'heap-limit', 'dump', 'dump-refused', 'diagnosis', 'report'];
 
 function openSink(dest) {
   if (!dest || dest === 'stderr') return { fd: 2, owned: false };

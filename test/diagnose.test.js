@@ -55,3 +55,142 @@ test('diagnosis options are validated through configure()', () => {
   assert.throws(() => leakwatch.configure({ diagnose: true, minDurationMs: -5 }));
   assert.strictEqual(leakwatch.getConfig().diagnose, before.diagnose, 'nothing applied when one option is bad');
 });
+
+// ---- the analysis child: bounded, and without leakwatch attached ------------------------------------------
+
+const { analyzeInChild, childEnv } = require('../lib/diagnose.js');
+const { attachLog } = require('../lib/log.js');
+const { Worker } = require('node:worker_threads');
+const REGISTER = path.join(__dirname, '..', 'register.js');
+
+function script(dir, name, source) {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, source);
+  return file;
+}
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('an analysis child that exits without a result, or never answers, fails the diagnosis in bounded time', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diag-child-'));
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    const silent = script(dir, 'silent.js', "process.once('message', () => process.exit(0));");
+    const t0 = Date.now();
+    await assert.rejects(analyzeInChild({}, { script: silent, timeoutMs: 60000 }),
+      /analysis process exited \(code 0\) without a result/);
+    assert.ok(Date.now() - t0 < 30000, 'not left waiting for the timeout');
+    const crash = script(dir, 'crash.js', "process.once('message', () => { console.error('out of cheese'); process.exit(7); });");
+    await assert.rejects(analyzeInChild({}, { script: crash }), /exited \(code 7\) without a result: out of cheese/);
+    const hang = script(dir, 'hang.js', `process.once('message', () => {
+      require('node:fs').writeFileSync(${JSON.stringify(path.join(dir, 'pid'))}, String(process.pid));
+      setInterval(() => {}, 1000);
+    });`);
+    await assert.rejects(analyzeInChild({}, { script: hang, timeoutMs: 1500 }), /gave no result within 2 s; it was stopped/);
+    const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(alive(pid), false, 'the hung child was killed');
+  } finally {
+    clearInterval(keepAlive);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the analysis child runs without leakwatch/register and without LEAKWATCH_* settings', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diag-env-'));
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    const log = path.join(dir, 'events.jsonl');
+    const env = { ...process.env, NODE_OPTIONS: `--max-old-space-size=512 -r ${JSON.stringify(REGISTER)}`,
+      LEAKWATCH_LOG: log, LEAKWATCH_ON_LEAK: 'diagnose' };
+    // The control: with these settings a node process does load leakwatch and logs to the file.
+    const { spawnSync } = require('node:child_process');
+    const control = spawnSync(process.execPath, ['-e', '0'], { env, encoding: 'utf8' });
+    assert.strictEqual(control.status, 0, control.stderr);
+    assert.match(fs.readFileSync(log, 'utf8'), /"event":"start"/);
+    fs.rmSync(log);
+    const probe = script(dir, 'probe.js', `process.once('message', () => process.send({
+      register: Object.keys(require.cache).some((k) => k.endsWith('register.js')),
+      node_options: process.env.NODE_OPTIONS || null,
+      leakwatch_env: Object.keys(process.env).filter((k) => k.startsWith('LEAKWATCH_')),
+    }, () => process.exit(0)));`);
+    const r = await analyzeInChild({}, { script: probe, env });
+    assert.deepStrictEqual(r, { register: false, node_options: '--max-old-space-size=512', leakwatch_env: [] });
+    assert.strictEqual(fs.existsSync(log), false, 'the child wrote no event log');
+  } finally {
+    clearInterval(keepAlive);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('childEnv removes every spelling of the register module from NODE_OPTIONS, and nothing else', () => {
+  const strip = (v) => childEnv({ NODE_OPTIONS: v, PATH: '/bin', LEAKWATCH_SIGNAL: 'SIGUSR1' });
+  assert.deepStrictEqual(strip('-r leakwatch/register'), { PATH: '/bin' });
+  assert.strictEqual(strip('--require leakwatch/register --enable-source-maps').NODE_OPTIONS, '--enable-source-maps');
+  assert.strictEqual(strip('--require=leakwatch/register.js --trace-warnings').NODE_OPTIONS, '--trace-warnings');
+  assert.strictEqual(strip(`--import leakwatch/register -r "${REGISTER}" -r ./other.js`).NODE_OPTIONS, '-r ./other.js');
+  assert.strictEqual(strip('-r /srv/app/node_modules/leakwatch/register.js').NODE_OPTIONS, undefined);
+  assert.strictEqual(strip('-r "/path with space/x.js" -r leakwatch/register').NODE_OPTIONS, '-r "/path with space/x.js"');
+  assert.strictEqual(strip('-r leakwatch-register-not').NODE_OPTIONS, '-r leakwatch-register-not');
+});
+
+test('the report describes the watched thread, not the analysis child', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diag-thread-'));
+  try {
+    const worker = new Worker(`
+      const { parentPort, threadId } = require('node:worker_threads');
+      const leakwatch = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const { Diagnoser } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'diagnose.js'))});
+      const d = new Diagnoser(leakwatch, { snapshot: async () => { throw new Error('refused for the test'); },
+        dumpDir: () => ${JSON.stringify(dir)} });
+      d.configure({ diagnose: true });
+      leakwatch.on('report', (r) => parentPort.postMessage({ json: r.json, threadId }));
+      leakwatch.on('diagnosis', (e) => e.stage === 'failed' && parentPort.postMessage({ error: e.error }));
+      d.start(null);
+      setTimeout(() => {}, 60000);
+    `, { eval: true });
+    const [msg] = await once(worker, 'message');
+    await worker.terminate();
+    assert.strictEqual(msg.error, undefined, msg.error);
+    const report = JSON.parse(fs.readFileSync(msg.json, 'utf8'));
+    assert.ok(msg.threadId > 0);
+    assert.strictEqual(report.process.thread_id, msg.threadId);
+    assert.strictEqual(report.process.pid, process.pid);
+    assert.strictEqual(report.process.platform, `${process.platform}-${process.arch}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('diagnosis events, failures included, reach the JSON-lines log', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diag-log-'));
+  const file = path.join(dir, 'events.jsonl');
+  const stop = attachLog(leakwatch, { dest: file });
+  try {
+    const d = new Diagnoser(leakwatch, { snapshot: async () => { throw new Error('no room'); }, dumpDir: () => dir,
+      analyze: async () => { throw new Error('analysis process exited (code 0) without a result'); } });
+    d.configure({ diagnose: true });
+    const failed = new Promise((resolve) => {
+      const on = (e) => e.stage === 'failed' && (leakwatch.off('diagnosis', on), resolve());
+      leakwatch.on('diagnosis', on);
+    });
+    assert.strictEqual(d.start({ reason: 'test leak', start: new Date(0), end: new Date(1000) }), true);
+    await failed;
+    await new Promise((r) => setImmediate(r));
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      .filter((l) => l.event === 'diagnosis');
+    assert.deepStrictEqual(lines.map((l) => l.stage), ['start', 'failed']);
+    assert.strictEqual(lines[0].leak.reason, 'test leak');
+    assert.strictEqual(lines[1].error, 'analysis process exited (code 0) without a result');
+    assert.strictEqual(d.running, false);
+  } finally {
+    stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
