@@ -10,10 +10,17 @@
  *   leakwatch retainers <snap> <class|@id>
  *   leakwatch report <dir|snaps…> --html out.html
  *
- * Human tables by default, `--json` for machines. Exit codes: 0 success (and,
- * for find-leaks, no candidates), 1 leak candidates found / a leak was
- * reported, 2 usage error, 3 bad input (missing or malformed file), 4
- * internal error; `run` exits with the app's own code.
+ * Human tables by default, `--json` for machines, a progress bar on stderr
+ * when it is a terminal. Exit codes:
+ *   0  done; for find-leaks and report: no leak candidate in the snapshots
+ *   1  find-leaks or report found leak candidates
+ *   2  usage error (unknown command or option, wrong number of arguments;
+ *      also `run` when its command cannot be started)
+ *   3  bad input: a snapshot is missing, unreadable or not a V8 heap
+ *      snapshot; `report` got fewer than three snapshots
+ *   4  internal error
+ * `run` otherwise exits with the app's own code (128 + signal number when
+ * the app was killed by a signal).
  */
 const path = require('node:path');
 const { parseArgs } = require('node:util');
@@ -26,15 +33,23 @@ const HELP = `leakwatch — find memory leaks in Node.js services
 
 Usage:
   leakwatch run [--log <stderr|stdout|file>] [--on-leak <log|dump|diagnose>]
-                [--dump-dir <dir>] [--signal <SIGNAL|off>] -- <command…>
+                [--dump-dir <dir>] [--signal <SIGNAL|off>] [--detector <json>] -- <command…>
   leakwatch analyze <snapshot> [--top N] [--json]
   leakwatch diff <before> <after> [--top N] [--json]
   leakwatch find-leaks <baseline> <target> <final> [--top N] [--json]
   leakwatch retainers <snapshot> <Class|@id> [--json]
   leakwatch report <dir|snapshots…> --html <out.html> [--json]
 
+run attaches leakwatch to the command (node -r leakwatch/register): --log is
+where the JSON-lines event log goes, --on-leak what a leak triggers, --detector
+leak-detector options as JSON, e.g. '{"sensitivity":"high"}'.
+report uses the three newest snapshots it is given (or finds in a folder) and,
+when the folder holds a leakwatch-report-*.json, that report's GC timeline.
 Snapshots may be .heapsnapshot or .heapsnapshot.gz.
-Exit codes: 0 ok, 1 leak candidates found, 2 usage error, 3 bad input, 4 internal error.
+
+Exit codes: 0 ok (no leak candidates), 1 leak candidates found, 2 usage error,
+3 bad input (missing, unreadable or malformed snapshot), 4 internal error;
+run exits with the app's own code.
 `;
 
 class UsageError extends Error {}
@@ -210,45 +225,97 @@ async function retainers(argv) {
   }
 }
 
-/** report <dir|snapshots…> --html out.html: find-leaks over the three newest snapshots, as a report. */
+function inputError(message) {
+  const e = new Error(message);
+  e.code = 'ERR_LEAKWATCH_SNAPSHOT';
+  return e;
+}
+
+/**
+ * The leakwatch-report-*.json files in `dirs`, newest first, parsed; the one
+ * whose snapshots are `chosen` first of all. Unreadable ones are skipped.
+ */
+function previousReport(dirs, chosen) {
+  const fs = require('node:fs');
+  const found = [];
+  for (const dir of dirs) {
+    for (const f of fs.readdirSync(dir)) {
+      if (!/^leakwatch-report-.*\.json$/.test(f)) continue;
+      const file = path.join(dir, f);
+      try {
+        const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+        if (r && typeof r === 'object' && r.timeline) found.push({ file, r, mtime: mtime(file) });
+      } catch {
+        // Not a report we can read: ignore it, the snapshots are what matter.
+      }
+    }
+  }
+  const same = (r) => ['baseline', 'target', 'final'].every((k, i) => r.snapshots && r.snapshots[k] &&
+    path.resolve(String(r.snapshots[k].path)) === path.resolve(chosen[i]));
+  found.sort((a, b) => Number(same(b.r)) - Number(same(a.r)) || b.mtime - a.mtime);
+  return found[0] || null;
+}
+
+/**
+ * report <dir|snapshots…> --html out.html: find-leaks over the three newest
+ * snapshots plus the baseline → final diff, as a report; the GC timeline,
+ * leak event and process come from a leakwatch-report-*.json in the folder.
+ */
 async function report(argv) {
   const { values, positionals } = analysisArgs(argv, null, '');
   if (!values.html && !values.json) throw new UsageError('report needs --html <out.html> (and/or --json)');
+  if (!positionals.length) throw new UsageError('report needs a folder or three snapshot files');
   const fs = require('node:fs');
   let files = [];
+  const dirs = [];
   for (const p of positionals) {
-    if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
+    if (!fs.existsSync(p)) {
+      throw inputError(`no such file or folder: ${p} (give a folder of heap dumps, or three .heapsnapshot files)`);
+    }
+    if (fs.statSync(p).isDirectory()) {
+      dirs.push(p);
       files.push(...fs.readdirSync(p).filter((f) => /\.heapsnapshot(\.gz)?$/.test(f)).map((f) => path.join(p, f)));
     } else {
       files.push(p);
     }
   }
-  files = files.filter((f) => {
-    if (!fs.existsSync(f)) {
-      const e = new Error(`no such file: ${f}`);
-      e.code = 'ENOENT';
-      throw e;
-    }
-    return true;
-  }).sort((a, b) => mtime(a) - mtime(b));
+  files.sort((a, b) => mtime(a) - mtime(b));
   if (files.length < 3) {
-    const e = new Error(`report needs three snapshots of one process (baseline, target, final); found ${files.length}`);
-    e.code = 'ERR_LEAKWATCH_SNAPSHOT';
-    throw e;
+    throw inputError(`report needs three snapshots of one process (baseline, target, final); found ${files.length}` +
+      ` in ${positionals.join(', ')}. Take them with \`kill -USR2 <pid>\` under leakwatch, or v8.writeHeapSnapshot()`);
   }
   const [baseline, target, final] = files.slice(-3);
-  const r = await analysis().findLeaks({ baseline, target, final }, { top: 30, onProgress: progress('report') });
-  const { toFindings } = require('../lib/findings.js');
+  const prev = previousReport(dirs, [baseline, target, final]);
+  const { findLeaks, diff } = analysis();
+  const r = await findLeaks({ baseline, target, final }, { top: 30, onProgress: progress('find-leaks') });
+  const d = await diff(baseline, final, { top: Infinity, onProgress: progress('diff') });
+  const { toFindings, toGrowth } = require('../lib/findings.js');
   const { buildReport } = require('../lib/report.js');
   const { renderHtml } = require('../lib/report-html.js');
   const snap = (f) => ({ path: path.resolve(f), bytes: fs.statSync(f).size, taken_at: new Date(mtime(f)).toISOString() });
+  const old = prev ? prev.r : {};
   const rep = buildReport({
+    process: old.process || null,
+    leak: old.leak || null,
+    timeline: (old.timeline && Array.isArray(old.timeline.gc) && old.timeline.gc) || [],
     snapshots: { baseline: snap(baseline), target: snap(target), final: snap(final) },
     findings: toFindings(r, { intervalMs: intervalBetween(baseline, target), top: 10 }),
+    growth: toGrowth(d, { intervalMs: intervalBetween(baseline, final) }),
+    degraded: prev ? [] : ['no leakwatch-report-*.json next to the snapshots: no GC timeline'],
   });
   if (values.html) fs.writeFileSync(values.html, renderHtml(rep), { mode: 0o600 });
-  if (values.json) out(`${JSON.stringify(rep, null, 2)}\n`);
-  else out(`${rep.summary}\nwrote ${values.html}\n`);
+  if (values.json) {
+    out(`${JSON.stringify(rep, null, 2)}\n`);
+  } else {
+    const t = rep.findings[0];
+    out(`${rep.summary}\n`);
+    if (t) {
+      out(`  retained by:  ${t.retainer_text}\n`);
+      if (t.allocation) out(`  allocated at: ${t.allocation.file}:${t.allocation.line}:${t.allocation.column}\n`);
+    }
+    if (prev) out(`GC timeline from ${prev.file}\n`);
+    out(`wrote ${values.html}\n`);
+  }
   if (rep.findings.length) process.exitCode = EXIT.found;
 }
 
