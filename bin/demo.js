@@ -39,9 +39,12 @@ const server = http.createServer((req, res) => {
 });
 
 // ---- leakwatch ----------------------------------------------------------
-leakwatch.configure({ dumpDir, diagnose: true, diagnoseMinWaitMs: 4000, diagnoseMaxWaitMs: 15000 });
+// Dumps after 10 MB of further growth (the service leaks ~70 MB a minute), so the demo takes about a minute.
+leakwatch.configure({ dumpDir, diagnose: true, diagnoseGrowthBytes: 10 * 1024 * 1024, diagnoseMinWaitMs: 4000,
+  diagnoseMaxWaitMs: 15000 });
 console.log(`leakwatch demo — backend ${leakwatch.backend}, node ${process.version}; dumps and reports in ${dumpDir}`);
 leakwatch.on('stats', (s) => {
+  if (s.forced) return; // the collections a heap dump forces
   console.log(`${at()} full GC #${s.num_full_gc}: live heap ${mb(s.current_base).padStart(9)}, ` +
     `pause ${s.pause_ms.toFixed(1)} ms, tasks ${tasks.length}`);
 });
@@ -52,7 +55,8 @@ leakwatch.on('leak', (info) => {
       `${(info.projected_oom_ms / 60000).toFixed(1)} min`}\n`);
 });
 leakwatch.on('diagnosis', (d) => {
-  if (d.stage === 'start') console.log(`${at()} diagnosis: taking baseline, target and final heap dumps ...`);
+  // After the `leak` line (the diagnosis starts from inside the same event).
+  if (d.stage === 'start') setImmediate(() => console.log(`${at()} diagnosis: taking baseline, target and final heap dumps ...`));
   if (d.stage === 'failed') console.log(`${at()} diagnosis failed: ${d.error}`);
 });
 leakwatch.on('dump', (d) => console.log(`${at()} dump (${d.trigger}): ${path.basename(d.path)}, ${mb(d.bytes)} in ` +
