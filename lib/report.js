@@ -13,9 +13,15 @@
  *   growth:    { interval_ms, count_delta, size_delta,                 // baseline → final diff
  *                classes: [{ class, count_delta, size_delta, added_count, removed_count,
  *                            count_per_min, bytes_per_min }] } | null,  // most bytes gained first
- *   findings:  [{ class, count, bytes, count_per_min, bytes_per_min, retainer_path: [{ edge, node }],
- *                 retainer_text, allocation: { function, file, line, column } | null,
- *                 headline, explanation }],          // most significant first
+ *   findings:  [{ class, count, bytes, count_per_min, bytes_per_min,
+ *                 retainer_path: [{ edge, edge_type, node, type, id, location?, new? }],  // GC root first
+ *                 retainer_text,                     // shortened from the holder on
+ *                 holder: { kind: 'array'|'map'|'set'|'object'|'emitter'|'timer'|'value', edge, index,
+ *                           node, event?, list_ms?, scope_site? } | null,
+ *                 captures: [variable, …],           // what the leaking closures capture
+ *                 held_total: { count, bytes, groups, classes: [{ class, bytes }] },  // all held by this holder
+ *                 allocation: { function, file, line, column, via_closure, holder_scope? } | null,
+ *                 headline, explanation }],          // by holder (most bytes first), then nearest the holder
  *   degraded:  [reason, …] }                         // what could not be done, and why
  * ```
  * Files are written 0600 through a temporary name and renamed when complete.
