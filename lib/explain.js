@@ -43,7 +43,7 @@ const NOT_A_NAME = ['context', 'map', '__proto__', 'table', 'elements', 'propert
   'bound_function', 'shared', 'feedback_cell', 'code'];
 const TIMER_LINKS = ['_idleNext', '_idlePrev'];
 
-const named = (e) => Boolean(e) && !isIndex(e) && !NOT_A_NAME.includes(e) && !/^<symbol/.test(e);
+const named = (e) => Boolean(e) && !isIndex(e) && !NOT_A_NAME.includes(e);
 
 function collectionKind(node) {
   const n = String(node || '');
