@@ -64,14 +64,15 @@ function heldByEntry(path, i) {
 
 /**
  * If `path[i]` is a Timeout linked into one of Node's timer lists, the index
- * of that list (`TimersList`) in the path; else -1.
+ * in the path where the list is entered: the list (`TimersList`) itself, or
+ * another timer of the same list reached some other way; else -1.
  */
 function timerList(path, i) {
   if (path[i].node !== 'Timeout') return -1;
   let j = i;
   while (j > 0 && path[j].node === 'Timeout' && TIMER_LINKS.includes(path[j].edge)) j--;
   if (j === i) return -1;
-  return path[j].node === 'TimersList' ? j : -1;
+  return path[j].node === 'TimersList' || path[j].node === 'Timeout' ? j : -1;
 }
 
 /**
@@ -87,9 +88,9 @@ function holder(path) {
     const s = path[i];
     const list = timerList(path, i);
     if (list >= 0) {
-      const ms = /^\[?(\d+)\]?$/.exec(path[list].edge || '');
-      return { kind: 'timer', edge: path[list - 1] && named(path[list - 1].edge) ? path[list - 1].edge : 'TimersList',
-        index: list, node: 'TimersList', timer_index: i, list_ms: ms ? Number(ms[1]) : null };
+      const ms = path[list].node === 'TimersList' ? /^\[?(\d+)\]?$/.exec(path[list].edge || '') : null;
+      // Node's timers module keeps every active timer's list in `timerListMap`, however the path reaches it.
+      return { kind: 'timer', edge: 'timerListMap', index: list, node: path[list].node, timer_index: i, list_ms: ms ? Number(ms[1]) : null };
     }
     if (i === last || s.new) continue;
     if (s.edge === '_events') {

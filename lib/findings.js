@@ -85,12 +85,12 @@ function renderPath(path, from) {
   for (let i = Math.max(1, from); i <= last; i++) {
     const s = path[i];
     let run = 1;
-    while (i + run <= last && path[i + run].edge === s.edge && !isIndex(s.edge)) run++;
+    while (i + run <= last && path[i + run].edge === s.edge && !isIndex(s.edge) && !s.repeat) run++;
     if (run > 2) {
       tokens.push(`${s.edge} ×${run}`);
       i += run - 1;
     } else {
-      tokens.push(s.edge);
+      tokens.push(s.repeat > 1 ? `${s.edge} ×${s.repeat}` : s.edge);
     }
     const at = path[i];
     if (at.type === 'closure' && i !== last) tokens.push('(closure)');
@@ -102,6 +102,40 @@ function renderPath(path, from) {
   return tokens.join(' → ');
 }
 
+/**
+ * The path with each run of more than two steps along the same edge (a
+ * linked list, thousands of `_idleNext` long) kept as its last step with
+ * `repeat: n`, and the holder's indices moved to match. Bounds the report's
+ * size whatever the heap's shape.
+ */
+function compressRuns(path, h) {
+  const out = [];
+  const at = new Array(path.length);
+  for (let i = 0; i < path.length; i++) {
+    const s = path[i];
+    let run = 1;
+    while (i + run < path.length && s.edge && !isIndex(s.edge) && path[i + run].edge === s.edge) run++;
+    if (run > 2) {
+      for (let k = i; k < i + run; k++) at[k] = out.length;
+      out.push({ ...path[i + run - 1], repeat: run });
+      i += run - 1;
+    } else {
+      at[i] = out.length;
+      out.push(s);
+    }
+  }
+  if (!h) return { path: out, holder: h };
+  const holderOut = { ...h, index: at[h.index] };
+  if (h.timer_index !== undefined) holderOut.timer_index = at[h.timer_index];
+  return { path: out, holder: holderOut };
+}
+
+/** The engine's full path text, with its middle left out past `max` characters. */
+function clip(text, max = 2000) {
+  const t = String(text || '');
+  return t.length <= max ? t : `${t.slice(0, max / 2)} … ${t.slice(-max / 2)}`;
+}
+
 /** Where the shortened path starts: at the edge into the holder's owner, so the holder's own name shows. */
 function shortFrom(h) {
   if (!h) return 0;
@@ -111,9 +145,13 @@ function shortFrom(h) {
   return Math.max(1, h.index);
 }
 
-/** Stable key of a holder: the same node (by id when known) is the same leak. */
+/**
+ * Stable key of a holder: the same node (by id when known) is the same leak.
+ * Timers never cleared are one leak, however their list is reached.
+ */
 function holderKey(h, path) {
   if (!h) return null;
+  if (h.kind === 'timer') return 'timer';
   const step = path[h.index];
   return step && step.id !== undefined ? `${h.kind}@${step.id}` : `${h.kind}:${path.slice(0, h.index + 1).map((s) => s.edge).join('/')}`;
 }
@@ -142,19 +180,19 @@ function toFindings(report, { intervalMs = null, top = 10, firstNewId = null } =
       if (typeof s.id === 'number' && s.id >= firstNew) step.new = true;
       return step;
     });
-    const h = holder(retainerPath);
+    const { path: compact, holder: h } = compressRuns(retainerPath, holder(retainerPath));
     return {
       class: g.class_name,
       count: g.count,
       bytes: g.self_size,
       count_per_min: perMin(g.count),
       bytes_per_min: perMin(g.self_size),
-      retainer_path: retainerPath,
-      retainer_text: renderPath(retainerPath, shortFrom(h)),
-      retainer_text_full: g.path,
-      root: retainerPath.length ? retainerPath[0].node : null,
+      retainer_path: compact,
+      retainer_text: renderPath(compact, shortFrom(h)),
+      retainer_text_full: clip(g.path),
+      root: compact.length ? compact[0].node : null,
       holder: h,
-      allocation: programSite(retainerPath, h ? h.index : 0),
+      allocation: programSite(compact, h ? h.index : 0),
       sample_ids: (g.sample_ids || []).slice(0, 5),
       group: g,
     };

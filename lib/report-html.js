@@ -141,7 +141,8 @@ function renderPath(finding) {
       i += run - 2;
       continue;
     }
-    const edge = s.edge === null || s.edge === undefined ? '' : `<div class="edge">${escapeHtml(s.edge)}</div>`;
+    const times = s.repeat > 1 ? ` × ${s.repeat}` : '';
+    const edge = s.edge === null || s.edge === undefined ? '' : `<div class="edge">${escapeHtml(s.edge)}${escapeHtml(times)}</div>`;
     const cls = i === last ? 'node leak' : i === holderAt ? 'node holder' : 'node';
     const note = i === holderAt ? ' <span class="note">← holds the leak</span>' : '';
     parts.push(`${edge}<div class="${cls}">${escapeHtml(s.node)}${note}</div>`);

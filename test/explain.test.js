@@ -175,6 +175,7 @@ test('setInterval per request: Node\'s timer list holds the timers, the callback
   ]);
   assert.strictEqual(f.headline, "Timeout (app.js:15) is leaking, held by a timer never cleared (30000 ms, Node's timer list)");
   assert.strictEqual(f.holder.kind, 'timer');
+  assert.strictEqual(f.holder.edge, 'timerListMap');
   assert.strictEqual(f.holder.list_ms, 30000);
   assert.match(f.retainer_text, /^global → … → timerListMap → \[30000\] → _idleNext ×4 → Timeout@\d+$/);
   assert.deepStrictEqual([f.allocation.file, f.allocation.line, f.allocation.column], [APP, 15, 15]);
@@ -182,6 +183,21 @@ test('setInterval per request: Node\'s timer list holds the timers, the callback
   assert.match(f.explanation, /The timer's callback is created at \/srv\/app\.js:15:15/);
   assert.match(f.explanation, /captures `job`/);
   assert.match(f.explanation, /clearInterval/);
+});
+
+test('a timer list entered through another timer, thousands of links long, stays a short path', () => {
+  // The shortest path can reach the list through the HTTP server's own interval timer, a member of the same list.
+  const steps = [...server(), st('<symbol http.server.connectionsCheckingInterval>', 'Timeout', { loc: 'node:internal/timers:165:15' }),
+    ...Array.from({ length: 3000 }, () => st('_idleNext', 'Timeout', { fresh: true, loc: 'node:internal/timers:165:15' }))];
+  const job = [...server(), st('<symbol http.server.connectionsCheckingInterval>', 'Timeout'),
+    st('_idleNext', 'Timeout', { fresh: true }), st('_onTimeout', 'Function', { fresh: true, loc: `${APP}:15:15` })];
+  const f = top([group('Timeout', steps, 21000, 2.4e6), group('Function', job, 21000, 1.2e6)]);
+  assert.strictEqual(f.headline, "Timeout (app.js:15) is leaking, held by a timer never cleared (Node's timer list)");
+  assert.strictEqual(f.holder.edge, 'timerListMap');
+  assert.match(f.retainer_text, /→ <symbol http\.server\.connectionsCheckingInterval> → _idleNext ×3000 → Timeout@\d+$/);
+  assert.ok(f.retainer_path.length < 12, `${f.retainer_path.length} steps kept`);
+  assert.strictEqual(f.retainer_path[f.retainer_path.length - 1].repeat, 3000);
+  assert.ok(JSON.stringify(f).length < 20000, 'the finding stays small');
 });
 
 test('an array in a block scope whose name the snapshot lacks (a worker\'s request contexts)', () => {
