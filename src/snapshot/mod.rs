@@ -13,6 +13,7 @@
 //! |------|---------|
 //! | `error.rs` | [`SnapshotError`] |
 //! | `scan.rs` | streaming byte scanners for numbers and JSON strings |
+//! | `numbers.rs` | the `nodes`/`edges` number arrays, parsed on worker threads |
 //! | `parse.rs` | gzip detection, one-pass JSON walk, meta, validation → [`HeapGraph`] |
 //! | `graph.rs` | compact struct-of-arrays graph and string arena |
 //! | `classes.rs` | DevTools class names |
@@ -45,6 +46,7 @@ pub mod heapdiff;
 pub mod jobs;
 pub mod leaks;
 pub mod locations;
+pub mod numbers;
 pub mod parse;
 pub mod progress;
 pub mod report;

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::error::{Result, SnapshotError};
 use super::graph::{EdgeTypes, HeapGraph, NodeTypes, RawLocation, StringTable};
+use super::numbers;
 use super::scan::Scanner;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -168,23 +169,6 @@ struct Meta {
   node_count: Option<u64>,
   edge_count: Option<u64>,
   root_index: Option<u64>,
-}
-
-/// Pushes onto a column, growing capacity towards the header's claimed
-/// count but never more than doubling what has actually been read.
-#[inline]
-fn push<T>(v: &mut Vec<T>, x: T, claimed: u64) {
-  if v.len() == v.capacity() {
-    let len = v.len();
-    let step = len.max(4096);
-    let want = if (len as u64) < claimed {
-      (claimed - len as u64).min(step as u64) as usize
-    } else {
-      step
-    };
-    v.reserve_exact(want);
-  }
-  v.push(x);
 }
 
 /// Parses the snapshot JSON text from `reader`.
@@ -378,13 +362,16 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
     }
   };
 
-  let mut first_edge = Vec::with_capacity(node_count + 1);
+  // The edge counts become first-edge offsets in place (no second array).
+  let mut first_edge = nodes.node_edge_count;
   let mut acc: u32 = 0;
-  first_edge.push(0);
-  for &c in &nodes.node_edge_count {
-    acc += c; // cannot overflow: the sum equals edge_count <= u32::MAX
-    first_edge.push(acc);
+  for c in first_edge.iter_mut() {
+    let count = *c;
+    *c = acc;
+    acc += count; // cannot overflow: the sum equals edge_count <= u32::MAX
   }
+  first_edge.reserve_exact(1);
+  first_edge.push(acc);
 
   let locations = match locations {
     None => Vec::new(),
@@ -508,10 +495,12 @@ fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
   })
 }
 
+#[inline]
 fn to_u32(v: u64, what: &str) -> Result<u32> {
   u32::try_from(v).map_err(|_| SnapshotError::format(None, format!("{what} {v} does not fit in 32 bits")))
 }
 
+#[derive(Default)]
 struct NodeColumns {
   node_type: Vec<u8>,
   node_name: Vec<u32>,
@@ -521,50 +510,124 @@ struct NodeColumns {
   edge_total: u64,
 }
 
+/// Makes room for `extra` more values, growing towards the header's
+/// claimed count but never more than doubling what has actually been read.
+fn reserve<T>(v: &mut Vec<T>, extra: usize, claimed: u64) {
+  if v.capacity() - v.len() >= extra {
+    return;
+  }
+  let len = v.len();
+  let step = len.max(4096);
+  let want = if (len as u64) < claimed {
+    (claimed - len as u64).min(step as u64) as usize
+  } else {
+    step
+  };
+  v.reserve_exact(want.max(extra));
+}
+
+/// Decodes node records (on the parser's worker threads).
+struct NodeFields {
+  count: usize,
+  /// Field indices of type, name, id, self_size, edge_count.
+  at: [usize; 5],
+  type_count: u64,
+}
+
+impl numbers::Fields for NodeFields {
+  type Cols = NodeColumns;
+
+  fn count(&self) -> usize {
+    self.count
+  }
+
+  fn clear(&self, c: &mut NodeColumns) {
+    c.node_type.clear();
+    c.node_name.clear();
+    c.node_id.clear();
+    c.node_self_size.clear();
+    c.node_edge_count.clear();
+    c.edge_total = 0;
+  }
+
+  #[inline]
+  fn put(&self, c: &mut NodeColumns, f: usize, v: u64) -> bool {
+    // Compares, not a jump table: the field pattern repeats and predicts
+    // well. Errors are described by `refuse`, off the hot path.
+    if f == self.at[0] {
+      if v >= self.type_count {
+        return false;
+      }
+      c.node_type.push(v as u8);
+    } else if f == self.at[1] {
+      let Ok(v) = u32::try_from(v) else { return false };
+      c.node_name.push(v);
+    } else if f == self.at[2] {
+      let Ok(v) = u32::try_from(v) else { return false };
+      c.node_id.push(v);
+    } else if f == self.at[3] {
+      let Ok(v) = u32::try_from(v) else { return false };
+      c.node_self_size.push(v);
+    } else if f == self.at[4] {
+      let Ok(n) = u32::try_from(v) else { return false };
+      c.edge_total += n as u64;
+      c.node_edge_count.push(n);
+    }
+    true
+  }
+
+  fn refuse(&self, f: usize, v: u64) -> SnapshotError {
+    let what = match self.at.iter().position(|&a| a == f) {
+      Some(0) => {
+        return SnapshotError::format(None, format!("node type {v} is not listed in meta.node_types"))
+      }
+      Some(1) => "node name index",
+      Some(2) => "node id",
+      Some(3) => "node self_size",
+      _ => "node edge_count",
+    };
+    SnapshotError::format(None, format!("{what} {v} does not fit in 32 bits"))
+  }
+}
+
 fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> {
   let at = s.pos();
   let claimed = meta.node_count.unwrap_or(0);
-  let mut c = NodeColumns {
-    node_type: Vec::new(),
-    node_name: Vec::new(),
-    node_id: Vec::new(),
-    node_self_size: Vec::new(),
-    node_edge_count: Vec::new(),
-    edge_total: 0,
-  };
+  let mut c = NodeColumns::default();
   let nfc = meta.node_field_count;
-  let type_count = meta.node_type_names.len() as u64;
-  let mut f = 0usize;
-  let total = s.uint_array("nodes", |v| {
-    if f == meta.node_type {
-      if v >= type_count {
-        return Err(SnapshotError::format(
-          None,
-          format!("node type {v} is not listed in meta.node_types"),
-        ));
+  let fields = NodeFields {
+    count: nfc,
+    at: [
+      meta.node_type,
+      meta.node_name,
+      meta.node_id,
+      meta.node_self_size,
+      meta.node_edge_count,
+    ],
+    type_count: meta.node_type_names.len() as u64,
+  };
+  let plan = numbers::Plan::default_for_machine();
+  let total = numbers::uint_array(s, "nodes", plan, &fields, |p, phase| {
+    if c.edge_total + p.edge_total > u32::MAX as u64 {
+      // Which number tips it over, counted within the piece.
+      let mut total = c.edge_total;
+      let first = (meta.node_edge_count + nfc - phase % nfc) % nfc;
+      for (j, &n) in p.node_edge_count.iter().enumerate() {
+        total += n as u64;
+        if total > u32::MAX as u64 {
+          return Err((
+            first + j * nfc,
+            SnapshotError::format(None, "the nodes' edge counts add up to more than 2^32-1"),
+          ));
+        }
       }
-      push(&mut c.node_type, v as u8, claimed);
-    } else if f == meta.node_name {
-      push(&mut c.node_name, to_u32(v, "node name index")?, claimed);
-    } else if f == meta.node_id {
-      push(&mut c.node_id, to_u32(v, "node id")?, claimed);
-    } else if f == meta.node_self_size {
-      push(&mut c.node_self_size, to_u32(v, "node self_size")?, claimed);
-    } else if f == meta.node_edge_count {
-      let n = to_u32(v, "node edge_count")?;
-      c.edge_total += n as u64;
-      if c.edge_total > u32::MAX as u64 {
-        return Err(SnapshotError::format(
-          None,
-          "the nodes' edge counts add up to more than 2^32-1",
-        ));
-      }
-      push(&mut c.node_edge_count, n, claimed);
     }
-    f += 1;
-    if f == nfc {
-      f = 0;
-    }
+    c.edge_total += p.edge_total;
+    append(&mut c.node_type, &mut p.node_type, claimed);
+    append(&mut c.node_name, &mut p.node_name, claimed);
+    append(&mut c.node_id, &mut p.node_id, claimed);
+    append(&mut c.node_self_size, &mut p.node_self_size, claimed);
+    append(&mut c.node_edge_count, &mut p.node_edge_count, claimed);
     Ok(())
   })?;
   if total % nfc != 0 {
@@ -582,48 +645,95 @@ fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> 
   Ok(c)
 }
 
+/// Moves `piece` onto the end of `column`, growing it like [`reserve`].
+fn append<T: Copy>(column: &mut Vec<T>, piece: &mut Vec<T>, claimed: u64) {
+  reserve(column, piece.len(), claimed);
+  column.extend_from_slice(piece);
+  piece.clear();
+}
+
+#[derive(Default)]
 struct EdgeColumns {
   edge_type: Vec<u8>,
   edge_name: Vec<u32>,
   edge_to: Vec<u32>,
 }
 
+/// Decodes edge records (on the parser's worker threads).
+struct EdgeFields {
+  count: usize,
+  /// Field indices of type, name_or_index, to_node.
+  at: [usize; 3],
+  type_count: u64,
+  node_field_count: numbers::Divisor,
+  node_field_count_value: u64,
+}
+
+impl numbers::Fields for EdgeFields {
+  type Cols = EdgeColumns;
+
+  fn count(&self) -> usize {
+    self.count
+  }
+
+  fn clear(&self, c: &mut EdgeColumns) {
+    c.edge_type.clear();
+    c.edge_name.clear();
+    c.edge_to.clear();
+  }
+
+  #[inline]
+  fn put(&self, c: &mut EdgeColumns, f: usize, v: u64) -> bool {
+    if f == self.at[0] {
+      if v >= self.type_count {
+        return false;
+      }
+      c.edge_type.push(v as u8);
+    } else if f == self.at[1] {
+      let Ok(v) = u32::try_from(v) else { return false };
+      c.edge_name.push(v);
+    } else if f == self.at[2] {
+      let (node, rest) = self.node_field_count.div_rem(v);
+      let Ok(node) = u32::try_from(node) else {
+        return false;
+      };
+      if rest != 0 {
+        return false;
+      }
+      c.edge_to.push(node);
+    }
+    true
+  }
+
+  fn refuse(&self, f: usize, v: u64) -> SnapshotError {
+    let nfc = self.node_field_count_value;
+    let message = match self.at.iter().position(|&a| a == f) {
+      Some(0) => format!("edge type {v} is not listed in meta.edge_types"),
+      Some(1) => format!("edge name_or_index {v} does not fit in 32 bits"),
+      _ if v % nfc != 0 => format!("edge to_node {v} is not a multiple of the node field count {nfc}"),
+      _ => format!("edge to_node {} does not fit in 32 bits", v / nfc),
+    };
+    SnapshotError::format(None, message)
+  }
+}
+
 fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> {
   let at = s.pos();
   let claimed = meta.edge_count.unwrap_or(0);
-  let mut c = EdgeColumns {
-    edge_type: Vec::new(),
-    edge_name: Vec::new(),
-    edge_to: Vec::new(),
-  };
+  let mut c = EdgeColumns::default();
   let efc = meta.edge_field_count;
-  let nfc = meta.node_field_count as u64;
-  let type_count = meta.edge_type_names.len() as u64;
-  let mut f = 0usize;
-  let total = s.uint_array("edges", |v| {
-    if f == meta.edge_type {
-      if v >= type_count {
-        return Err(SnapshotError::format(
-          None,
-          format!("edge type {v} is not listed in meta.edge_types"),
-        ));
-      }
-      push(&mut c.edge_type, v as u8, claimed);
-    } else if f == meta.edge_name {
-      push(&mut c.edge_name, to_u32(v, "edge name_or_index")?, claimed);
-    } else if f == meta.edge_to {
-      if v % nfc != 0 {
-        return Err(SnapshotError::format(
-          None,
-          format!("edge to_node {v} is not a multiple of the node field count {nfc}"),
-        ));
-      }
-      push(&mut c.edge_to, to_u32(v / nfc, "edge to_node")?, claimed);
-    }
-    f += 1;
-    if f == efc {
-      f = 0;
-    }
+  let fields = EdgeFields {
+    count: efc,
+    at: [meta.edge_type, meta.edge_name, meta.edge_to],
+    type_count: meta.edge_type_names.len() as u64,
+    node_field_count: numbers::Divisor::new(meta.node_field_count as u64),
+    node_field_count_value: meta.node_field_count as u64,
+  };
+  let plan = numbers::Plan::default_for_machine();
+  let total = numbers::uint_array(s, "edges", plan, &fields, |p, _| {
+    append(&mut c.edge_type, &mut p.edge_type, claimed);
+    append(&mut c.edge_name, &mut p.edge_name, claimed);
+    append(&mut c.edge_to, &mut p.edge_to, claimed);
     Ok(())
   })?;
   if total % efc != 0 {

@@ -18,6 +18,17 @@ use super::graph::StringTable;
 /// Size of the read window.
 const WINDOW: usize = 1 << 20;
 
+/// How a piece returned by [`Scanner::array_piece`] ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Piece {
+  /// More of the array follows.
+  More,
+  /// The array's closing `]` came right after the piece.
+  Last,
+  /// The input ended; the piece is empty.
+  End,
+}
+
 /// A cursor over the snapshot text, reading from `R` on demand.
 pub struct Scanner<R: Read> {
   reader: R,
@@ -150,7 +161,7 @@ impl<R: Read> Scanner<R> {
     }
   }
 
-  fn eof_error(&self, what: &str) -> SnapshotError {
+  pub(crate) fn eof_error(&self, what: &str) -> SnapshotError {
     match &self.io_error {
       Some(e) => SnapshotError {
         kind: super::error::ErrorKind::Io,
@@ -252,6 +263,59 @@ impl<R: Read> Scanner<R> {
         }
         None => return Err(self.eof_error(&format!("inside \"{what}\""))),
       }
+    }
+  }
+
+  /// Copies the next piece of a numeric array's body (after the `[`) into
+  /// `out` for [`super::numbers`], consuming it. Returns the absolute
+  /// offset of the piece's first byte and whether the array's `]` ends it
+  /// (consumed, not copied) or the input ended before the piece.
+  ///
+  /// A piece holds at most about `limit` bytes and never ends right after
+  /// a digit, so no number is split and whatever follows a number (`,`,
+  /// whitespace, a stray `.`) is in the same piece as the number. Only a
+  /// run of digits longer than half the window (which no valid 32-bit
+  /// snapshot number is) is handed over whole.
+  pub(crate) fn array_piece(&mut self, limit: usize, out: &mut Vec<u8>) -> (usize, Piece) {
+    out.clear();
+    let mut want = limit.clamp(1, WINDOW / 2);
+    loop {
+      while self.end - self.pos < want && self.fill() {}
+      let base = self.pos();
+      let window = &self.buf[self.pos..self.end];
+      if window.is_empty() {
+        return (base, Piece::End);
+      }
+      let w = &window[..window.len().min(limit.max(1))];
+      if w.contains(&b']') {
+        let j = w.iter().position(|&b| b == b']').unwrap_or(w.len());
+        out.extend_from_slice(&w[..j]);
+        self.pos += j + 1;
+        return (base, Piece::Last);
+      }
+      let cut = match w.iter().rposition(|&b| b == b',') {
+        Some(j) => j + 1,
+        None => match w.iter().rposition(|&b| !b.is_ascii_digit()) {
+          Some(j) => j + 1,
+          // `w` is all digits: the piece runs to the byte after the number.
+          None => match window.iter().position(|&b| !b.is_ascii_digit()) {
+            Some(j) if window[j] == b']' => {
+              out.extend_from_slice(&window[..j]);
+              self.pos += j + 1;
+              return (base, Piece::Last);
+            }
+            Some(j) => j + 1,
+            None if !self.eof && window.len() < WINDOW / 2 => {
+              want = window.len() + 1;
+              continue;
+            }
+            None => window.len(),
+          },
+        },
+      };
+      out.extend_from_slice(&window[..cut]);
+      self.pos += cut;
+      return (base, Piece::More);
     }
   }
 
@@ -547,7 +611,7 @@ fn parse_hex4(d: &[u8]) -> Option<u16> {
   Some(v)
 }
 
-fn printable(b: u8) -> String {
+pub(crate) fn printable(b: u8) -> String {
   if b.is_ascii_graphic() || b == b' ' {
     (b as char).to_string()
   } else {

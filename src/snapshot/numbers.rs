@@ -1,0 +1,960 @@
+//! The big numeric arrays (`nodes`, `edges`), parsed on worker threads.
+//!
+//! Turning decimal text into numbers is most of the work of reading a
+//! snapshot. The calling thread cuts the array's body into pieces of about
+//! 512 KB that never split a number ([`Scanner::array_piece`]), worker
+//! threads turn each piece into `u32`s, and the calling thread hands the
+//! results, in array order, to a `sink` that scatters them into columns.
+//! At most a few pieces are in flight, so memory stays bounded (a few MB)
+//! whatever the array's size. Errors are the ones the sequential
+//! [`Scanner::uint_array`] reports, with the same messages and byte
+//! offsets: a worker only checks the grammar inside its piece, and the
+//! calling thread checks where pieces meet, in order.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Mutex;
+
+use super::error::{Result, SnapshotError};
+use super::scan::{printable, Piece, Scanner};
+
+/// Bytes per piece.
+const PIECE: usize = 512 << 10;
+/// Worker threads at most (arrays that fit in one piece are parsed inline).
+const MAX_WORKERS: usize = 4;
+
+/// How to cut and who parses (tests use tiny pieces).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plan {
+  pub piece: usize,
+  pub workers: usize,
+}
+
+impl Plan {
+  /// Pieces handed out and not yet taken back: enough to keep every
+  /// worker busy while this thread takes a result.
+  fn in_flight(&self) -> usize {
+    self.workers + 2
+  }
+
+  /// One worker per core, up to [`MAX_WORKERS`].
+  pub(crate) fn default_for_machine() -> Plan {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Plan {
+      piece: PIECE,
+      workers: cores.clamp(1, MAX_WORKERS),
+    }
+  }
+}
+
+/// How the numbers of an array become columns. Implemented for `nodes`
+/// and `edges` by the parser; `put` runs on worker threads.
+pub(crate) trait Fields: Sync {
+  /// Per-piece columns (recycled between pieces).
+  type Cols: Default + Send;
+  /// Numbers per record.
+  fn count(&self) -> usize;
+  /// Empties `cols`, keeping their capacity.
+  fn clear(&self, cols: &mut Self::Cols);
+  /// Takes `v` as field `f` of a record; false when `v` is not valid
+  /// there (kept cheap: this is the innermost loop).
+  fn put(&self, cols: &mut Self::Cols, f: usize, v: u64) -> bool;
+  /// Why `v` is not valid as field `f` (it gets `v`'s offset).
+  fn refuse(&self, f: usize, v: u64) -> SnapshotError;
+}
+
+/// The first token of a piece, for the check where pieces meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+  Num,
+  Comma,
+  Other(u8),
+}
+
+/// One piece and what a worker made of it.
+struct Job<C> {
+  seq: usize,
+  /// Absolute offset of `bytes[0]`.
+  base: usize,
+  bytes: Vec<u8>,
+  /// Field of the piece's first number.
+  phase: usize,
+  cols: C,
+  /// Numbers put into `cols`.
+  values: usize,
+  /// The first token and its absolute offset.
+  first: Option<(Tok, usize)>,
+  /// The last token (`Num` or `Comma`) when the piece parsed cleanly.
+  last: Option<Tok>,
+  /// The first error inside the piece (after `values` numbers).
+  error: Option<SnapshotError>,
+}
+
+impl<C: Default> Job<C> {
+  fn new() -> Self {
+    Job {
+      seq: 0,
+      base: 0,
+      bytes: Vec::new(),
+      phase: 0,
+      cols: C::default(),
+      values: 0,
+      first: None,
+      last: None,
+      error: None,
+    }
+  }
+}
+
+/// Receives each piece's columns in order, with the field of the piece's
+/// first number, and moves them into the array's (emptying them). An error is reported with the index, within
+/// the piece, of the number it is about; it gets that number's offset.
+pub(crate) type TakeResult = std::result::Result<(), (usize, SnapshotError)>;
+
+/// Reads an array of unsigned integers like [`Scanner::uint_array`],
+/// parsing on worker threads: `fields` decodes the numbers into per-piece
+/// columns and `take` receives them in order. Returns the number of
+/// elements.
+pub(crate) fn uint_array<R: Read, F: Fields>(
+  s: &mut Scanner<R>,
+  what: &str,
+  plan: Plan,
+  fields: &F,
+  mut take: impl FnMut(&mut F::Cols, usize) -> TakeResult,
+) -> Result<usize> {
+  s.expect_byte(b'[', &format!("at the start of \"{what}\""))?;
+  let mut meet = Meeting {
+    what,
+    prev: Tok::Comma,
+    at_start: true,
+    count: 0,
+    runs: 0,
+    field_count: fields.count().max(1),
+  };
+  let mut first = Job::<F::Cols>::new();
+  let (base, piece) = s.array_piece(plan.piece, &mut first.bytes);
+  first.base = base;
+  if piece != Piece::More || plan.workers == 0 {
+    // Small arrays (and tests asking for it) stay on this thread.
+    let mut job = first;
+    let mut piece = piece;
+    loop {
+      job.phase = meet.phase_of(&job.bytes);
+      parse_piece(&mut job, what, fields);
+      meet.take(&mut job, &mut take)?;
+      match piece {
+        Piece::More => {
+          let (base, p) = s.array_piece(plan.piece, &mut job.bytes);
+          job.base = base;
+          piece = p;
+        }
+        Piece::Last => return meet.close(job.base + job.bytes.len()),
+        Piece::End => return Err(s.eof_error(&format!("inside \"{what}\""))),
+      }
+    }
+  }
+  let in_flight = plan.in_flight();
+  let (job_tx, job_rx) = sync_channel::<Job<F::Cols>>(in_flight);
+  let (done_tx, done_rx) = sync_channel::<Job<F::Cols>>(in_flight);
+  let job_rx = Mutex::new(job_rx);
+  std::thread::scope(|scope| {
+    for _ in 0..plan.workers {
+      let job_rx = &job_rx;
+      let done_tx = done_tx.clone();
+      scope.spawn(move || work(job_rx, done_tx, what, fields));
+    }
+    drop(done_tx);
+    // Returning drops both channel ends, which stops the workers.
+    drive(s, plan, first, job_tx, done_rx, &mut meet, &mut take)
+  })
+}
+
+/// Worker loop: parse pieces until the job channel closes.
+fn work<F: Fields>(
+  jobs: &Mutex<Receiver<Job<F::Cols>>>,
+  done: SyncSender<Job<F::Cols>>,
+  what: &str,
+  fields: &F,
+) {
+  loop {
+    let job = {
+      let guard = match jobs.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+      };
+      guard.recv()
+    };
+    let mut job = match job {
+      Ok(j) => j,
+      Err(_) => return,
+    };
+    parse_piece(&mut job, what, fields);
+    if done.send(job).is_err() {
+      return;
+    }
+  }
+}
+
+/// The calling thread's loop: cut pieces, keep at most `in_flight` of
+/// them out, and take results back in order.
+fn drive<R: Read, C: Send + Default>(
+  s: &mut Scanner<R>,
+  plan: Plan,
+  mut first: Job<C>,
+  jobs: SyncSender<Job<C>>,
+  done: Receiver<Job<C>>,
+  meet: &mut Meeting<'_>,
+  take: &mut impl FnMut(&mut C, usize) -> TakeResult,
+) -> Result<usize> {
+  let in_flight = plan.in_flight();
+  let stopped = || SnapshotError::io("internal error: a parser thread stopped");
+  first.phase = meet.phase_of(&first.bytes);
+  if jobs.send(first).is_err() {
+    return Err(stopped());
+  }
+  let mut sent = 1usize;
+  let mut taken = 0usize;
+  let mut reading = true;
+  let mut close_at = None;
+  let mut spare: Vec<Job<C>> = Vec::new();
+  // Results by `seq - taken`, filled as they arrive.
+  let mut early: VecDeque<Option<Job<C>>> = VecDeque::new();
+  loop {
+    while reading && sent - taken < in_flight {
+      let mut job = spare.pop().unwrap_or_else(Job::new);
+      let (base, piece) = s.array_piece(plan.piece, &mut job.bytes);
+      match piece {
+        Piece::End => {
+          reading = false;
+          break;
+        }
+        Piece::Last => {
+          reading = false;
+          close_at = Some(base + job.bytes.len());
+        }
+        Piece::More => {}
+      }
+      job.seq = sent;
+      job.base = base;
+      job.phase = meet.phase_of(&job.bytes);
+      if jobs.send(job).is_err() {
+        return Err(stopped());
+      }
+      sent += 1;
+    }
+    if taken == sent {
+      break;
+    }
+    let mut job = loop {
+      if matches!(early.front(), Some(Some(_))) {
+        if let Some(Some(j)) = early.pop_front() {
+          break j;
+        }
+      }
+      let j = done.recv().map_err(|_| stopped())?;
+      let slot = j.seq.saturating_sub(taken);
+      while early.len() <= slot {
+        early.push_back(None);
+      }
+      early[slot] = Some(j);
+    };
+    taken += 1;
+    meet.take(&mut job, take)?;
+    spare.push(job);
+  }
+  match close_at {
+    Some(at) => meet.close(at),
+    None => Err(s.eof_error(&format!("inside \"{}\"", meet.what))),
+  }
+}
+
+/// The in-order work of the calling thread: the field each piece starts
+/// with, the checks where pieces meet, the pieces' results and errors.
+struct Meeting<'a> {
+  what: &'a str,
+  /// The last token so far (`Num` or `Comma`); at the start the array
+  /// behaves as after a comma except that `]` may follow.
+  prev: Tok,
+  at_start: bool,
+  /// Numbers taken so far.
+  count: usize,
+  /// Numbers in the pieces cut so far, if they are well-formed.
+  runs: usize,
+  field_count: usize,
+}
+
+impl Meeting<'_> {
+  /// The field of the first number of the next piece, `bytes`, counting
+  /// its numbers (exact unless the piece is malformed, and then its
+  /// error ends the array before a later piece's phase matters).
+  fn phase_of(&mut self, bytes: &[u8]) -> usize {
+    let phase = self.runs % self.field_count;
+    self.runs += digit_runs(bytes);
+    phase
+  }
+
+  fn take<C>(&mut self, job: &mut Job<C>, take: &mut impl FnMut(&mut C, usize) -> TakeResult) -> Result<()> {
+    if let Some((tok, at)) = job.first {
+      let expect_number = self.prev == Tok::Comma;
+      let found = match tok {
+        Tok::Num if expect_number => None,
+        Tok::Comma if !expect_number => None,
+        Tok::Num => Some(job.bytes.get(at - job.base).copied().unwrap_or(b'0')),
+        Tok::Comma => Some(b','),
+        Tok::Other(b) => Some(b),
+      };
+      if let Some(b) = found {
+        return Err(self.unexpected(expect_number, b, at));
+      }
+    }
+    if let Err((k, mut e)) = take(&mut job.cols, job.phase) {
+      if e.offset.is_none() {
+        e.offset = Some((job.base + nth_number(&job.bytes, k)) as u64);
+      }
+      return Err(e);
+    }
+    self.count += job.values;
+    if let Some(e) = job.error.take() {
+      return Err(e);
+    }
+    if let Some(t) = job.last {
+      self.prev = t;
+      self.at_start = false;
+    }
+    Ok(())
+  }
+
+  /// The array's `]` at offset `at`.
+  fn close(&self, at: usize) -> Result<usize> {
+    if self.prev == Tok::Comma && !self.at_start {
+      return Err(self.unexpected(true, b']', at));
+    }
+    Ok(self.count)
+  }
+
+  fn unexpected(&self, expect_number: bool, b: u8, at: usize) -> SnapshotError {
+    let what = self.what;
+    let message = if expect_number {
+      format!(
+        "expected an unsigned integer in \"{what}\", found '{}'",
+        printable(b)
+      )
+    } else {
+      format!("expected ',' or ']' in \"{what}\", found '{}'", printable(b))
+    };
+    SnapshotError::syntax(at, message)
+  }
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+  b == b' ' || b == b'\n' || b == b'\r' || b == b'\t'
+}
+
+/// Exact division by a fixed divisor without a `div` instruction for
+/// 32-bit dividends (Lemire's fastdiv/fastmod); `to_node` offsets are
+/// divided by the node field count this way.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Divisor {
+  d: u64,
+  /// `u64::MAX / d + 1`, or 0 where the fast path does not apply.
+  magic: u64,
+}
+
+impl Divisor {
+  pub(crate) fn new(d: u64) -> Divisor {
+    let magic = if (2..=u32::MAX as u64).contains(&d) {
+      u64::MAX / d + 1
+    } else {
+      0
+    };
+    Divisor { d: d.max(1), magic }
+  }
+
+  /// `(v / d, v % d)`.
+  #[inline]
+  pub(crate) fn div_rem(&self, v: u64) -> (u64, u64) {
+    if v <= u32::MAX as u64 && self.magic != 0 {
+      let q = ((self.magic as u128 * v as u128) >> 64) as u64;
+      let low = self.magic.wrapping_mul(v);
+      let r = ((low as u128 * self.d as u128) >> 64) as u64;
+      (q, r)
+    } else {
+      (v / self.d, v % self.d)
+    }
+  }
+}
+
+/// Number of maximal runs of digits in `bytes`, eight bytes at a time.
+fn digit_runs(bytes: &[u8]) -> usize {
+  const ONES: u64 = 0x0101_0101_0101_0101;
+  let digits = |w: u64| {
+    // High bit of each byte in b'0'..=b'9', without carries between bytes.
+    let low = w & (0x7f * ONES);
+    let ge0 = low.wrapping_add((0x80 - 0x30) * ONES);
+    let gt9 = low.wrapping_add((0x80 - 0x3a) * ONES);
+    ge0 & !gt9 & !w & (0x80 * ONES)
+  };
+  let mut runs = 0usize;
+  // Whether the byte before the current word was a digit, in bit 7.
+  let mut carry = 0u64;
+  let mut words = bytes.chunks_exact(8);
+  for word in &mut words {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(word);
+    let d = digits(u64::from_le_bytes(a));
+    let before = (d << 8) | carry;
+    runs += (d & !before).count_ones() as usize;
+    carry = d >> 56;
+  }
+  let mut prev_digit = carry != 0;
+  for &b in words.remainder() {
+    let digit = b.is_ascii_digit();
+    runs += (digit && !prev_digit) as usize;
+    prev_digit = digit;
+  }
+  runs
+}
+
+/// The number of leading decimal digits of the 8 bytes in `word` (first
+/// byte lowest) and, when that is 1 to 7, their value.
+#[inline]
+fn swar_number(word: u64) -> (usize, u64) {
+  const ONES: u64 = 0x0101_0101_0101_0101;
+  // Bytes below b'0' borrow from the next byte up; only bytes after the
+  // first non-digit can be disturbed by that, and they are not used.
+  let sub = word.wrapping_sub(0x30 * ONES);
+  // High bit of each byte that is not 0..=9 after the subtraction.
+  let not_digit = (((sub & (0x7f * ONES)).wrapping_add(0x76 * ONES)) | sub) & (0x80 * ONES);
+  let len = (not_digit.trailing_zeros() / 8) as usize;
+  if len == 0 || len == 8 {
+    return (len, 0);
+  }
+  // Move the digits to the top bytes (leading zeros below), then combine
+  // pairs, quads and octets.
+  let x = sub << (8 * (8 - len));
+  let x = ((x & (0x0f * ONES)).wrapping_mul(10 * 256 + 1)) >> 8;
+  let x = ((x & 0x00ff_00ff_00ff_00ff).wrapping_mul(100 * 65536 + 1)) >> 16;
+  let x = ((x & 0x0000_ffff_0000_ffff).wrapping_mul(10000 * (1 << 32) + 1)) >> 32;
+  (len, x)
+}
+
+/// Offset within `bytes` of the `k`-th number (0-based).
+fn nth_number(bytes: &[u8], k: usize) -> usize {
+  let mut seen = 0usize;
+  let mut in_number = false;
+  for (i, &b) in bytes.iter().enumerate() {
+    let digit = b.is_ascii_digit();
+    if digit && !in_number {
+      if seen == k {
+        return i;
+      }
+      seen += 1;
+    }
+    in_number = digit;
+  }
+  bytes.len()
+}
+
+/// Parses one piece into its columns: the grammar inside it is `ws`,
+/// numbers and commas alternating, whichever comes first.
+fn parse_piece<F: Fields>(job: &mut Job<F::Cols>, what: &str, fields: &F) {
+  fields.clear(&mut job.cols);
+  job.values = 0;
+  job.first = None;
+  job.last = None;
+  job.error = None;
+  let bytes = &job.bytes[..];
+  let base = job.base;
+  let cols = &mut job.cols;
+  let nfc = fields.count().max(1);
+  let mut f = job.phase % nfc;
+  let mut values = 0usize;
+  let n = bytes.len();
+  let mut i = 0;
+  while i < n && is_ws(bytes[i]) {
+    i += 1;
+  }
+  let Some(&b) = bytes.get(i) else {
+    return;
+  };
+  if b == b',' {
+    job.first = Some((Tok::Comma, base + i));
+    i += 1;
+  } else if b.is_ascii_digit() {
+    job.first = Some((Tok::Num, base + i));
+  } else {
+    job.first = Some((Tok::Other(b), base + i));
+    return;
+  }
+  let error = 'parse: loop {
+    // Expecting a number (after a comma or at the start).
+    while i < n && is_ws(bytes[i]) {
+      i += 1;
+    }
+    if i == n {
+      job.last = Some(Tok::Comma);
+      break 'parse None;
+    }
+    let start = i;
+    let mut v: u64 = 0;
+    // Fast path: a number of 1 to 7 digits and the byte after it are in
+    // the next 8 bytes (no branch per digit).
+    if let Some(Ok(word)) = bytes.get(i..i + 8).map(<[u8; 8]>::try_from) {
+      let (len, value) = swar_number(u64::from_le_bytes(word));
+      if len > 0 && len < 8 {
+        v = value;
+        i += len;
+      }
+    }
+    let stop = n.min(start + 19);
+    while i < stop {
+      let d = bytes[i].wrapping_sub(b'0');
+      if d > 9 {
+        break;
+      }
+      v = v * 10 + d as u64;
+      i += 1;
+    }
+    if i == start {
+      break 'parse Some(SnapshotError::syntax(
+        base + i,
+        format!(
+          "expected an unsigned integer in \"{what}\", found '{}'",
+          printable(bytes[i])
+        ),
+      ));
+    }
+    if i == stop && i < n && bytes[i].is_ascii_digit() {
+      // 20 digits or more: exact arithmetic.
+      while i < n && bytes[i].is_ascii_digit() {
+        match v
+          .checked_mul(10)
+          .and_then(|x| x.checked_add((bytes[i] - b'0') as u64))
+        {
+          Some(x) => v = x,
+          None => {
+            break 'parse Some(SnapshotError::syntax(
+              base + start,
+              format!("number too large in \"{what}\""),
+            ))
+          }
+        }
+        i += 1;
+      }
+    }
+    if let Some(b'.' | b'e' | b'E') = bytes.get(i) {
+      break 'parse Some(SnapshotError::syntax(
+        base + start,
+        format!("expected an integer in \"{what}\""),
+      ));
+    }
+    if !fields.put(cols, f, v) {
+      let mut e = fields.refuse(f, v);
+      if e.offset.is_none() {
+        e.offset = Some((base + start) as u64);
+      }
+      break 'parse Some(e);
+    }
+    values += 1;
+    f += 1;
+    if f == nfc {
+      f = 0;
+    }
+    // After a number.
+    if bytes.get(i) == Some(&b',') {
+      i += 1;
+      continue;
+    }
+    while i < n && is_ws(bytes[i]) {
+      i += 1;
+    }
+    match bytes.get(i) {
+      None => {
+        job.last = Some(Tok::Num);
+        break 'parse None;
+      }
+      Some(b',') => i += 1,
+      Some(&b) => {
+        break 'parse Some(SnapshotError::syntax(
+          base + i,
+          format!("expected ',' or ']' in \"{what}\", found '{}'", printable(b)),
+        ))
+      }
+    }
+  };
+  job.values = values;
+  job.error = error;
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  type Outcome = std::result::Result<Vec<u64>, (String, Option<u64>)>;
+
+  /// Records of three fields; `reject` is refused in fields 1 and 2.
+  struct Test {
+    reject: u64,
+  }
+
+  impl Fields for Test {
+    type Cols = Vec<u64>;
+    fn count(&self) -> usize {
+      3
+    }
+    fn clear(&self, cols: &mut Vec<u64>) {
+      cols.clear();
+    }
+    fn put(&self, cols: &mut Vec<u64>, f: usize, v: u64) -> bool {
+      if v == self.reject && f != 0 {
+        return false;
+      }
+      cols.push(v);
+      true
+    }
+    fn refuse(&self, f: usize, v: u64) -> SnapshotError {
+      SnapshotError::format(None, format!("rejected {v} as field {f}"))
+    }
+  }
+
+  /// The sequential reference: values, or (message, offset).
+  fn sequential(text: &[u8], reject: u64) -> Outcome {
+    sequential_with_limit(text, reject, u64::MAX)
+  }
+
+  fn sequential_with_limit(text: &[u8], reject: u64, limit: u64) -> Outcome {
+    let mut out = Vec::new();
+    let mut s = Scanner::new(text);
+    let mut f = 0;
+    let mut total = 0u64;
+    let r = s.uint_array("nodes", |v| {
+      if v == reject && f != 0 {
+        return Err(SnapshotError::format(None, format!("rejected {v} as field {f}")));
+      }
+      total = total.saturating_add(v);
+      if total > limit {
+        return Err(SnapshotError::format(None, "total too large"));
+      }
+      f = (f + 1) % 3;
+      out.push(v);
+      Ok(())
+    });
+    match r {
+      Ok(n) => {
+        assert_eq!(n, out.len());
+        Ok(out)
+      }
+      Err(e) => Err((e.message, e.offset)),
+    }
+  }
+
+  /// `take` also refuses a running total past `limit`, like the edge count
+  /// check of `nodes`.
+  fn chunked_with_limit(text: &[u8], reject: u64, limit: u64, plan: Plan) -> Outcome {
+    let mut out = Vec::new();
+    let mut s = Scanner::new(text);
+    let mut total = 0u64;
+    let r = uint_array(&mut s, "nodes", plan, &Test { reject }, |cols, _phase| {
+      for (k, &v) in cols.iter().enumerate() {
+        total = total.saturating_add(v);
+        if total > limit {
+          return Err((k, SnapshotError::format(None, "total too large")));
+        }
+      }
+      out.append(cols);
+      Ok(())
+    });
+    match r {
+      Ok(n) => {
+        assert_eq!(n, out.len());
+        Ok(out)
+      }
+      Err(e) => Err((e.message, e.offset)),
+    }
+  }
+
+  fn chunked(text: &[u8], reject: u64, plan: Plan) -> Outcome {
+    chunked_with_limit(text, reject, u64::MAX, plan)
+  }
+
+  fn plans() -> Vec<Plan> {
+    let mut v = Vec::new();
+    for piece in [1, 2, 3, 5, 8, 64, PIECE] {
+      for workers in [0, 1, 3] {
+        v.push(Plan { piece, workers });
+      }
+    }
+    v
+  }
+
+  #[test]
+  fn pieces_parse_like_the_sequential_scanner() {
+    let cases: &[&str] = &[
+      "[]",
+      "[ ]",
+      "[0]",
+      "[1,2,3]",
+      " [ 1 ,2\n,3 ]",
+      "[4294967295,4294967296,18446744073709551615,7]",
+      "[000000000000000000000000000012,3]",
+      "[1,2,-3]",
+      "[1,2.5]",
+      "[1,2e5,3]",
+      "[1,2 .5]",
+      "[1,18446744073709551616]",
+      "[1,2,",
+      "[1,2",
+      "[1 2]",
+      "[1,,2]",
+      "[,1]",
+      "[1,]",
+      "[,]",
+      "[1,\"a]\"]",
+      "[1,2}",
+      "[",
+      "",
+      "[12345678901234567890123,1]",
+      "[1,\n\n\n\n  2,    3  ,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18]",
+      "[99,5,99]",
+      "[5,99\n,1]",
+    ];
+    for text in cases {
+      let want = sequential(text.as_bytes(), 99);
+      for plan in plans() {
+        assert_eq!(chunked(text.as_bytes(), 99, plan), want, "{text:?} with {plan:?}");
+      }
+    }
+  }
+
+  #[test]
+  fn corrupted_arrays_fail_exactly_like_the_sequential_scanner() {
+    let mut text = String::from("[");
+    for i in 0..400u64 {
+      if i > 0 {
+        text.push_str(if i % 7 == 0 { "\n," } else { "," });
+      }
+      text.push_str(&(i * i * 7919 % 100_003).to_string());
+    }
+    text.push(']');
+    let bytes = text.into_bytes();
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+      seed ^= seed << 13;
+      seed ^= seed >> 7;
+      seed ^= seed << 17;
+      seed
+    };
+    let alphabet = b"0123456789,, \n]-.e\"[x";
+    for round in 0..600 {
+      let mut b = bytes.clone();
+      for _ in 0..(next() % 3) {
+        let i = (next() % b.len() as u64) as usize;
+        b[i] = alphabet[(next() % alphabet.len() as u64) as usize];
+      }
+      if round % 5 == 0 {
+        let cut = (next() % b.len() as u64) as usize;
+        b.truncate(cut);
+      }
+      let reject = if round % 3 == 0 { 7919 } else { u64::MAX - 1 };
+      let want = sequential(&b, reject);
+      for plan in [
+        Plan { piece: 1, workers: 2 },
+        Plan { piece: 7, workers: 1 },
+        Plan {
+          piece: 13,
+          workers: 0,
+        },
+        Plan {
+          piece: 64,
+          workers: 3,
+        },
+        Plan {
+          piece: PIECE,
+          workers: 2,
+        },
+      ] {
+        assert_eq!(
+          chunked(&b, reject, plan),
+          want,
+          "round {round}: {:?} with {plan:?}",
+          String::from_utf8_lossy(&b)
+        );
+      }
+    }
+  }
+
+  #[test]
+  fn a_big_array_crosses_many_pieces_in_order() {
+    let mut text = String::from("[");
+    let n = 300_000u64;
+    for i in 0..n {
+      if i > 0 {
+        text.push(',');
+      }
+      text.push_str(&(i * 31 % 1_000_003).to_string());
+    }
+    text.push(']');
+    let want: Vec<u64> = (0..n).map(|i| i * 31 % 1_000_003).collect();
+    for plan in [
+      Plan {
+        piece: 4096,
+        workers: 2,
+      },
+      Plan {
+        piece: 333,
+        workers: 4,
+      },
+    ] {
+      assert_eq!(chunked(text.as_bytes(), u64::MAX, plan), Ok(want.clone()));
+    }
+    // An error late in the array, behind many pieces in flight.
+    let mut bad = text.into_bytes();
+    let at = bad.len() - 20;
+    bad[at] = b'x';
+    let want = sequential(&bad, u64::MAX);
+    assert!(
+      want
+        .as_ref()
+        .is_err_and(|e| e.1.is_some_and(|o| o as usize >= at - 8)),
+      "{want:?}"
+    );
+    assert_eq!(
+      chunked(
+        &bad,
+        u64::MAX,
+        Plan {
+          piece: 512,
+          workers: 2
+        }
+      ),
+      want
+    );
+  }
+
+  #[test]
+  fn numbers_of_every_length_parse_exactly() {
+    let mut text = String::from("[");
+    let mut want = Vec::new();
+    for len in 1..=20u32 {
+      for lead in [1u64, 9] {
+        let v = if len == 20 {
+          u64::MAX - lead
+        } else {
+          lead * 10u64.pow(len - 1) + 10u64.pow(len - 1) / 3
+        };
+        for sep in [",", " ,", "\n,"] {
+          text.push_str(&v.to_string());
+          text.push_str(sep);
+          want.push(v);
+        }
+      }
+    }
+    text.push_str("0]");
+    want.push(0);
+    assert_eq!(sequential(text.as_bytes(), 7), Ok(want.clone()));
+    for plan in plans() {
+      assert_eq!(chunked(text.as_bytes(), 7, plan), Ok(want.clone()), "{plan:?}");
+    }
+    for (word, len, value) in [
+      (*b"1234567,", 7, 1234567),
+      (*b"0000001]", 7, 1),
+      (*b"9,999999", 1, 9),
+      (*b"12345678", 8, 0),
+      (*b",1234567", 0, 0),
+      (*b"42\x00\xff\x2f\x3a99", 2, 42),
+    ] {
+      assert_eq!(
+        swar_number(u64::from_le_bytes(word)),
+        (len, value),
+        "{:?}",
+        String::from_utf8_lossy(&word)
+      );
+    }
+  }
+
+  #[test]
+  fn fast_division_is_exact() {
+    let mut seed: u64 = 99;
+    for d in [
+      1u64,
+      2,
+      3,
+      5,
+      6,
+      7,
+      8,
+      10,
+      13,
+      255,
+      65_537,
+      u32::MAX as u64,
+      u32::MAX as u64 + 1,
+    ] {
+      let div = Divisor::new(d);
+      let check = |v: u64| assert_eq!(div.div_rem(v), (v / d, v % d), "{v} / {d}");
+      for v in [
+        0,
+        1,
+        d - 1,
+        d,
+        d + 1,
+        u32::MAX as u64 - 1,
+        u32::MAX as u64,
+        u32::MAX as u64 + 1,
+        u64::MAX,
+      ] {
+        check(v);
+      }
+      for _ in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        check(seed >> (seed % 64));
+        check(seed & 0xffff_ffff);
+      }
+    }
+  }
+
+  #[test]
+  fn digit_runs_are_counted_exactly() {
+    let mut seed: u64 = 77;
+    for len in 0..70 {
+      for _ in 0..20 {
+        let bytes: Vec<u8> = (0..len)
+          .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            b"0123456789, \n/:\xb0\xb9\x80"[(seed % 18) as usize]
+          })
+          .collect();
+        let mut want = 0;
+        for (i, b) in bytes.iter().enumerate() {
+          if b.is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()) {
+            want += 1;
+          }
+        }
+        assert_eq!(digit_runs(&bytes), want, "{bytes:?}");
+      }
+    }
+  }
+
+  #[test]
+  fn errors_found_in_order_keep_their_offsets() {
+    let text = b"[5,1,7,\n3,9,7,2,2,7,100,7,1,1,1,7]";
+    for limit in [0, 5, 6, 20, 27, 40, 200] {
+      for reject in [7, 100, 1000] {
+        let want = sequential_with_limit(text, reject, limit);
+        for plan in plans() {
+          assert_eq!(
+            chunked_with_limit(text, reject, limit, plan),
+            want,
+            "limit {limit}, reject {reject}, {plan:?}"
+          );
+        }
+      }
+    }
+  }
+}
