@@ -11,11 +11,12 @@
 use std::ops::Range;
 
 /// All strings of a snapshot in one arena: `data` holds the concatenated
-/// UTF-8 text and `ends[i]` the end offset of string `i`.
+/// UTF-8 text and `ends[i]` the end offset of string `i` (4 bytes a
+/// string, so the text is limited to 4 GB).
 #[derive(Debug, Default, Clone)]
 pub struct StringTable {
   data: String,
-  ends: Vec<usize>,
+  ends: Vec<u32>,
 }
 
 impl StringTable {
@@ -32,21 +33,26 @@ impl StringTable {
   /// String `i`, or `""` when `i` is out of range.
   pub fn get(&self, i: usize) -> &str {
     let end = match self.ends.get(i) {
-      Some(&e) => e,
+      Some(&e) => e as usize,
       None => return "",
     };
     let start = if i == 0 {
       0
     } else {
-      self.ends.get(i - 1).copied().unwrap_or(0)
+      self.ends.get(i - 1).map_or(0, |&e| e as usize)
     };
     self.data.get(start..end).unwrap_or("")
   }
 
-  /// Appends a string.
-  pub fn push(&mut self, s: &str) {
+  /// Appends a string; false (and nothing appended) when the text would
+  /// pass 4 GB.
+  pub fn push(&mut self, s: &str) -> bool {
+    let Ok(end) = u32::try_from(self.data.len() + s.len()) else {
+      return false;
+    };
     self.data.push_str(s);
-    self.ends.push(self.data.len());
+    self.ends.push(end);
+    true
   }
 
   /// Total bytes of text.

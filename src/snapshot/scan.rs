@@ -421,13 +421,20 @@ impl<R: Read> Scanner<R> {
   /// unterminated strings are errors.
   pub fn string_into(&mut self, table: &mut StringTable) -> Result<()> {
     self.expect_byte(b'"', "at the start of a string")?;
+    let start = self.pos() - 1;
     let mut out = std::mem::take(&mut self.scratch);
     out.clear();
-    let r = self.string_body(&mut out);
+    let mut r = self.string_body(&mut out);
     if r.is_ok() {
-      match std::str::from_utf8(&out) {
+      let fits = match std::str::from_utf8(&out) {
         Ok(s) => table.push(s),
         Err(_) => table.push(&String::from_utf8_lossy(&out)),
+      };
+      if !fits {
+        r = Err(SnapshotError::format(
+          Some(start),
+          "the snapshot's strings add up to more than 4 GB, which is not supported",
+        ));
       }
     }
     self.scratch = out;
