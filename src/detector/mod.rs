@@ -65,10 +65,49 @@
 //!    sample on each side: the chord across it still shows growth or not.
 //!
 //! The whole window is tested first, then its most recent half, quarter,
-//! eighth… while they still span `minDurationMs`: a leak that starts after
-//! a long calm period is found on the suffix it fills, within about
-//! `minDurationMs` of confirmed evidence, without shortening the window that
-//! slow leaks need.
+//! eighth… while they still span `minDurationMs` (a third of it for the fast
+//! path below): a leak that starts after a long calm period is found on the
+//! suffix it fills, within about `minDurationMs` of confirmed evidence,
+//! without shortening the window that slow leaks need.
+//!
+//! **Fast path: evidence scaled to the stakes.** `minDurationMs` is there
+//! because a cache filling up or a warm-up looks like a leak for as long as
+//! it fills; waiting out 15 s costs nothing when the heap is far from its
+//! limit. It costs the process when the growth, if it is a leak, exhausts the
+//! heap within minutes: at full speed the restify closure leak adds ~10 MB/s
+//! and V8 spaces its full GCs 1, 8, 16 s apart (the old-generation limit
+//! grows ~4× each time), so the 15 s rule waits for the 4th full GC, ~26 s in.
+//! Evidence spanning only `minDurationMs` / 3 therefore suffices when *all*
+//! of these hold:
+//!
+//! 1. every gate above except the duration (≥ `minSamples`, significance,
+//!    growth, the plateau test on each third of the span);
+//! 2. ≥ 3 full GCs in the span, each baseline above the previous one: the
+//!    live heap rose across 2 consecutive full-GC intervals, each confirmed
+//!    by a full GC, not by young-GC floors alone;
+//! 3. the live heap at least doubled (growth ≥ the fitted start) and grew
+//!    ≥ 16 × `minGrowthBytes` (64 MiB by default) within that short span:
+//!    more than start-up data, JIT or a typical cache fill adds in seconds;
+//! 4. at the fitted rate the heap reaches `heap_size_limit` within
+//!    `oomHorizonMs` — the same horizon at which `heap-limit` warns. A cache
+//!    filling at that rate would itself be one `oomHorizonMs` from an OOM if
+//!    it did not stop; a typical cache fill (a few MB/s on a multi-GB limit)
+//!    projects hours and takes the normal path.
+//!
+//! Condition 4 is what ties the shortcut to the cost of waiting rather than
+//! to a particular program; conditions 1–3 keep the statistics (a flood
+//! whose baselines oscillate fails 2, a step fails the plateau test). With a
+//! small `--max-old-space-size` the horizon is reached at lower rates, which
+//! is exactly where waiting is most dangerous.
+//!
+//! The price, stated plainly: a fill of ≥ 64 MiB that keeps rising across
+//! 3 full GCs at a rate reaching the limit within `oomHorizonMs` (≳ 7 MB/s on
+//! a 4 GiB heap) — e.g. 100 MB of data loaded in 8 s — is reported as a leak,
+//! then ends with `leak-end` once flat. Before it stops no detector can tell
+//! it from a leak; at that rate, waiting is what the process cannot afford.
+//! Slower or smaller fills need the full `minDurationMs` and the plateau test
+//! (`tests/traces.rs`: the recorded full-speed closure leak fires at its 3rd
+//! full GC, ~10 s in; synthetic 60 MB and 200 MB/40 s fills do not take it).
 //!
 //! **No spam.** After a `leak`, the same episode is reported again only when
 //! the fitted live heap grew ≥ max(`reportGrowthBytes`,
@@ -149,6 +188,13 @@ use signals::{Signals, Source};
 
 /// Number of time slots the evidence is resampled to before the statistics.
 const GRID_SLOTS: usize = 64;
+
+/// Fast path (see the module docs): evidence may span `minDurationMs` /
+/// this, and must have grown ≥ this × `minGrowthBytes` and at least doubled.
+const FAST_SPAN_DIVISOR: f64 = 3.0;
+const FAST_GROWTH_FACTOR: f64 = 16.0;
+/// Full GCs (rising baselines) the fast path needs: 2 confirmed intervals.
+const FAST_MIN_FULL_GCS: usize = 3;
 
 /// The outcome of one trend evaluation.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -311,7 +357,7 @@ impl Detector {
     loop {
       let start_t = last_t - (last_t - first_t) * f;
       f /= 2.0;
-      if last_t - start_t < self.config.min_duration_ms {
+      if last_t - start_t < self.config.min_duration_ms / FAST_SPAN_DIVISOR {
         break;
       }
       let i = samples.partition_point(|s| s.t_ms < start_t);
@@ -385,9 +431,35 @@ impl Detector {
     } else {
       0.0
     };
+    // Fast path (module docs): a shorter span suffices for steep, large,
+    // persistent growth that would exhaust the heap within `oomHorizonMs`.
+    let fast = || {
+      let mut prev = f64::NEG_INFINITY;
+      let mut rising = 0usize;
+      for s in samples
+        .iter()
+        .skip(start)
+        .filter(|s| s.source == Source::Baseline)
+      {
+        let b = s.bytes as f64;
+        if b <= prev {
+          return false;
+        }
+        prev = b;
+        rising += 1;
+      }
+      let limit = self.signals.heap_size_limit as f64;
+      rising >= FAST_MIN_FULL_GCS.max(c.min_full_gcs)
+        && span_ms >= c.min_duration_ms / FAST_SPAN_DIVISOR
+        && growth >= FAST_GROWTH_FACTOR * c.min_growth_bytes as f64
+        && growth >= start_fit.max(0.0)
+        && limit > 0.0
+        && slope > 0.0
+        && (limit - end_fit).max(0.0) / slope * 1000.0 < c.oom_horizon_ms
+    };
     let suspected = n >= c.min_samples
       && full >= c.min_full_gcs
-      && span_ms >= c.min_duration_ms
+      && (span_ms >= c.min_duration_ms || fast())
       && p < c.significance
       && slope > 0.0
       && growth >= c.min_growth_bytes as f64

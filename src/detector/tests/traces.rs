@@ -28,6 +28,9 @@
 //! comes 58 s in, and that is when it fires (nothing can confirm a leak
 //! before). `npm run bench:detect` is the end-to-end table.
 //!
+//! `bench-leak-closure-full` (same tool, the closure leak unthrottled,
+//! ~10–16 MB/s) fires by the fast path at its third full GC, ~10 s in.
+//!
 //! Synthetic: 1.3 GB in 17 s with 3 full GCs fires at the third; a 10 kB/s
 //! leak on 40 MB fires after ~6.7 min; a leak starting after 8 flat minutes
 //! fires ~24 s after onset; a 20-minute leak gives 5 reports, ≥ 60 s apart.
@@ -824,7 +827,10 @@ fn bench_leak_needs_its_second_natural_full_gc() {
   let (at, l) = first.expect("no leak");
   eprintln!(
     "bench-leak-map: full GCs at {:?} s, leak at {:.1} s: {}",
-    fulls.iter().map(|&f| ((f - t0) as f64 / 1e8).round() / 10.0).collect::<Vec<_>>(),
+    fulls
+      .iter()
+      .map(|&f| ((f - t0) as f64 / 1e8).round() / 10.0)
+      .collect::<Vec<_>>(),
     (at - t0) as f64 / 1e9,
     l.reason
   );
@@ -835,5 +841,117 @@ fn bench_leak_needs_its_second_natural_full_gc() {
     "rate {} vs {truth}",
     l.rate_bytes_per_sec
   );
-  assert!(l.growing_spaces.iter().any(|s| s == "old_space"), "{:?}", l.growing_spaces);
+  assert!(
+    l.growing_spaces.iter().any(|s| s == "old_space"),
+    "{:?}",
+    l.growing_spaces
+  );
+}
+
+#[test]
+fn full_speed_leak_takes_the_fast_path_at_its_third_full_gc() {
+  // `bench-leak-closure-full`: `npm run bench:detect -- --only
+  // leak-closure-full --trace DIR` (native backend, Node 20, the restify
+  // closure leak unthrottled, ~10-16 MB/s). V8's full GCs come ~1.5, 2.5, 10
+  // and 26 s in; the 15 s `minDurationMs` would wait for the fourth. The
+  // growth is steep (≥ 64 MiB, the live heap ×10) across two confirmed,
+  // rising full-GC intervals and projects an OOM in ~6 min, so the fast path
+  // fires at the third.
+  let t = load("bench-leak-closure-full");
+  assert!(t.leak);
+  let fulls: Vec<u64> = t
+    .records
+    .iter()
+    .filter(|r| r.kind.is_full())
+    .map(|r| r.end_ns)
+    .collect();
+  assert!(fulls.len() >= 4, "{}", fulls.len());
+  let mut d = detector(&t);
+  let mut first = None;
+  for r in &t.records {
+    for e in d.observe(r) {
+      if let DetectorEvent::Leak(l) = e {
+        first.get_or_insert((r.end_ns, l));
+      }
+    }
+  }
+  let (at, l) = first.expect("no leak");
+  let t0 = t.records[0].end_ns;
+  eprintln!(
+    "full-speed closure: leak at {:.1} s: {}",
+    (at - t0) as f64 / 1e9,
+    l.reason
+  );
+  assert_eq!(at, fulls[2], "fires at the third full GC");
+  assert!(((at - t0) as f64 / 1e9) < 15.0);
+  assert_eq!(l.full_gcs, 3);
+  assert!(
+    l.rate_bytes_per_sec > 5e6 && l.rate_bytes_per_sec < 30e6,
+    "{}",
+    l.rate_bytes_per_sec
+  );
+  assert!(l.projected_oom_ms.is_some_and(|p| p < 600_000.0));
+  // The same trace with the normal path only (no OOM within the horizon):
+  // it waits for `minDurationMs` of evidence, i.e. the fourth full GC.
+  let mut d = detector(&t);
+  d.configure(&serde_json::json!({"oomHorizonMs": 60_000})).unwrap();
+  let first = t
+    .records
+    .iter()
+    .find(|r| d.observe(r).iter().any(|e| e.name() == "leak"))
+    .map(|r| r.end_ns);
+  assert_eq!(first, Some(fulls[3]));
+}
+
+#[test]
+fn steep_fills_that_stop_do_not_take_the_fast_path() {
+  // A 60 MB start-up load in 8 s (7.5 MB/s) on a 4 GiB heap: steep, OOM
+  // ~9 min away, but below the fast path's 64 MiB of growth; then flat.
+  let recs = synth(
+    120.0,
+    0.25,
+    3.0,
+    |t| 10e6 + 60e6 * (t / 8.0).min(1.0),
+    2e6,
+    0.5e6,
+    4 << 30,
+  );
+  let mut d = synth_detector();
+  let ev = run(&mut d, &recs);
+  assert!(ev.is_empty(), "{ev:?}");
+  // A 200 MB cache warm-up over 40 s (5 MB/s) on a 4 GiB heap: large, but
+  // the limit is > 10 min away at that rate, so it needs the full
+  // `minDurationMs` and then fails the plateau test once it is flat.
+  let recs = synth(
+    240.0,
+    0.25,
+    3.0,
+    |t| 10e6 + 200e6 * (t / 40.0).min(1.0),
+    2e6,
+    0.5e6,
+    4 << 30,
+  );
+  let mut d = synth_detector();
+  let ev = run(&mut d, &recs);
+  assert!(leaks(&ev).iter().all(|x| x.0 >= 15.0), "{ev:?}");
+  // A 40 MB cache fill in 10 s under a 192 MiB limit: OOM-close at that
+  // rate, but below the fast path's 64 MiB of growth; then flat.
+  let recs = synth(
+    120.0,
+    0.25,
+    3.0,
+    |t| 8e6 + 40e6 * (t / 10.0).min(1.0),
+    2e6,
+    0.5e6,
+    192 << 20,
+  );
+  let mut d = synth_detector();
+  let ev = run(&mut d, &recs);
+  assert!(ev.is_empty(), "{ev:?}");
+  // A fast leak that keeps going on the same small heap does fire early.
+  let recs = synth(20.0, 0.25, 3.0, |t| 8e6 + 10e6 * t, 2e6, 0.5e6, 512 << 20);
+  let mut d = synth_detector();
+  let l = run(&mut d, &recs);
+  let first = leaks(&l).first().map(|x| x.0);
+  assert!(first.is_some_and(|t| t < 15.0), "{first:?}");
 }
