@@ -158,6 +158,9 @@ class Diagnoser {
   async run(leak) {
     const degraded = [];
     const snapshots = { baseline: null, target: null, final: null };
+    // Not inside the 'leak' emit that started us: the application's own 'leak'
+    // listeners (alerts, logs) run first, before the snapshot freezes the thread.
+    await new Promise((resolve) => setImmediate(resolve));
     snapshots.baseline = await this.take('baseline', degraded);
     if (snapshots.baseline) {
       const g1 = await this.waitForGrowth();

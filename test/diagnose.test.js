@@ -47,6 +47,37 @@ test('refused dumps degrade the report; one at a time; cooldown', async () => {
   }
 });
 
+test('the baseline dump waits until every listener of the triggering leak event has run', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diag-order-'));
+  const { EventEmitter } = require('node:events');
+  const lw = new EventEmitter(); // a stand-in emitter: the real one's 'leak' comes from the detector
+  lw.getStats = () => leakwatch.getStats();
+  lw.getTimeline = () => leakwatch.getTimeline();
+  const order = [];
+  try {
+    const d = new Diagnoser(lw, {
+      snapshot: async (stage) => {
+        order.push(`dump ${stage}`);
+        throw new Error('heap dump refused: test');
+      },
+      dumpDir: () => dir,
+    });
+    d.configure({ diagnose: true });
+    lw.on('leak', () => order.push('application listener'));
+    const keepAlive = setInterval(() => {}, 1000);
+    const report = new Promise((resolve, reject) => {
+      lw.once('report', resolve);
+      lw.on('diagnosis', (e) => e.stage === 'failed' && reject(new Error(e.error)));
+    }).finally(() => clearInterval(keepAlive));
+    lw.emit('leak', { reason: 'heap growth', start: new Date(), end: new Date(), growth: 1, rate_bytes_per_sec: 1 });
+    order.push('emit returned');
+    await report;
+    assert.deepStrictEqual(order.slice(0, 3), ['application listener', 'emit returned', 'dump baseline']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('diagnosis options are validated through configure()', () => {
   assert.throws(() => leakwatch.configure({ diagnose: 'yes' }), (e) => e.code === 'ERR_LEAKWATCH_OPTION' &&
     /diagnose must be true or false/.test(e.message));
