@@ -52,6 +52,7 @@ const secondsOverride = opt('seconds') ? Number(opt('seconds')) : null;
 const traceDir = opt('trace') ? path.resolve(opt('trace')) : null;
 const nodeBin = opt('node') || process.execPath;
 const diagnose = args.includes('--diagnose');
+const DIAGNOSE_WAIT_MS = 150000; // after the load, at most this long for a pending report
 
 const MB = 1024 * 1024;
 
@@ -194,6 +195,13 @@ async function runOne(sc) {
   const loadStart = Date.now();
   const result = await load(port, sc, seconds);
   await new Promise((r) => setTimeout(r, 1500)); // last ticks and events
+  if (diagnose && sc.leak && run.events.some((e) => e.ev === 'leak') && !run.events.some((e) => e.ev === 'report')) {
+    // The analysis may still be running after the load stopped: give it a bounded time to report.
+    const until = Date.now() + DIAGNOSE_WAIT_MS;
+    while (Date.now() < until && !run.exited && !run.events.some((e) => e.ev === 'report')) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   await run.stop();
   const at = (e) => (e.at - loadStart) / 1000;
   const inThread = (e) => !sc.leak || e.thread === sc.thread;
