@@ -5,15 +5,16 @@
 //! and target (id in target, not in baseline) that are still alive in the
 //! final snapshot are leak candidates. They are reported as they are in the
 //! final snapshot: grouped by class, and grouped by the shape of their
-//! shortest retainer path (element indices generalised), so one leaking
-//! array of closures shows up as one group.
+//! shortest retainer path (element indices generalised, runs along one
+//! edge collapsed), so one leaking array of closures, or one long linked
+//! list of timers, shows up as one group.
 
 use std::collections::HashMap;
 
 use super::analysis::Snapshot;
 use super::bits::BitSet;
 use super::graph::HeapGraph;
-use super::retainers::{path_to_node, shape_key, RetainerPath};
+use super::retainers::{path_to_node, RetainerPath, ShapeIndex};
 
 /// How many sample ids to keep per group.
 pub const MAX_SAMPLES: usize = 10;
@@ -122,7 +123,10 @@ pub fn leak_candidates_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &
     by_path: Vec::new(),
   };
   let mut class_rows: HashMap<u32, LeakClass> = HashMap::new();
-  let mut path_rows: HashMap<(u32, Vec<u64>), LeakPathGroup> = HashMap::new();
+  // Keyed by (class, interned path shape): O(nodes) in all, however long
+  // the paths (a list of 40,000 timers is one shape, not 40,000).
+  let mut path_rows: HashMap<(u32, u32), LeakPathGroup> = HashMap::new();
+  let mut shapes = ShapeIndex::new(final_);
   for &m in &candidates {
     let k = final_.class_of(m);
     let size = final_.self_size(m);
@@ -145,8 +149,8 @@ pub fn leak_candidates_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &
     if topmost.get(m as usize) {
       row.retained_size += final_.retained_size(m);
     }
-    if let Some(key) = shape_key(final_, m) {
-      let group = match path_rows.entry((k, key)) {
+    if let Some(shape) = shapes.shape_of(final_, m) {
+      let group = match path_rows.entry((k, shape)) {
         std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
         std::collections::hash_map::Entry::Vacant(v) => {
           // Only the first (lowest-id) member's path is rendered.
@@ -171,6 +175,7 @@ pub fn leak_candidates_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &
       }
     }
   }
+  drop(shapes);
   report.by_class = class_rows.into_values().collect();
   report.by_class.sort_by(|a, b| {
     (b.count, b.self_size)

@@ -19,7 +19,9 @@ use super::error::{Result, SnapshotError};
 use super::heapdiff::{nice_size, HeapDiffReport};
 use super::leaks::{baseline_ids, leak_candidates_by_id, target_ids};
 use super::locations::{LocationIndex, SourceLocation};
-use super::retainers::{class_retainer_path, retainer_path, retainers_of, RetainerPath};
+use super::retainers::{
+  class_retainer_path, retainer_path, retainers_of, step_runs, RetainerPath, MIN_SHOWN_RUN,
+};
 use super::summary::{class_instances, summary};
 
 /// How the Summary rows are ordered before the top N are taken.
@@ -80,17 +82,35 @@ fn path_json(s: &Snapshot, path: &RetainerPath, locs: &LocationIndex) -> Value {
   let mut steps = Vec::with_capacity(path.steps.len());
   let mut closures = Vec::new();
   let last = path.steps.len().saturating_sub(1);
+  // A run of hops along one edge into one class (a linked list) is shown
+  // once, at its last hop, as `_idleNext ×1850`, as the JS layer does.
+  // repeat[i]: 0 hidden, else how many hops step i stands for.
+  let mut repeat = vec![1u32; path.steps.len()];
+  if path.steps.len() > 1 {
+    for (i, len) in step_runs(&path.steps[1..]) {
+      if len >= MIN_SHOWN_RUN {
+        for r in &mut repeat[1 + i..1 + i + len - 1] {
+          *r = 0;
+        }
+        repeat[i + len] = len as u32;
+      }
+    }
+  }
   for (i, step) in path.steps.iter().enumerate() {
     let n = s.node_by_id(step.node_id);
     let is_closure = n.is_some_and(|n| g.node_type(n) == closure);
     let location = n.and_then(|n| locs.get(n));
+    let shown = repeat[i] != 0;
     if i == 0 {
       text.push_str(step.node_display());
-    } else {
+    } else if shown {
       text.push_str(" → ");
       text.push_str(&step.edge_label);
+      if repeat[i] > 1 {
+        text.push_str(&format!(" ×{}", repeat[i]));
+      }
     }
-    if is_closure && i != last {
+    if is_closure && shown && i != last {
       text.push_str(" → (closure)");
     }
     if i == last {

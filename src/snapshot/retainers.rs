@@ -6,6 +6,8 @@
 //! Edges are labelled as DevTools names them: property, context and
 //! internal edges by name, element and hidden edges by index as `[15203]`.
 
+use std::collections::HashMap;
+
 use super::analysis::{NodeInfo, Snapshot};
 use super::error::{Result, SnapshotError};
 
@@ -42,23 +44,27 @@ impl PathStep {
 impl RetainerPath {
   /// `(GC roots) → … → tasks → [15203] → context → req → LeakyThing@42`:
   /// the class of the first node, then edge labels, then the target's class
-  /// and id.
+  /// and id. A run of [`MIN_SHOWN_RUN`] or more hops along the same edge
+  /// into the same class (a linked list) is shown once as `_idleNext ×1850`.
   pub fn render(&self) -> String {
     let mut out = String::new();
-    let last = self.steps.len().saturating_sub(1);
-    for (i, s) in self.steps.iter().enumerate() {
-      if i == 0 {
-        out.push_str(s.node_display());
-        if i != last {
-          continue;
-        }
-      } else {
+    let Some(first) = self.steps.first() else {
+      return out;
+    };
+    out.push_str(first.node_display());
+    for (i, len) in step_runs(&self.steps[1..]) {
+      let s = &self.steps[1 + i];
+      out.push_str(" → ");
+      out.push_str(&s.edge_label);
+      if len >= MIN_SHOWN_RUN {
+        out.push_str(&format!(" ×{len}"));
+      } else if len == 2 {
         out.push_str(" → ");
         out.push_str(&s.edge_label);
       }
-      if i == last {
-        out.push_str(&format!(" → {}@{}", s.node_display(), s.node_id));
-      }
+    }
+    if let Some(last) = self.steps.last() {
+      out.push_str(&format!(" → {}@{}", last.node_display(), last.node_id));
     }
     out
   }
@@ -75,21 +81,24 @@ impl RetainerPath {
   }
 
   /// The rendered path with element indices generalised to `[]`, used to
-  /// group many objects retained the same way.
+  /// group many objects retained the same way. Consecutive equal hops (a
+  /// linked list of any length) are shown once, so every element of one
+  /// list has the same shape; see [`ShapeIndex`].
   pub fn shape(&self) -> String {
-    self
-      .steps
-      .iter()
-      .map(|s| {
-        let label = if s.edge_label.starts_with('[') {
-          "[]"
-        } else {
-          s.edge_label.as_str()
-        };
-        format!("{label}:{}", s.node_display())
-      })
-      .collect::<Vec<_>>()
-      .join(" → ")
+    let mut tokens: Vec<String> = Vec::with_capacity(self.steps.len());
+    for s in &self.steps {
+      let numeric = !s.edge_label.is_empty() && s.edge_label.bytes().all(|b| b.is_ascii_digit());
+      let label = if s.edge_label.starts_with('[') || numeric {
+        "[]"
+      } else {
+        s.edge_label.as_str()
+      };
+      let token = format!("{label}:{}", s.node_display());
+      if tokens.last() != Some(&token) {
+        tokens.push(token);
+      }
+    }
+    tokens.join(" → ")
   }
 }
 
@@ -138,33 +147,152 @@ pub fn path_to_node(s: &Snapshot, n: u32) -> Option<RetainerPath> {
   Some(RetainerPath { steps })
 }
 
-/// A cheap identity for [`RetainerPath::shape`] of node `n`'s path (no
-/// strings built): per hop the edge type, the edge name (element indices
-/// and numeric names generalised) and the target's class. `None` when `n`
-/// is unreachable.
-pub fn shape_key(s: &Snapshot, n: u32) -> Option<Vec<u64>> {
-  let g = s.graph();
-  let mut key = Vec::new();
-  let mut cur = n;
-  while let Some((e, parent)) = s.bfs_parent(cur) {
-    let name = match g.edge_name(e) {
-      None => u32::MAX,
-      Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => u32::MAX,
-      Some(_) => g.edge_name_or_index(e),
-    };
-    key.push(((g.edge_type(e) as u64) << 56) | ((name as u64) << 24) | s.class_of(cur) as u64);
-    // Class ids above 2^24 would alias; keep them distinct in a second word.
-    key.push(s.class_of(cur) as u64 >> 24);
-    cur = parent;
-    if key.len() > 2 * s.node_count() {
-      return None;
+/// One hop of a path shape: edge type, edge name (`u32::MAX` for element
+/// indices and numeric names, which are generalised) and the class of the
+/// node it leads to.
+type ShapeStep = (u32, u32, u32);
+
+/// No step: the empty shape of the root.
+const NO_STEP: ShapeStep = (u32::MAX, u32::MAX, u32::MAX);
+/// `shape` entry of a node not computed yet.
+const UNKNOWN: u32 = u32::MAX;
+/// `shape` entry of a node that has no path from the root.
+const UNREACHABLE: u32 = u32::MAX - 1;
+
+/// Interned retainer-path shapes, the identity behind
+/// [`RetainerPath::shape`]: shape(n) = intern(shape(parent), step) along
+/// the BFS tree, each node computed once (O(nodes) for any set of queries,
+/// where a walk to the root per node would be quadratic on a long list).
+/// A hop equal to the one before it (same edge name, edge type and class:
+/// a linked list like `_idleNext` × 1850) does not extend the shape, so
+/// every element of one list shares a shape.
+pub struct ShapeIndex {
+  /// Per node ordinal: its shape id, [`UNKNOWN`] or [`UNREACHABLE`].
+  shape: Vec<u32>,
+  /// Per shape id: its last hop ([`NO_STEP`] for the empty shape 0).
+  last: Vec<ShapeStep>,
+  ids: HashMap<(u32, ShapeStep), u32>,
+  /// Scratch for the walk up from a node.
+  stack: Vec<u32>,
+}
+
+impl ShapeIndex {
+  /// An empty index for `s` (one u32 per node).
+  pub fn new(s: &Snapshot) -> ShapeIndex {
+    let mut shape = vec![UNKNOWN; s.node_count()];
+    if let Some(r) = shape.get_mut(s.graph().root() as usize) {
+      *r = 0;
+    }
+    ShapeIndex {
+      shape,
+      last: vec![NO_STEP],
+      ids: HashMap::new(),
+      stack: Vec::new(),
     }
   }
-  if cur != g.root() || key.is_empty() {
-    return None;
+
+  /// How many distinct shapes were interned (the empty one included).
+  pub fn shape_count(&self) -> usize {
+    self.last.len()
   }
-  Some(key)
+
+  /// The shape id of node `n`'s shortest retainer path; `None` when `n` is
+  /// the root or is unreachable. Equal ids mean equal
+  /// [`RetainerPath::shape`] texts.
+  pub fn shape_of(&mut self, s: &Snapshot, n: u32) -> Option<u32> {
+    let g = s.graph();
+    if n == g.root() || n as usize >= self.shape.len() {
+      return None;
+    }
+    // Walk up to the nearest node whose shape is known.
+    self.stack.clear();
+    let mut cur = n;
+    let mut base = loop {
+      let known = self.shape[cur as usize];
+      if known != UNKNOWN {
+        break known;
+      }
+      if self.stack.len() >= self.shape.len() {
+        break UNREACHABLE; // a loop: cannot happen in a BFS tree
+      }
+      self.stack.push(cur);
+      match s.bfs_parent(cur) {
+        Some((_, parent)) => cur = parent,
+        None => break UNREACHABLE,
+      }
+    };
+    // Then down again, interning one hop per node.
+    while let Some(m) = self.stack.pop() {
+      if base != UNREACHABLE {
+        base = match s.bfs_parent(m) {
+          Some((e, _)) => self.extend(base, step_of(s, e, m)),
+          None => UNREACHABLE,
+        };
+      }
+      self.shape[m as usize] = base;
+    }
+    match self.shape[n as usize] {
+      UNKNOWN | UNREACHABLE => None,
+      id => Some(id),
+    }
+  }
+
+  fn extend(&mut self, parent: u32, step: ShapeStep) -> u32 {
+    if self.last.get(parent as usize) == Some(&step) {
+      return parent;
+    }
+    let next = self.last.len() as u32;
+    if next >= UNREACHABLE {
+      // Over four billion shapes: cannot happen with u32 node ordinals
+      // (one new shape per node at most), but never alias.
+      return UNREACHABLE;
+    }
+    let id = *self.ids.entry((parent, step)).or_insert(next);
+    if id == next {
+      self.last.push(step);
+    }
+    id
+  }
 }
+
+/// The shape hop of edge `e` into node `to`.
+fn step_of(s: &Snapshot, e: usize, to: u32) -> ShapeStep {
+  let g = s.graph();
+  let name = match g.edge_name(e) {
+    None => u32::MAX,
+    Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => u32::MAX,
+    Some(_) => g.edge_name_or_index(e),
+  };
+  (g.edge_type(e) as u32, name, s.class_of(to))
+}
+
+/// Runs of consecutive steps along the same named edge into the same class
+/// (a linked list): `(first, len)` for each maximal run, singletons
+/// included, in order. Element edges (`[3]`, `[4]` ...) differ by label and
+/// so never form runs.
+pub fn step_runs(steps: &[PathStep]) -> Vec<(usize, usize)> {
+  let mut out = Vec::new();
+  let mut i = 0;
+  while i < steps.len() {
+    let s = &steps[i];
+    let mut len = 1;
+    if !s.edge_label.starts_with('[') {
+      while i + len < steps.len()
+        && steps[i + len].edge_label == s.edge_label
+        && steps[i + len].node_class == s.node_class
+      {
+        len += 1;
+      }
+    }
+    out.push((i, len));
+    i += len;
+  }
+  out
+}
+
+/// Runs longer than this are rendered once with a `×N` count, as the JS
+/// layer (`lib/findings.js`) does.
+pub const MIN_SHOWN_RUN: usize = 3;
 
 /// The shortest retainer path to the node with object id `id`.
 pub fn retainer_path(s: &Snapshot, id: u32) -> Result<RetainerPath> {

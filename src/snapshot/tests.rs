@@ -306,6 +306,28 @@ fn dominators_of_a_textbook_graph() {
 }
 
 #[test]
+fn a_node_reached_around_a_cycle_is_dominated_by_the_root() {
+  // root → A, B; D → E; B → C; A → E; C → B, D; E → C. E is reached
+  // through A and through B → C → D, so its idom is the root and A
+  // retains only itself (an older algorithm gave E to A: 17).
+  let s = snap(&[
+    n("synthetic", "", 1, 0, &[("element", "1", 3), ("element", "2", 2)]),
+    n("object", "D", 3, 8, &[("property", "e", 5)]),
+    n("object", "B", 5, 2, &[("property", "c", 4)]),
+    n("object", "A", 7, 1, &[("property", "e", 5)]),
+    n("object", "C", 9, 4, &[("property", "b", 2), ("property", "d", 1)]),
+    n("object", "E", 11, 16, &[("property", "c", 4)]),
+  ]);
+  // (id, idom id, retained size)
+  let want = [(3, 9, 8), (5, 1, 2), (7, 1, 1), (9, 1, 12), (11, 1, 16)];
+  for (id, dom, retained) in want {
+    assert_eq!(dom_id(&s, id), dom, "idom of @{id}");
+    assert_eq!(s.retained_size(by_id(&s, id)), retained, "retained size of @{id}");
+  }
+  assert_eq!(s.retained_size(s.graph().root()), 31);
+}
+
+#[test]
 fn diamond_is_dominated_by_its_top() {
   // R→A, A→B, A→C, B→D, C→D, D→E.
   let s = snap(&[
@@ -680,6 +702,91 @@ fn leak_candidates_are_new_in_target_and_alive_in_final() {
   let g = &r.by_path[0];
   assert_eq!((g.class_name.as_str(), g.count), ("Leak", 2));
   assert_eq!(g.shape, "[]:Leak");
+}
+
+/// A Node-style timer list: the root holds `TimersList`, whose `_idleNext`
+/// chains through `len` `Timeout`s (ids descending, so the lowest id is the
+/// deepest), plus one `Timeout` held elsewhere by `Other.solo`.
+fn timer_list(len: u32, with_timers: bool) -> Snapshot {
+  let count = if with_timers { len } else { 0 };
+  let head = [("property", "_idleNext", 3)];
+  let solo = [("property", "solo", 3 + len)];
+  let held = |edges| if with_timers { edges } else { &[][..] };
+  let mut nodes = vec![
+    n("synthetic", "", 1, 0, &[("element", "1", 1), ("element", "2", 2)]),
+    n("object", "TimersList", 3, 8, held(&head)),
+    n("object", "Other", 5, 8, held(&solo)),
+  ];
+  for i in 0..count {
+    let next = [("property", "_idleNext", 4 + i)];
+    let edges = if i + 1 < count { &next[..] } else { &[] };
+    nodes.push(n("object", "Timeout", 2 * (len - i) + 101, 40, edges));
+  }
+  if with_timers {
+    nodes.push(n("object", "Timeout", 7, 40, &[]));
+  }
+  snap(&nodes)
+}
+
+#[test]
+fn a_long_linked_list_of_candidates_is_one_path_group() {
+  // Every timer of the list has a path of its own length; a walk to the
+  // root per candidate was quadratic here. One shape for the whole list.
+  let len = 50_000u32;
+  let baseline = timer_list(len, false);
+  let final_ = timer_list(len, true);
+  let r = leak_candidates(&baseline, &final_, &final_);
+  assert_eq!(r.total_count, len as u64 + 1);
+  let groups: Vec<(&str, u64, &str)> = r
+    .by_path
+    .iter()
+    .map(|g| (g.class_name.as_str(), g.count, g.shape.as_str()))
+    .collect();
+  assert_eq!(
+    groups,
+    [
+      ("Timeout", len as u64, "[]:TimersList → _idleNext:Timeout"),
+      ("Timeout", 1, "[]:Other → solo:Timeout"),
+    ]
+  );
+  // The sample is the lowest id: the end of the list, `len` hops deep.
+  let list = &r.by_path[0];
+  assert_eq!(list.sample_ids[0], 103);
+  assert_eq!(list.sample_path.steps.len(), len as usize + 1);
+  assert_eq!(
+    list.sample_path.render(),
+    format!("TimersList → _idleNext ×{len} → Timeout@103")
+  );
+  // The JSON report: the text collapsed, the steps all there.
+  let j = report::leaks_report(&baseline, &final_, &final_, 10);
+  let g = &j["by_path"][0];
+  assert_eq!(g["path"], format!("TimersList → _idleNext ×{len} → Timeout@103"));
+  assert_eq!(g["count"], len);
+  assert_eq!(g["steps"].as_array().map(|a| a.len()), Some(len as usize + 1));
+  assert_eq!(j["by_path"][1]["path"], "Other → solo → Timeout@7");
+}
+
+#[test]
+fn short_runs_are_rendered_in_full_and_shapes_collapse_repeats() {
+  // root → H → next → N → next → N: a run of two is spelled out.
+  let s = snap(&[
+    n("synthetic", "", 1, 0, &[("element", "1", 1)]),
+    n("object", "H", 3, 8, &[("property", "next", 2)]),
+    n("object", "N", 5, 8, &[("property", "next", 3)]),
+    n("object", "N", 7, 8, &[("property", "other", 4)]),
+    n("object", "N", 9, 8, &[]),
+  ]);
+  let p = retainer_path(&s, 7).unwrap();
+  assert_eq!(p.render(), "H → next → next → N@7");
+  assert_eq!(p.shape(), "[]:H → next:N");
+  assert_eq!(retainer_path(&s, 5).unwrap().shape(), "[]:H → next:N");
+  assert_eq!(retainer_path(&s, 9).unwrap().shape(), "[]:H → next:N → other:N");
+  let mut shapes = retainers::ShapeIndex::new(&s);
+  let id = |shapes: &mut retainers::ShapeIndex, node: u32| shapes.shape_of(&s, by_id(&s, node));
+  assert_eq!(id(&mut shapes, 7), id(&mut shapes, 5));
+  assert_ne!(id(&mut shapes, 9), id(&mut shapes, 7));
+  assert_ne!(id(&mut shapes, 3), id(&mut shapes, 5));
+  assert_eq!(id(&mut shapes, 1), None, "the root has no path");
 }
 
 // ---------------------------------------------------------------- retainer paths
