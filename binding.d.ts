@@ -97,8 +97,9 @@ export declare function dumpCgroupPaths(procSelfCgroup: string): string
 
 /**
  * Runs the dump guard. `input_json`: `{heapUsed, meminfo?, cgroups: [{v2,
- * max, current, stat?}], diskFree?, tmpfs, gzip, redact, memoryFactor,
- * fileFactor}` with the raw text of the kernel files. Returns the verdict as
+ * max, current, stat?}], diskFree?, tmpfs, limits?, gzip, redact,
+ * memoryFactor, fileFactor}` with the raw text of the kernel files
+ * (`limits`: `/proc/self/limits`). Returns the verdict as
  * JSON (`ok`, `reason`, and the numbers).
  */
 export declare function dumpGuard(inputJson: string): string
