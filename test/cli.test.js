@@ -17,12 +17,14 @@ const APP = path.join(dir, 'leaky.js');
 const SNAP = (n) => path.join(snaps, `${n}.heapsnapshot`);
 
 // A program that leaks closures capturing a request-like object (holding an
-// instance of the program's own class) into a module-level `tasks` array,
+// instance of the program's own class) into a module-level `tasks` array
+// (exported, so reachable from the global object as in a long-running service),
 // writing a snapshot before, between and after two rounds of leaking.
 const SOURCE = `'use strict';
 const v8 = require('node:v8');
 const fs = require('node:fs');
 const tasks = [];
+module.exports = { tasks };
 class LeakyThing {
   constructor(i) { this.i = i; this.label = 'thing-' + i; }
 }
