@@ -23,13 +23,13 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { memlabEntry } = require('./fixtures/analyze-snapshot.js');
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(__dirname, 'out');
 const LEAKS = Number(process.env.BENCH_LEAKS || 400000);
 const RUNS = Number(process.env.BENCH_RUNS || 1);
 const FILE = path.join(OUT, `closure-leak-${LEAKS}.heapsnapshot`);
-const MEMLAB_DIR = path.join(os.tmpdir(), 'leakwatch-bench-memlab');
 
 function log(s) {
   process.stdout.write(`${s}\n`);
@@ -50,23 +50,6 @@ function makeSnapshot() {
   log(`bench: writing a snapshot of ${LEAKS} leaked closures to ${path.relative(ROOT, FILE)} ...`);
   const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '-e', code], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('snapshot child failed');
-}
-
-/** memlab's loader, installed on first use; null if it cannot be. */
-function memlabEntry() {
-  if (process.env.BENCH_NO_MEMLAB) return null;
-  const entry = path.join(MEMLAB_DIR, 'node_modules', '@memlab', 'heap-analysis');
-  if (!fs.existsSync(entry)) {
-    log('bench: installing @memlab/heap-analysis into a temp dir (npm install --no-save) ...');
-    fs.mkdirSync(MEMLAB_DIR, { recursive: true });
-    fs.writeFileSync(path.join(MEMLAB_DIR, 'package.json'), '{"private":true}\n');
-    const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '@memlab/heap-analysis'], {
-      cwd: MEMLAB_DIR, stdio: ['ignore', 'ignore', 'inherit'], timeout: 10 * 60 * 1000,
-      env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1', PUPPETEER_SKIP_CHROMIUM_DOWNLOAD: '1' },
-    });
-    if (r.status !== 0 || !fs.existsSync(entry)) return null;
-  }
-  return entry;
 }
 
 const MEASURE = `
@@ -108,7 +91,7 @@ function measure(code) {
 
 makeSnapshot();
 const size = fs.statSync(FILE).size;
-const memlab = memlabEntry();
+const memlab = memlabEntry((m) => log(`bench: ${m}`));
 log(`bench: ${path.relative(ROOT, FILE)}: ${(size / 1048576).toFixed(0)} MB; Node ${process.version}; ` +
   `${os.cpus().length} CPUs; best of ${RUNS}`);
 if (!memlab) log('bench: memlab could not be installed; compared with JSON.parse only');
