@@ -140,6 +140,23 @@ const LEAKS: &[&str] = &[
 const NOT_LEAKS: &[&str] = &["lru-cache", "flood-404", "hello-steady", "batch-job"];
 
 /// Real growth rate of a trace: last vs first full-GC baseline.
+/// End times of the full GCs in `records`.
+fn full_gc_ends(records: &[GcRecord]) -> Vec<u64> {
+  records.iter().filter(|r| r.kind.is_full()).map(|r| r.end_ns).collect()
+}
+
+/// The first `leak` the detector raises over `records`, with the end time of the GC that raised it.
+fn first_leak(d: &mut Detector, records: &[GcRecord]) -> Option<(u64, LeakEvent)> {
+  for r in records {
+    for e in d.observe(r) {
+      if let DetectorEvent::Leak(l) = e {
+        return Some((r.end_ns, l));
+      }
+    }
+  }
+  None
+}
+
 fn baseline_rate(records: &[GcRecord]) -> f64 {
   let full: Vec<&GcRecord> = records.iter().filter(|r| r.kind.is_full()).collect();
   let (a, b) = (full[0], full[full.len() - 1]);
@@ -807,23 +824,11 @@ fn bench_leak_needs_its_second_natural_full_gc() {
   // are the evidence and the leak fires with a plausible rate.
   let t = load("bench-leak-map");
   assert!(t.leak);
-  let fulls: Vec<u64> = t
-    .records
-    .iter()
-    .filter(|r| r.kind.is_full())
-    .map(|r| r.end_ns)
-    .collect();
+  let fulls = full_gc_ends(&t.records);
   assert!(fulls.len() >= 2, "{}", fulls.len());
   let mut d = detector(&t);
   let t0 = t.records[0].end_ns;
-  let mut first = None;
-  for r in &t.records {
-    for e in d.observe(r) {
-      if let DetectorEvent::Leak(l) = e {
-        first.get_or_insert((r.end_ns, l));
-      }
-    }
-  }
+  let first = first_leak(&mut d, &t.records);
   let (at, l) = first.expect("no leak");
   eprintln!(
     "bench-leak-map: full GCs at {:?} s, leak at {:.1} s: {}",
@@ -859,22 +864,10 @@ fn full_speed_leak_takes_the_fast_path_at_its_third_full_gc() {
   // fires at the third.
   let t = load("bench-leak-closure-full");
   assert!(t.leak);
-  let fulls: Vec<u64> = t
-    .records
-    .iter()
-    .filter(|r| r.kind.is_full())
-    .map(|r| r.end_ns)
-    .collect();
+  let fulls = full_gc_ends(&t.records);
   assert!(fulls.len() >= 4, "{}", fulls.len());
   let mut d = detector(&t);
-  let mut first = None;
-  for r in &t.records {
-    for e in d.observe(r) {
-      if let DetectorEvent::Leak(l) = e {
-        first.get_or_insert((r.end_ns, l));
-      }
-    }
-  }
+  let first = first_leak(&mut d, &t.records);
   let (at, l) = first.expect("no leak");
   let t0 = t.records[0].end_ns;
   eprintln!(
