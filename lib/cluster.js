@@ -24,17 +24,22 @@ const FORWARDED = ['leak', 'leak-end', 'heap-limit', 'dump', 'dump-refused', 're
 const TAG = '__leakwatch';
 const PREFIX = 'leakwatch:';
 
+/** PM2's id for this process, or null: PM2 numbers its processes 0, 1, 2…; anything else in pm_id is not PM2's. */
+function pm2Id(env) {
+  return env.pm_id !== undefined && /^\d+$/.test(env.pm_id) ? Number(env.pm_id) : null;
+}
+
 /** This process's identity: pid, node:cluster worker id (null outside one), PM2 id when under PM2. */
 function identity(env = process.env) {
   const id = { pid: process.pid, worker_id: cluster.isWorker ? cluster.worker.id : null };
-  // PM2 numbers its processes 0, 1, 2…; anything else in pm_id is not PM2's.
-  if (env.pm_id !== undefined && /^\d+$/.test(env.pm_id)) id.pm_id = Number(env.pm_id);
+  const pm = pm2Id(env);
+  if (pm !== null) id.pm_id = pm;
   return id;
 }
 
 /** Whether this process forwards (a cluster worker, or a PM2-managed process with IPC). */
 function isWorker(env = process.env) {
-  return cluster.isWorker || (env.pm_id !== undefined && /^\d+$/.test(env.pm_id) && typeof process.send === 'function');
+  return cluster.isWorker || (pm2Id(env) !== null && typeof process.send === 'function');
 }
 
 /** Makes `info` safe for IPC (Dates become ISO strings on the wire anyway). */
