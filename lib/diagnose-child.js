@@ -23,7 +23,7 @@
  * This process exits by itself after `timeout_ms` whatever happens, so an
  * analysis never outlives its bound even when the service is gone.
  */
-const { fork } = require('node:child_process');
+const { ask } = require('./child.js');
 const { findLeaks, diff, retainers } = require('./analysis.js');
 const { toFindings, toGrowth } = require('./findings.js');
 const { buildReport, writeReport } = require('./report.js');
@@ -43,27 +43,8 @@ function budgetFor(diffMs) {
  * `{ timedOut: true }` once `ms` passed (the process is then killed).
  */
 function findLeaksWithin(paths, ms) {
-  return new Promise((resolve, reject) => {
-    const worker = fork(__filename, ['--find-leaks'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
-    let stderr = '';
-    worker.stderr.on('data', (d) => {
-      if (stderr.length < 4096) stderr += d;
-    });
-    let done = false;
-    const finish = (fn, v) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      worker.kill('SIGKILL');
-      fn(v);
-    };
-    const timer = setTimeout(() => finish(resolve, { timedOut: true }), ms);
-    worker.on('message', (m) => (m && m.error ? finish(reject, new Error(m.error)) : finish(resolve, { value: m })));
-    worker.on('error', (err) => finish(reject, err));
-    worker.on('exit', (code, signal) => setTimeout(() => finish(reject, new Error(`the leak analysis process exited ` +
-      `(${signal || code}) without a result${stderr.trim() ? `: ${stderr.trim()}` : ''}`)), 500));
-    worker.send(paths);
-  });
+  return ask(__filename, ['--find-leaks'], paths, { timeoutMs: ms, name: 'leak analysis process' })
+    .then((value) => ({ value }), (err) => (err.code === 'ETIMEDOUT' ? { timedOut: true } : Promise.reject(err)));
 }
 
 /**

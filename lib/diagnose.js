@@ -26,8 +26,7 @@
  * NODE_OPTIONS and no LEAKWATCH_* variable reaches it.
  */
 const path = require('node:path');
-const os = require('node:os');
-const { fork } = require('node:child_process');
+const { ask } = require('./child.js');
 const { threadId } = require('node:worker_threads');
 
 const DEFAULTS = Object.freeze({
@@ -44,8 +43,6 @@ const REGISTER = path.join(__dirname, '..', 'register.js');
 
 /** The longest the analysis child may take (three snapshots of a large heap take minutes). */
 const ANALYSIS_TIMEOUT_MS = 20 * 60 * 1000;
-/** After the child exits, how long its last IPC message may still take to arrive. */
-const EXIT_GRACE_MS = 1000;
 
 function validate(key, value) {
   const bad = (rule) => {
@@ -264,72 +261,11 @@ function childEnv(env = process.env) {
  * Runs lib/diagnose-child.js at low priority; resolves with its `{ json,
  * html, summary, findings, degraded }`. Rejects — and kills the child — when
  * it answers with an error, exits without answering, cannot be started, or
- * takes longer than `timeoutMs`.
+ * takes longer than `timeoutMs` (lib/child.js).
  */
 function analyzeInChild(input, { timeoutMs = ANALYSIS_TIMEOUT_MS, script = CHILD, env = process.env } = {}) {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let child = null;
-    let timer = null;
-    let grace = null;
-    const settle = (err, value) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(grace);
-      if (child && child.exitCode === null && child.signalCode === null) {
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      if (err) reject(err);
-      else resolve(value);
-    };
-    try {
-      child = fork(script, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [], env: childEnv(env) });
-    } catch (err) {
-      settle(new Error(`cannot start the analysis process: ${err.message}`));
-      return;
-    }
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      if (stderr.length < 8192) stderr += d;
-    });
-    const why = () => (stderr.trim() ? `: ${stderr.trim()}` : '');
-    child.on('error', (err) => settle(new Error(`analysis process failed: ${err.message}${why()}`)));
-    child.on('message', (m) => {
-      if (m && m.error) settle(new Error(m.error));
-      else if (m && typeof m === 'object') settle(null, m);
-      else settle(new Error(`analysis process sent an unexpected message: ${JSON.stringify(m)}`));
-    });
-    child.on('exit', (code, signal) => {
-      if (settled) return;
-      // A message sent just before exiting may still be on its way.
-      grace = setTimeout(() => settle(new Error(`analysis process exited (${signal ? `signal ${signal}` :
-        `code ${code}`}) without a result${why()}`)), EXIT_GRACE_MS);
-      grace.unref();
-    });
-    timer = setTimeout(() => settle(new Error(`analysis process gave no result within ${Math.round(timeoutMs / 1000)} s; ` +
-      `it was stopped${why()}`)), timeoutMs);
-    timer.unref();
-    if (child.pid !== undefined) {
-      try {
-        os.setPriority(child.pid, 19);
-      } catch {
-        // Lowering priority is a courtesy; a container may forbid it.
-      }
-    }
-    try {
-      child.send({ ...input, timeout_ms: timeoutMs }, (err) => err && settle(new Error(`cannot send the snapshots to the analysis process: ${err.message}`)));
-    } catch (err) {
-      settle(new Error(`cannot send the snapshots to the analysis process: ${err.message}`));
-    }
-    child.unref();
-    if (child.channel) child.channel.unref();
-    child.stderr.unref?.();
-  });
+  return ask(script, [], { ...input, timeout_ms: timeoutMs },
+    { timeoutMs, name: 'analysis process', env: childEnv(env), priority: 19, unref: true });
 }
 
 module.exports = { Diagnoser, DEFAULTS, analyzeInChild, childEnv, splitNodeOptions, ANALYSIS_TIMEOUT_MS };
