@@ -343,7 +343,8 @@ impl Detector {
   }
 
   /// Tests the whole window, then its most recent half, quarter, eighth… (as
-  /// long as they still span `minDurationMs`): a leak that started late in a
+  /// long as they still span `minDurationMs` / `FAST_SPAN_DIVISOR`, the fast
+  /// path's minimum; the other paths check the full span themselves): a leak that started late in a
   /// long flat window is found on a suffix, where growth fills the whole span.
   /// Returns the first suspected evaluation, else the whole window's.
   fn evaluate(&self) -> Option<Evaluation> {

@@ -141,11 +141,6 @@ impl Snapshot {
     by_id.get(i).copied().filter(|&n| g.id(n) == id)
   }
 
-  /// Whether a node with this id exists.
-  pub fn contains_id(&self, id: u32) -> bool {
-    self.node_by_id(id).is_some()
-  }
-
   /// Class name of node `n`.
   pub fn class_name(&self, n: u32) -> &str {
     self.classes.name(self.classes.of(n))

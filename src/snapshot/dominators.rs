@@ -202,6 +202,26 @@ fn dfs(g: &HeapGraph, de: &mut DomEdges, orphan: &BitSet, mut visit: impl FnMut(
   }
 }
 
+/// Calls `f(pre(v), pre(w))` for every dominance edge v → w between nodes the
+/// DFS reached, w not the root (preorder numbers). Two passes use it: one to
+/// count each node's later-in-preorder retainers, one to store them.
+fn for_each_retainer(g: &HeapGraph, de: &mut DomEdges, pre_of: &[u32], mut f: impl FnMut(u32, u32)) {
+  for v in 0..g.node_count() as u32 {
+    let pv = pre_of[v as usize];
+    if pv == NONE {
+      continue;
+    }
+    for e in g.edges(v) {
+      if let Some(w) = de.keeps(v, e) {
+        let pw = pre_of[w as usize];
+        if pw != NONE && pw != 0 {
+          f(pv, pw);
+        }
+      }
+    }
+  }
+}
+
 /// Computes the dominator tree of `g` under DevTools' rules (see the module
 /// documentation).
 pub fn dominators(g: &HeapGraph) -> DominatorTree {
@@ -240,48 +260,27 @@ pub fn dominators(g: &HeapGraph) -> DominatorTree {
   // the retainers that come later are stored, grouped by target.
   let mut semi: Vec<u32> = parent.clone();
   let mut first: Vec<u32> = vec![0; count + 1];
-  for v in 0..n as u32 {
-    let pv = pre_of[v as usize];
-    if pv == NONE {
-      continue;
-    }
-    for e in g.edges(v) {
-      if let Some(w) = de.keeps(v, e) {
-        let pw = pre_of[w as usize];
-        if pw == NONE || pw == 0 {
-          continue;
-        }
-        if pv < pw {
-          if pv < semi[pw as usize] {
-            semi[pw as usize] = pv;
-          }
-        } else if pv > pw {
-          first[pw as usize + 1] += 1;
-        }
+  for_each_retainer(g, &mut de, &pre_of, |pv, pw| {
+    if pv < pw {
+      if pv < semi[pw as usize] {
+        semi[pw as usize] = pv;
       }
+    } else if pv > pw {
+      first[pw as usize + 1] += 1;
     }
-  }
+  });
   for i in 0..count {
     first[i + 1] += first[i];
   }
   let mut preds: Vec<u32> = vec![0; first[count] as usize];
   // Fill using first[w] as a cursor (it ends at the start of w + 1).
-  for v in 0..n as u32 {
-    let pv = pre_of[v as usize];
-    if pv == NONE {
-      continue;
+  for_each_retainer(g, &mut de, &pre_of, |pv, pw| {
+    if pv > pw {
+      let at = &mut first[pw as usize];
+      preds[*at as usize] = pv;
+      *at += 1;
     }
-    for e in g.edges(v) {
-      if let Some(w) = de.keeps(v, e) {
-        let pw = pre_of[w as usize];
-        if pw != NONE && pw != 0 && pv > pw {
-          let at = &mut first[pw as usize];
-          preds[*at as usize] = pv;
-          *at += 1;
-        }
-      }
-    }
-  }
+  });
   drop(pre_of);
   // Keep only where each list starts, as bits: LT walks the lists from
   // the last to the first, so `first[w]` (now the end of w's list) and one

@@ -191,11 +191,6 @@ impl ShapeIndex {
     }
   }
 
-  /// How many distinct shapes were interned (the empty one included).
-  pub fn shape_count(&self) -> usize {
-    self.last.len()
-  }
-
   /// The shape id of node `n`'s shortest retainer path; `None` when `n` is
   /// the root or is unreachable. Equal ids mean equal
   /// [`RetainerPath::shape`] texts.

@@ -287,8 +287,7 @@ impl<R: Read> Scanner<R> {
         return (base, Piece::End);
       }
       let w = &window[..window.len().min(limit.max(1))];
-      if w.contains(&b']') {
-        let j = w.iter().position(|&b| b == b']').unwrap_or(w.len());
+      if let Some(j) = w.iter().position(|&b| b == b']') {
         out.extend_from_slice(&w[..j]);
         self.pos += j + 1;
         return (base, Piece::Last);

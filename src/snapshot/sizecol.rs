@@ -17,14 +17,6 @@ pub struct SizeColumn {
 }
 
 impl SizeColumn {
-  /// A column of `len` zeros.
-  pub fn zeros(len: usize) -> Self {
-    SizeColumn {
-      small: vec![0; len],
-      big: HashMap::new(),
-    }
-  }
-
   /// A column holding `sizes`.
   pub fn from_u32(sizes: &[u32]) -> Self {
     let mut c = SizeColumn {
@@ -37,16 +29,6 @@ impl SizeColumn {
       }
     }
     c
-  }
-
-  /// Number of entries.
-  pub fn len(&self) -> usize {
-    self.small.len()
-  }
-
-  /// True when empty.
-  pub fn is_empty(&self) -> bool {
-    self.small.is_empty()
   }
 
   /// Size of node `n` (0 when out of range).
