@@ -32,6 +32,11 @@ export declare class Watchdog {
   get backendReason(): string | null
   /** Drains pending records: JSON `{"gc":[…],"stats":[…],"dropped":n}`. */
   drain(wantGc: boolean, wantStats: boolean): string
+  /**
+   * Whether every collection wakes the JS thread (while `gc` has
+   * listeners) or only full ones and a filling ring.
+   */
+  setWakeEveryGc(on: boolean): void
   /** JSON of cumulative counters and latest figures. */
   stats(): string
   /**

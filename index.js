@@ -81,6 +81,47 @@ class LeakWatch extends EventEmitter {
     return this._running;
   }
 
+  // Young-generation collections wake the JS thread only while 'gc' has
+  // listeners (src/watch.rs `wake_due`); every way of adding or removing one
+  // passes through these.
+  _syncWake(name) {
+    if (name === undefined || name === 'gc') this._handle.setWakeEveryGc(this.listenerCount('gc') > 0);
+  }
+
+  on(name, fn) {
+    super.on(name, fn);
+    this._syncWake(name);
+    return this;
+  }
+
+  addListener(name, fn) {
+    return this.on(name, fn);
+  }
+
+  prependListener(name, fn) {
+    super.prependListener(name, fn);
+    this._syncWake(name);
+    return this;
+  }
+
+  // once/prependOnceListener add through on/prependListener and remove
+  // through removeListener, so they are covered.
+  removeListener(name, fn) {
+    super.removeListener(name, fn);
+    this._syncWake(name);
+    return this;
+  }
+
+  off(name, fn) {
+    return this.removeListener(name, fn);
+  }
+
+  removeAllListeners(name) {
+    super.removeAllListeners(...arguments);
+    this._syncWake(name);
+    return this;
+  }
+
   _drain() {
     const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0));
     // A throwing listener must not cost the other events of the batch: emit

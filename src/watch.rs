@@ -26,6 +26,10 @@ use crate::stats::{GcCounters, Memwatch};
 
 /// Records the ring holds between two drains.
 pub const RING_CAPACITY: usize = 256;
+/// Pending records at which a young-generation collection wakes the JS
+/// thread even though nothing is due (half the ring: none is ever evicted
+/// while the JS thread takes its turn).
+pub const WAKE_HIGH_WATER: usize = RING_CAPACITY / 2;
 /// Records `getHistory()` keeps by default.
 pub const DEFAULT_HISTORY: usize = 256;
 /// Points kept for `getTimeline()`.
@@ -92,6 +96,11 @@ impl Live {
     Some(found)
   }
 
+  /// Records waiting to be drained.
+  pub fn pending(&self) -> usize {
+    self.ring.len()
+  }
+
   /// Appends a finished record, numbering it. Never allocates.
   pub fn push(&mut self, mut rec: GcRecord) {
     self.seq += 1;
@@ -125,6 +134,8 @@ pub struct Watch {
   engine: Mutex<Engine>,
   /// A wake-up has been requested and the JS side has not drained yet.
   wake_pending: AtomicBool,
+  /// Someone listens to `gc` events: every collection wakes the JS thread.
+  wake_every_gc: AtomicBool,
 }
 
 impl Watch {
@@ -158,6 +169,7 @@ impl Watch {
         last_minor_point_ms: f64::NEG_INFINITY,
       }),
       wake_pending: AtomicBool::new(false),
+      wake_every_gc: AtomicBool::new(false),
     }
   }
 
@@ -173,6 +185,24 @@ impl Watch {
     if let Some(mut l) = self.live.try_lock() {
       l.dropped += 1;
     }
+  }
+
+  /// Whether every collection should wake the JS thread (`gc` listeners),
+  /// or only those with something to deliver (see [`Watch::wake_due`]).
+  pub fn set_wake_every_gc(&self, on: bool) {
+    self.wake_every_gc.store(on, Ordering::Relaxed);
+  }
+
+  /// Whether a collection of `kind`, leaving `pending` records in the ring,
+  /// is worth waking the JS thread for. Only full collections produce
+  /// `stats` and detector events; young-generation ones produce nothing
+  /// unless someone listens to `gc`, so they wait in the ring for the next
+  /// full collection, a synchronous drain (`getStats()`, `getHistory()`, …)
+  /// or the ring's high-water mark, whichever comes first. An allocation-bound
+  /// service runs hundreds of scavenges a second: waking its JS thread for
+  /// each cost more than the hooks themselves.
+  pub fn wake_due(&self, kind: GcKind, pending: usize) -> bool {
+    kind.is_full() || pending >= WAKE_HIGH_WATER || self.wake_every_gc.load(Ordering::Relaxed)
   }
 
   /// True if the caller should wake the JS thread (no wake-up is pending).
@@ -415,6 +445,19 @@ mod tests {
     assert_eq!(minors, 11, "10 one-per-second points plus the 50 ms outlier");
     assert_eq!(t.last().unwrap()["type"], "mark-sweep-compact");
     assert_eq!(t.last().unwrap()["heap_used_after"], 80);
+  }
+
+  #[test]
+  fn young_collections_wake_only_past_the_high_water_mark_or_for_gc_listeners() {
+    let w = Watch::new(22, vec![], 4);
+    assert!(w.wake_due(GcKind::MarkSweepCompact, 1), "full GCs carry stats and detector events");
+    assert!(!w.wake_due(GcKind::Scavenge, 1));
+    assert!(!w.wake_due(GcKind::MinorMarkSweep, WAKE_HIGH_WATER - 1));
+    assert!(w.wake_due(GcKind::Scavenge, WAKE_HIGH_WATER), "drained long before the ring evicts");
+    w.set_wake_every_gc(true);
+    assert!(w.wake_due(GcKind::Scavenge, 1));
+    w.set_wake_every_gc(false);
+    assert!(!w.wake_due(GcKind::Scavenge, 1));
   }
 
   #[test]

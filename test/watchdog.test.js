@@ -192,3 +192,53 @@ test('a throwing listener does not cost the other events of its batch', { skip: 
   assert.ok(caught && /listener bug/.test(caught.message));
   assert.ok(seen.length >= 2, `the later listener still saw every event (${seen.length})`);
 });
+
+// Native backend: young-generation collections have nothing to deliver
+// unless 'gc' has listeners, so they wait in the ring (src/watch.rs wake_due)
+// instead of waking the JS thread hundreds of times a second.
+test('young collections wake the JS thread only while gc has listeners', { skip: !native }, async () => {
+  const HIGH_WATER = 128; // src/watch.rs WAKE_HIGH_WATER
+  let wakes = 0;
+  leakwatch._drain = function countedDrain() {
+    wakes += 1;
+    return Object.getPrototypeOf(this)._drain.call(this);
+  };
+  const kinds = (s) => ({ all: s.num_gc, full: s.by_type['mark-sweep-compact'].count });
+  // Allocates young garbage for `rounds` turns of the event loop; returns
+  // the wake-ups those turns took and the collections they saw.
+  async function run(rounds, beforeSync = () => {}) {
+    await new Promise((resolve) => setImmediate(resolve)); // a wake-up queued before this run lands here
+    const a = kinds(leakwatch.getStats());
+    wakes = 0;
+    for (let r = 0; r < rounds; r++) {
+      makeGarbage(4);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const w = wakes;
+    beforeSync();
+    const b = kinds(leakwatch.getStats());
+    return { wakes: w, all: b.all - a.all, full: b.full - a.full };
+  }
+  try {
+    const quiet = await run(40);
+    assert.ok(quiet.all - quiet.full >= 10, `young collections happened: ${JSON.stringify(quiet)}`);
+    assert.ok(quiet.wakes <= quiet.full + Math.floor(quiet.all / HIGH_WATER),
+      `no wake-up for young collections alone: ${JSON.stringify(quiet)}`);
+    let delivered = 0;
+    const h = () => delivered++;
+    leakwatch.once('gc', () => {}); // once() adds and removes through the same path
+    leakwatch.on('gc', h);
+    let early = 0;
+    const eager = await run(40, () => {
+      early = delivered;
+    });
+    assert.ok(eager.all >= 10);
+    assert.ok(early >= eager.all - 1, `'gc' events arrive as they happen: ${early} of ${eager.all} before a sync drain`);
+    leakwatch.removeAllListeners('gc');
+    const again = await run(40);
+    assert.ok(again.wakes <= again.full + Math.floor(again.all / HIGH_WATER),
+      `listeners gone, wake-ups stop again: ${JSON.stringify(again)}`);
+  } finally {
+    delete leakwatch._drain;
+  }
+});

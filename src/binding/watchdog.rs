@@ -117,6 +117,13 @@ impl Watchdog {
     self.watch.drain(want_gc, want_stats).to_string()
   }
 
+  /// Whether every collection wakes the JS thread (while `gc` has
+  /// listeners) or only full ones and a filling ring.
+  #[napi(catch_unwind)]
+  pub fn set_wake_every_gc(&self, on: bool) {
+    self.watch.set_wake_every_gc(on);
+  }
+
   /// JSON of cumulative counters and latest figures.
   #[napi(catch_unwind)]
   pub fn stats(&self) -> String {

@@ -213,11 +213,12 @@ unsafe extern "C" fn on_epilogue(isolate: *mut c_void, gc_type: c_int, flags: c_
         rec.hook_ns = cost;
       }
       l.push(rec);
+      l.pending()
     });
     match pushed {
       None => nw.watch.note_dropped(),
-      Some(()) => {
-        if nw.watch.claim_wake() && !nw.wake.call() {
+      Some(pending) => {
+        if nw.watch.wake_due(kind, pending) && nw.watch.claim_wake() && !nw.wake.call() {
           nw.watch.release_wake();
         }
       }
