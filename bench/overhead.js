@@ -4,8 +4,10 @@
  * `npm run bench:overhead` — what leakwatch costs a process.
  *
  * (a) an allocation-heavy loop — in separate processes, and in one process
- * alternating 40 chunks with leakwatch stopped and started (which cancels the
- * machine's drift) — and (b) a node:http server under loopback load
+ * alternating 80 chunks with leakwatch stopped and started (which cancels the
+ * machine's drift; median of the per-quartet ratios), beside the same run with
+ * both halves stopped (A/A: what the measurement reads when there is nothing
+ * to measure) — and (b) a node:http server under loopback load
  * (autocannon, 127.0.0.1 only, bounded duration), each run with leakwatch off
  * and on, alternating in one run, reported as on/off throughput ratios (median
  * of the per-pair ratios); plus the native cost of leakwatch's GC callbacks
@@ -39,10 +41,13 @@ const pct = (xs, p) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN;
 };
 
-/** One process alternating off (stop()) and on chunks of the same loop: drift cancels out. */
-function abRun() {
-  const r = spawnSync(process.execPath, [path.join(FIX, 'alloc-ab.js'), '40', String(Math.round(OPS / 8))],
-    { encoding: 'utf8' });
+/**
+ * One process alternating off (stop()) and on chunks of the same loop: drift cancels out.
+ * `aa`: both halves off, the same measurement of nothing, i.e. its noise floor.
+ */
+function abRun(aa) {
+  const r = spawnSync(process.execPath,
+    [path.join(FIX, 'alloc-ab.js'), '80', String(Math.round(OPS / 16)), aa ? 'aa' : 'ab'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`alloc-ab child failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -78,6 +83,7 @@ async function main() {
   const costs = [];
   const alloc = { off: [], on: [] };
   const ab = { off: [], on: [], ratios: [] };
+  const aa = { ratios: [] };
   const http = { off: [], on: [] };
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which goes first so drift does not favour either.
@@ -92,8 +98,9 @@ async function main() {
     const x = abRun();
     ab.off.push(x.off_ops_per_sec);
     ab.on.push(x.on_ops_per_sec);
-    ab.ratios.push(x.on_ops_per_sec / x.off_ops_per_sec);
+    ab.ratios.push(x.ratio);
     costs.push(...x.hook_ns);
+    aa.ratios.push(abRun(true).ratio);
     const h = {};
     for (const m of order) h[m] = await httpRun(m);
     if (h.off.errors || h.on.errors) console.log(`  round ${r + 1}: http errors off=${h.off.errors} on=${h.on.errors}`);
@@ -102,7 +109,7 @@ async function main() {
     httpRatios.push(h.on.rps / h.off.rps);
     costs.push(...h.on.costs);
     console.log(`  round ${r + 1}/${ROUNDS}: alloc ratio ${allocRatios[r].toFixed(4)}, in-process A/B ` +
-      `${ab.ratios[r].toFixed(4)}, http ratio ${httpRatios[r].toFixed(4)}`);
+      `${ab.ratios[r].toFixed(4)} (A/A ${aa.ratios[r].toFixed(4)}), http ratio ${httpRatios[r].toFixed(4)}`);
   }
   const row = (name, off, on, ratio) =>
     `| ${name.padEnd(30)} | ${off.padStart(14)} | ${on.padStart(14)} | ${ratio.padStart(12)} |`;
@@ -113,6 +120,7 @@ async function main() {
     median(allocRatios).toFixed(4)));
   console.log(row('allocation, in-process A/B', median(ab.off).toFixed(0), median(ab.on).toFixed(0),
     median(ab.ratios).toFixed(4)));
+  console.log(row('same, A/A: both halves off', '', '', median(aa.ratios).toFixed(4)));
   console.log(row('node:http + autocannon (req/s)', median(http.off).toFixed(0), median(http.on).toFixed(0),
     median(httpRatios).toFixed(4)));
   console.log('');
@@ -120,7 +128,8 @@ async function main() {
     `p99 ${(pct(costs, 0.99) / 1000).toFixed(2)} µs | max ${(Math.max(...costs) / 1000).toFixed(2)} µs |`);
   console.log('');
   const spread = (rs) => `${Math.min(...rs).toFixed(3)}–${Math.max(...rs).toFixed(3)}`;
-  console.log(`per-round ratios: allocation ${spread(allocRatios)}, A/B ${spread(ab.ratios)}, http ${spread(httpRatios)} ` +
+  console.log(`per-round ratios: allocation ${spread(allocRatios)}, A/B ${spread(ab.ratios)}, A/A ${spread(aa.ratios)}, ` +
+    `http ${spread(httpRatios)} ` +
     '(the spread is the machine\'s noise: compare the medians)');
   // Throughput ratios on a shared machine swing by several percent; leakwatch's own time, measured where
   // it is spent (GC hooks: median cost × GCs; JS drains: timed), bounds its direct cost independently.
