@@ -81,26 +81,35 @@ impl Snapshot {
 
   /// Analyses an already parsed graph.
   ///
-  /// The phases are ordered so that the transient arrays of one are gone
-  /// before the next allocates: the dominator tree first (alone: it is the
-  /// largest), then the distance BFS on a second thread while this one
-  /// attributes shallow sizes and sums retained sizes, then classes.
-  pub fn analyze(graph: HeapGraph) -> Snapshot {
+  /// The phases are ordered so that both cores work and the transient
+  /// arrays of one are gone before the next allocates: the dominator tree
+  /// (the largest; mostly one thread) while a second thread attributes the
+  /// shallow sizes in the memory of V8's self sizes (which the graph gives
+  /// up); then the distance BFS on a second thread while this one sums
+  /// retained sizes, assigns classes and totals the classes' retained sizes.
+  pub fn analyze(mut graph: HeapGraph) -> Snapshot {
+    let raw = SizeColumn::from_vec(std::mem::take(&mut graph.node_self_size));
     let g = &graph;
-    let tree = dominators::dominators(g);
-    let (dist, (self_size, retained)) = std::thread::scope(|scope| {
+    let (tree, self_size) = std::thread::scope(|scope| {
+      let side = scope.spawn(move || sizes::attribute(g, raw));
+      let tree = dominators::dominators(g);
+      // A panic there is a bug: it reaches the job's catch_unwind.
+      let self_size = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+      (tree, self_size)
+    });
+    let root = g.root();
+    let (dist, (retained, classes, class_retained)) = std::thread::scope(|scope| {
       let side = scope.spawn(move || distances::compute(g, false).dist);
-      let self_size = sizes::shallow_sizes(g);
-      let retained = dominators::retained_sizes(&self_size, &tree, g.root());
+      let retained = dominators::retained_sizes(&self_size, &tree, root);
+      let classes = Classes::build(g);
+      let class_retained = summary::class_retained_totals(&classes, &tree.idom, &self_size, &retained, root);
       // Not reachable without a bug; recompute on this thread rather than
       // propagate a panic.
       let dist = side.join().unwrap_or_else(|_| distances::compute(g, false).dist);
-      (dist, (self_size, retained))
+      (dist, (retained, classes, class_retained))
     });
     let dominator = tree.idom;
     drop(tree.preorder);
-    let classes = Classes::build(g);
-    let class_retained = summary::class_retained_totals(&classes, &dominator, &self_size, &retained, g.root());
     Snapshot {
       graph,
       classes,

@@ -109,6 +109,28 @@ impl BitSet {
     }
   }
 
+  /// Indices of the set bits, ascending.
+  pub fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+    self.words.iter().enumerate().flat_map(|(k, &w)| {
+      let mut rest = w;
+      std::iter::from_fn(move || {
+        if rest == 0 {
+          return None;
+        }
+        let b = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        Some((k << 6) | b)
+      })
+    })
+  }
+
+  /// Sets every bit set in `other` (of the same length).
+  pub fn union_with(&mut self, other: &BitSet) {
+    for (w, o) in self.words.iter_mut().zip(&other.words) {
+      *w |= *o;
+    }
+  }
+
   /// Number of set bits.
   pub fn count_ones(&self) -> usize {
     self.words.iter().map(|w| w.count_ones() as usize).sum()

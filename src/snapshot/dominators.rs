@@ -130,29 +130,6 @@ pub fn page_owned(g: &HeapGraph) -> BitSet {
   flags
 }
 
-/// The edge filter of the dominance graph: essential, and not from a
-/// non-page-owned node into the page.
-struct DomEdges<'g> {
-  g: &'g HeapGraph,
-  ess: Essential<'g>,
-  page: BitSet,
-  root: u32,
-}
-
-impl DomEdges<'_> {
-  #[inline]
-  fn keeps(&mut self, src: u32, e: usize) -> Option<u32> {
-    if !self.ess.is_essential(src, e) {
-      return None;
-    }
-    let to = self.g.edge_to(e);
-    if src != self.root && self.page.get(to as usize) && !self.page.get(src as usize) {
-      return None;
-    }
-    Some(to)
-  }
-}
-
 /// The result of [`dominators`].
 #[derive(Debug, Clone)]
 pub struct DominatorTree {
@@ -163,125 +140,154 @@ pub struct DominatorTree {
   pub preorder: Vec<u32>,
 }
 
-/// Depth-first search over the dominance edges from the root, then from
-/// every orphan (in ordinal order) as if the root had an edge to it. Calls
-/// `visit(node, parent_preorder_number)` in preorder. Iterative.
-fn dfs(g: &HeapGraph, de: &mut DomEdges, orphan: &BitSet, mut visit: impl FnMut(u32, u32)) {
-  let n = g.node_count();
-  let mut seen = BitSet::new(n);
-  // (node, next edge, preorder number)
-  let mut stack: Vec<(u32, u32, u32)> = Vec::new();
-  let mut next_pre: u32 = 0;
-  let mut start = |s: u32, seen: &mut BitSet, stack: &mut Vec<(u32, u32, u32)>, next_pre: &mut u32| {
-    seen.set(s as usize);
-    visit(s, 0);
-    stack.push((s, g.edges(s).start as u32, *next_pre));
-    *next_pre += 1;
-    while let Some(top) = stack.last_mut() {
-      let (node, e, pre) = *top;
-      if (e as usize) < g.edges(node).end {
-        top.1 += 1;
-        if let Some(child) = de.keeps(node, e as usize) {
-          if seen.insert(child as usize) {
-            visit(child, pre);
-            stack.push((child, g.edges(child).start as u32, *next_pre));
-            *next_pre += 1;
-          }
+/// Which edges are essential, as one bit per edge, and which nodes have an
+/// essential retainer (one bit per node). One pass over the edges, split
+/// between two threads by node range (each with its own [`Essential`]
+/// cache); the halves' node bits are merged.
+fn essential_edges(g: &HeapGraph) -> (BitSet, BitSet) {
+  let n = g.node_count() as u32;
+  // Split where half the edges are behind, at a 64-edge word boundary so
+  // each half owns whole words of the edge bits.
+  let half = (g.edge_count() / 2) & !63;
+  let mid = g.first_edge.partition_point(|&f| (f as usize) < half) as u32;
+  let mid = mid.min(n);
+  let pass = |from: u32, to: u32| {
+    let mut ess = Essential::new(g);
+    let mut edges = BitSet::new(g.edge_count());
+    let mut retained = BitSet::new(g.node_count());
+    for src in from..to {
+      for e in g.edges(src) {
+        if ess.is_essential(src, e) {
+          edges.set(e);
+          retained.set(g.edge_to(e) as usize);
         }
-      } else {
-        stack.pop();
       }
     }
+    (edges, retained)
   };
-  let root = g.root();
-  start(root, &mut seen, &mut stack, &mut next_pre);
-  for o in 0..n as u32 {
-    if orphan.get(o as usize) && !seen.get(o as usize) {
-      start(o, &mut seen, &mut stack, &mut next_pre);
-    }
-  }
-}
-
-/// Calls `f(pre(v), pre(w))` for every dominance edge v → w between nodes the
-/// DFS reached, w not the root (preorder numbers). Two passes use it: one to
-/// count each node's later-in-preorder retainers, one to store them.
-fn for_each_retainer(g: &HeapGraph, de: &mut DomEdges, pre_of: &[u32], mut f: impl FnMut(u32, u32)) {
-  for v in 0..g.node_count() as u32 {
-    let pv = pre_of[v as usize];
-    if pv == NONE {
-      continue;
-    }
-    for e in g.edges(v) {
-      if let Some(w) = de.keeps(v, e) {
-        let pw = pre_of[w as usize];
-        if pw != NONE && pw != 0 {
-          f(pv, pw);
-        }
-      }
-    }
-  }
+  let ((mut edges, mut retained), (edges_b, retained_b)) = std::thread::scope(|scope| {
+    let b = scope.spawn(move || pass(mid, n));
+    let a = pass(0, mid);
+    (a, b.join().unwrap_or_else(|_| pass(mid, n)))
+  });
+  edges.union_with(&edges_b);
+  retained.union_with(&retained_b);
+  (edges, retained)
 }
 
 /// Computes the dominator tree of `g` under DevTools' rules (see the module
 /// documentation).
+///
+/// 1. On two threads: the page-owned flags, and the essential edges with
+///    the orphans they leave.
+/// 2. One depth-first search over the dominance edges (essential, and not
+///    from outside the page into it) from the root, then from every orphan
+///    (in ordinal order) as if the root had an edge to it. It numbers the
+///    nodes in preorder and, since every edge between reached nodes is
+///    looked at exactly once, also starts each node's semidominator at the
+///    smallest of its DFS parent and its earlier-numbered retainers, and
+///    counts (and keeps the bit of) each later-numbered retainer edge.
+/// 3. The later-numbered retainers are stored grouped by target, and
+///    Lengauer–Tarjan runs on preorder numbers.
 pub fn dominators(g: &HeapGraph) -> DominatorTree {
   let n = g.node_count();
   let root = g.root();
-  let mut de = DomEdges {
-    g,
-    ess: Essential::new(g),
-    page: page_owned(g),
-    root,
-  };
-
-  // Orphans: nodes (other than the root) without an essential retainer.
-  let mut orphan = BitSet::new(n);
-  for src in 0..n as u32 {
-    for e in g.edges(src) {
-      if de.ess.is_essential(src, e) {
-        orphan.set(g.edge_to(e) as usize);
-      }
-    }
-  }
+  let (page, (mut dom_edges, mut orphan)) = std::thread::scope(|scope| {
+    let side = scope.spawn(|| page_owned(g));
+    let ess = essential_edges(g);
+    (side.join().unwrap_or_else(|_| page_owned(g)), ess)
+  });
   orphan.invert();
   orphan.clear(root as usize);
 
-  // 1. Preorder numbers and DFS parents (as preorder numbers).
+  // 2. The DFS. `dom_edges` starts as the essential edges; after the DFS it
+  // holds exactly the later-numbered retainer edges.
   let mut pre_of: Vec<u32> = vec![NONE; n];
-  let mut parent: Vec<u32> = Vec::new();
-  dfs(g, &mut de, &orphan, |node, parent_pre| {
-    pre_of[node as usize] = parent.len() as u32;
-    parent.push(parent_pre);
-  });
+  // Sized for every node up front: growing by doubling would overshoot by
+  // up to half (untouched capacity costs no memory).
+  let mut parent: Vec<u32> = Vec::with_capacity(n);
+  let mut semi: Vec<u32> = Vec::with_capacity(n);
+  let mut later: Vec<u32> = Vec::with_capacity(n + 1);
+  // (node, next edge, preorder number)
+  let mut stack: Vec<(u32, u32, u32)> = Vec::new();
+  let mut search = |s: u32, pre_of: &mut Vec<u32>, stack: &mut Vec<(u32, u32, u32)>| {
+    let ps = parent.len() as u32;
+    pre_of[s as usize] = ps;
+    parent.push(0);
+    semi.push(0);
+    later.push(0);
+    stack.push((s, g.edges(s).start as u32, ps));
+    while let Some(top) = stack.last_mut() {
+      let (v, e, pv) = *top;
+      let e = e as usize;
+      if e >= g.edges(v).end {
+        stack.pop();
+        continue;
+      }
+      top.1 += 1;
+      if !dom_edges.get(e) {
+        continue;
+      }
+      let w = g.edge_to(e);
+      if v != root && page.get(w as usize) && !page.get(v as usize) {
+        dom_edges.clear(e);
+        continue;
+      }
+      let pw = pre_of[w as usize];
+      if pw == NONE {
+        // A tree edge.
+        let next = parent.len() as u32;
+        pre_of[w as usize] = next;
+        parent.push(pv);
+        semi.push(pv);
+        later.push(0);
+        stack.push((w, g.edges(w).start as u32, next));
+        dom_edges.clear(e);
+      } else if pw != 0 && pv > pw {
+        later[pw as usize] += 1;
+      } else {
+        if pw != 0 && pv < semi[pw as usize] {
+          semi[pw as usize] = pv;
+        }
+        dom_edges.clear(e);
+      }
+    }
+  };
+  search(root, &mut pre_of, &mut stack);
+  for o in 0..n as u32 {
+    if orphan.get(o as usize) && pre_of[o as usize] == NONE {
+      search(o, &mut pre_of, &mut stack);
+    }
+  }
+  drop((stack, orphan, page));
   let count = parent.len();
 
-  // 2. Predecessors. `semi` starts as the smallest preorder number among
-  // the DFS parent and the retainers that come earlier in preorder; only
-  // the retainers that come later are stored, grouped by target.
-  let mut semi: Vec<u32> = parent.clone();
-  let mut first: Vec<u32> = vec![0; count + 1];
-  for_each_retainer(g, &mut de, &pre_of, |pv, pw| {
-    if pv < pw {
-      if pv < semi[pw as usize] {
-        semi[pw as usize] = pv;
-      }
-    } else if pv > pw {
-      first[pw as usize + 1] += 1;
-    }
-  });
-  for i in 0..count {
-    first[i + 1] += first[i];
+  // 3. The later-numbered retainers, grouped by target (`first` holds where
+  // each group starts, then is used as the fill cursor).
+  let mut first: Vec<u32> = later;
+  first.push(0);
+  let mut acc = 0u32;
+  for slot in first.iter_mut() {
+    let c = *slot;
+    *slot = acc;
+    acc += c;
   }
-  let mut preds: Vec<u32> = vec![0; first[count] as usize];
-  // Fill using first[w] as a cursor (it ends at the start of w + 1).
-  for_each_retainer(g, &mut de, &pre_of, |pv, pw| {
-    if pv > pw {
-      let at = &mut first[pw as usize];
-      preds[*at as usize] = pv;
-      *at += 1;
+  let mut preds: Vec<u32> = vec![0; acc as usize];
+  // Bits of nodes the DFS never reached were never looked at: skipped.
+  let mut v = 0usize;
+  for e in dom_edges.ones() {
+    while g.first_edge[v + 1] as usize <= e {
+      v += 1;
     }
-  });
-  drop(pre_of);
+    if pre_of[v] == NONE {
+      continue;
+    }
+    let pw = pre_of[g.edge_to(e) as usize] as usize;
+    let at = &mut first[pw];
+    preds[*at as usize] = pre_of[v];
+    *at += 1;
+  }
+  drop(dom_edges);
   // Keep only where each list starts, as bits: LT walks the lists from
   // the last to the first, so `first[w]` (now the end of w's list) and one
   // bit per stored predecessor replace the 4-byte offsets.
@@ -296,6 +302,14 @@ pub fn dominators(g: &HeapGraph) -> DominatorTree {
     prev_end = end;
   }
   drop(first);
+  // The nodes in preorder, from the numbering (which is then done with).
+  let mut vertex: Vec<u32> = vec![0; count];
+  for (node, &p) in pre_of.iter().enumerate() {
+    if p != NONE {
+      vertex[p as usize] = node as u32;
+    }
+  }
+  drop(pre_of);
   let lists = PredLists {
     preds,
     starts,
@@ -304,10 +318,6 @@ pub fn dominators(g: &HeapGraph) -> DominatorTree {
 
   let idom = lengauer_tarjan(parent, semi, lists);
 
-  // 3. Map back to node ordinals: a second, identical DFS lists the nodes
-  // in preorder (cheaper than keeping that list alive through LT).
-  let mut vertex: Vec<u32> = Vec::with_capacity(count);
-  dfs(g, &mut de, &orphan, |node, _| vertex.push(node));
   let mut dom = vec![root; n];
   for (p, &node) in vertex.iter().enumerate() {
     if let Some(&d) = idom.get(p) {
@@ -346,14 +356,27 @@ fn lengauer_tarjan(mut anc: Vec<u32>, mut semi: Vec<u32>, lists: PredLists) -> V
     starts,
     nonempty,
   } = lists;
+  let mut preds = preds;
   let mut cursor = preds.len();
-  let mut label: Vec<u32> = (0..count as u32).collect();
+  // The lists are consumed from the end: their memory is handed back as
+  // LT goes (a shrinking reallocation of a large block unmaps its tail).
+  const RELEASE_EVERY: usize = 1 << 20;
+  let mut kept_until = cursor;
+  // label[x] is only read once x is linked (x >= w), so it is set when x
+  // is processed: zeroed memory that is only touched as LT descends.
+  let mut label: Vec<u32> = vec![0; count];
   // idom[x] is x's bucket head while x is unprocessed, then x's "next"
   // link in the bucket of semi[x] until its idom is known.
   let mut idom: Vec<u32> = vec![NONE; count];
   let mut path: Vec<u32> = Vec::new();
   for w in (1..count).rev() {
     let wu = w as u32;
+    label[w] = wu;
+    if kept_until - cursor >= RELEASE_EVERY {
+      preds.truncate(cursor);
+      preds.shrink_to_fit();
+      kept_until = cursor;
+    }
     // eval(v) for v > w: compress v's path in the forest of processed
     // vertices, return the label with the smallest semi on it.
     let mut s = semi[w];

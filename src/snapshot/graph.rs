@@ -154,6 +154,22 @@ pub struct RawLocation {
   pub column: u32,
 }
 
+/// Low bits of an edge's packed word that hold its target node ordinal; the
+/// edge's type id is in the bits above (4 bytes an edge instead of 5).
+pub(crate) const EDGE_TO_BITS: u32 = 28;
+const EDGE_TO_MASK: u32 = (1 << EDGE_TO_BITS) - 1;
+/// Most nodes a snapshot may have (a file of that many is tens of GB).
+pub const MAX_NODES: u64 = 1 << EDGE_TO_BITS;
+/// Most edge types `meta.edge_types` may list (V8 has 7).
+pub const MAX_EDGE_TYPES: usize = 1 << (32 - EDGE_TO_BITS);
+
+/// An edge's target and type in one word (`to < MAX_NODES`, `t <
+/// MAX_EDGE_TYPES`).
+#[inline]
+pub(crate) fn pack_edge(to: u32, t: u8) -> u32 {
+  to | (t as u32) << EDGE_TO_BITS
+}
+
 /// A parsed heap snapshot: the raw graph, validated.
 #[derive(Debug, Clone)]
 pub struct HeapGraph {
@@ -167,10 +183,10 @@ pub struct HeapGraph {
   pub(crate) node_self_size: Vec<u32>,
   /// `first_edge[i]..first_edge[i + 1]` are node `i`'s edges; len = nodes + 1.
   pub(crate) first_edge: Vec<u32>,
-  pub(crate) edge_type: Vec<u8>,
   pub(crate) edge_name: Vec<u32>,
-  /// Target node *ordinal* (already divided by the node field count).
-  pub(crate) edge_to: Vec<u32>,
+  /// Target node *ordinal* (already divided by the node field count) and
+  /// type id, see [`pack_edge`].
+  pub(crate) edge_to_type: Vec<u32>,
   pub(crate) strings: StringTable,
   pub(crate) locations: Vec<RawLocation>,
   pub(crate) root: u32,
@@ -184,7 +200,7 @@ impl HeapGraph {
 
   /// Number of edges.
   pub fn edge_count(&self) -> usize {
-    self.edge_type.len()
+    self.edge_to_type.len()
   }
 
   /// Ordinal of the synthetic root node.
@@ -225,10 +241,12 @@ impl HeapGraph {
     self.node_name[n as usize]
   }
 
-  /// Self size of node `n` as recorded by V8.
+  /// Self size of node `n` as recorded by V8. An analysed
+  /// [`super::Snapshot`] has moved these into its own (attributed) sizes,
+  /// `Snapshot::self_size`; its graph answers 0.
   #[inline]
   pub fn self_size(&self, n: u32) -> u32 {
-    self.node_self_size[n as usize]
+    self.node_self_size.get(n as usize).copied().unwrap_or(0)
   }
 
   /// Edge ordinals of node `n`.
@@ -247,13 +265,13 @@ impl HeapGraph {
   /// Target node ordinal of edge `e`.
   #[inline]
   pub fn edge_to(&self, e: usize) -> u32 {
-    self.edge_to[e]
+    self.edge_to_type[e] & EDGE_TO_MASK
   }
 
   /// Raw type id of edge `e`.
   #[inline]
   pub fn edge_type(&self, e: usize) -> u8 {
-    self.edge_type[e]
+    (self.edge_to_type[e] >> EDGE_TO_BITS) as u8
   }
 
   /// Type name of edge `e`.
@@ -338,8 +356,8 @@ impl Retainers {
   fn build(g: &HeapGraph) -> Self {
     let n = g.node_count();
     let mut first = vec![0u32; n + 1];
-    for &to in &g.edge_to {
-      first[to as usize] += 1;
+    for e in 0..g.edge_count() {
+      first[g.edge_to(e) as usize] += 1;
     }
     // Exclusive prefix sums, then fill by decrementing (stable per target).
     let mut acc = 0u32;
@@ -353,7 +371,7 @@ impl Retainers {
     let mut nodes = vec![0u32; g.edge_count()];
     for src in 0..n as u32 {
       for e in g.edges(src) {
-        let to = g.edge_to[e] as usize;
+        let to = g.edge_to(e) as usize;
         let at = cursor[to] as usize;
         edges[at] = e as u32;
         nodes[at] = src;

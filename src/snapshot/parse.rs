@@ -17,7 +17,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::error::{Result, SnapshotError};
-use super::graph::{EdgeTypes, HeapGraph, NodeTypes, RawLocation, StringTable};
+use super::graph::{
+  pack_edge, EdgeTypes, HeapGraph, NodeTypes, RawLocation, StringTable, EDGE_TO_BITS, MAX_EDGE_TYPES,
+  MAX_NODES,
+};
 use super::numbers;
 use super::scan::Scanner;
 
@@ -278,7 +281,7 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
   let (edges, edges_at) = edges.ok_or_else(|| SnapshotError::format(None, "missing \"edges\" array"))?;
   let strings = strings.ok_or_else(|| SnapshotError::format(None, "missing \"strings\" array"))?;
   let node_count = nodes.node_type.len();
-  let edge_count = edges.edge_type.len();
+  let edge_count = edges.packed.len();
 
   if let Some(claimed) = meta.node_count {
     if claimed != node_count as u64 {
@@ -327,18 +330,20 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
       ),
     ));
   }
-  if let Some(e) = edges.edge_to.iter().position(|&t| t as usize >= node_count) {
+  let edge_to = |e: usize| edges.packed[e] & ((1 << EDGE_TO_BITS) - 1);
+  let edge_type = |e: usize| (edges.packed[e] >> EDGE_TO_BITS) as u8;
+  if let Some(e) = (0..edge_count).find(|&e| edge_to(e) as usize >= node_count) {
     return Err(SnapshotError::format(
       Some(edges_at),
       format!(
         "edge #{e} points to node index {} but there are only {node_count} nodes",
-        edges.edge_to[e] as u64 * meta.node_field_count as u64
+        edge_to(e) as u64 * meta.node_field_count as u64
       ),
     ));
   }
   let edge_types = EdgeTypes::resolve(&meta.edge_type_names);
   for e in 0..edge_count {
-    if !edge_types.has_numeric_name(edges.edge_type[e]) && edges.edge_name[e] as usize >= string_count {
+    if !edge_types.has_numeric_name(edge_type(e)) && edges.edge_name[e] as usize >= string_count {
       return Err(SnapshotError::format(
         Some(edges_at),
         format!(
@@ -399,9 +404,8 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
     node_id: nodes.node_id,
     node_self_size: nodes.node_self_size,
     first_edge,
-    edge_type: edges.edge_type,
     edge_name: edges.edge_name,
-    edge_to: edges.edge_to,
+    edge_to_type: edges.packed,
     strings,
     locations,
     root,
@@ -452,7 +456,7 @@ fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
       )
     })?;
     let names = str_list(v, k, at)?;
-    if names.len() >= u8::MAX as usize {
+    if names.len() >= u8::MAX as usize || (k == "edge_types" && names.len() > MAX_EDGE_TYPES) {
       return Err(SnapshotError::format(
         Some(at),
         format!("snapshot.meta.{k} lists too many types"),
@@ -652,11 +656,16 @@ fn append<T: Copy>(column: &mut Vec<T>, piece: &mut Vec<T>, claimed: u64) {
   piece.clear();
 }
 
+/// A piece's edge fields (on workers); as the whole array's columns, the
+/// types and targets are paired into `packed` as they arrive and
+/// `edge_type`/`edge_to` only hold those still waiting for their partner
+/// (a piece can end inside a record).
 #[derive(Default)]
 struct EdgeColumns {
   edge_type: Vec<u8>,
   edge_name: Vec<u32>,
   edge_to: Vec<u32>,
+  packed: Vec<u32>,
 }
 
 /// Decodes edge records (on the parser's worker threads).
@@ -694,13 +703,10 @@ impl numbers::Fields for EdgeFields {
       c.edge_name.push(v);
     } else if f == self.at[2] {
       let (node, rest) = self.node_field_count.div_rem(v);
-      let Ok(node) = u32::try_from(node) else {
-        return false;
-      };
-      if rest != 0 {
+      if rest != 0 || node >= MAX_NODES {
         return false;
       }
-      c.edge_to.push(node);
+      c.edge_to.push(node as u32);
     }
     true
   }
@@ -711,7 +717,9 @@ impl numbers::Fields for EdgeFields {
       Some(0) => format!("edge type {v} is not listed in meta.edge_types"),
       Some(1) => format!("edge name_or_index {v} does not fit in 32 bits"),
       _ if v % nfc != 0 => format!("edge to_node {v} is not a multiple of the node field count {nfc}"),
-      _ => format!("edge to_node {} does not fit in 32 bits", v / nfc),
+      _ => {
+        format!("edge to_node {v} points past node 2^{EDGE_TO_BITS} (more nodes than that are not supported)")
+      }
     };
     SnapshotError::format(None, message)
   }
@@ -731,9 +739,19 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
   };
   let plan = numbers::Plan::default_for_machine();
   let total = numbers::uint_array(s, "edges", plan, &fields, |p, _| {
-    append(&mut c.edge_type, &mut p.edge_type, claimed);
     append(&mut c.edge_name, &mut p.edge_name, claimed);
-    append(&mut c.edge_to, &mut p.edge_to, claimed);
+    c.edge_type.append(&mut p.edge_type);
+    c.edge_to.append(&mut p.edge_to);
+    let k = c.edge_type.len().min(c.edge_to.len());
+    reserve(&mut c.packed, k, claimed);
+    c.packed.extend(
+      c.edge_to[..k]
+        .iter()
+        .zip(&c.edge_type[..k])
+        .map(|(&to, &t)| pack_edge(to, t)),
+    );
+    c.edge_type.drain(..k);
+    c.edge_to.drain(..k);
     Ok(())
   })?;
   if total % efc != 0 {

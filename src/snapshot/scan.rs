@@ -277,6 +277,9 @@ impl<R: Read> Scanner<R> {
   /// run of digits longer than half the window (which no valid 32-bit
   /// snapshot number is) is handed over whole.
   pub(crate) fn array_piece(&mut self, limit: usize, out: &mut Vec<u8>) -> (usize, Piece) {
+    if let Some(done) = self.array_piece_direct(limit, out) {
+      return done;
+    }
     out.clear();
     let mut want = limit.clamp(1, WINDOW / 2);
     loop {
@@ -287,12 +290,12 @@ impl<R: Read> Scanner<R> {
         return (base, Piece::End);
       }
       let w = &window[..window.len().min(limit.max(1))];
-      if let Some(j) = w.iter().position(|&b| b == b']') {
+      if let Some(j) = memchr::memchr(b']', w) {
         out.extend_from_slice(&w[..j]);
         self.pos += j + 1;
         return (base, Piece::Last);
       }
-      let cut = match w.iter().rposition(|&b| b == b',') {
+      let cut = match memchr::memrchr(b',', w) {
         Some(j) => j + 1,
         None => match w.iter().rposition(|&b| !b.is_ascii_digit()) {
           Some(j) => j + 1,
@@ -316,6 +319,69 @@ impl<R: Read> Scanner<R> {
       self.pos += cut;
       return (base, Piece::More);
     }
+  }
+
+  /// The common case of [`Scanner::array_piece`], with one copy less: the
+  /// piece is read from the input straight into `out` (after whatever the
+  /// window still holds), cut after its last `,` (or at the array's `]`),
+  /// and only the few bytes past the cut go back into the window. `None`
+  /// (with nothing consumed) when the piece needs the careful path: a
+  /// capture is running, the input ended, or there is no `,` to cut at.
+  fn array_piece_direct(&mut self, limit: usize, out: &mut Vec<u8>) -> Option<(usize, Piece)> {
+    if self.capture.is_some() || self.eof || limit == 0 || limit > WINDOW / 2 {
+      return None;
+    }
+    out.clear();
+    let base = self.pos();
+    let start = self.pos;
+    let buffered = (self.end - self.pos).min(limit);
+    out.extend_from_slice(&self.buf[start..start + buffered]);
+    let direct = buffered < limit;
+    if direct {
+      // The window is used up: read the rest of the piece into `out`.
+      let want = limit - buffered;
+      out.reserve(want);
+      match (&mut self.reader).take(want as u64).read_to_end(out) {
+        Ok(n) if n < want => self.eof = true,
+        Ok(_) => {}
+        Err(e) => {
+          self.io_error = Some(e.to_string());
+          self.eof = true;
+        }
+      }
+    }
+    let (len, consumed, piece) = match memchr::memchr(b']', out) {
+      Some(j) => (j, j + 1, Piece::Last),
+      None if self.eof => (0, 0, Piece::End),
+      None => match memchr::memrchr(b',', out) {
+        Some(j) => (j + 1, j + 1, Piece::More),
+        None => (0, 0, Piece::End),
+      },
+    };
+    if !direct {
+      if piece == Piece::End {
+        out.clear();
+        return None;
+      }
+      self.pos = start + consumed;
+      out.truncate(len);
+      return Some((base, piece));
+    }
+    // The window was emptied: what is past the cut becomes its content
+    // (all of it when the careful path takes over).
+    let keep = if piece == Piece::End { 0 } else { consumed };
+    let tail = &out[keep..];
+    self.buf[..tail.len()].copy_from_slice(tail);
+    self.base = base + keep;
+    self.pos = 0;
+    self.end = tail.len();
+    if piece == Piece::End {
+      // `fill` keeps the window's bytes; the careful path re-reads them.
+      out.clear();
+      return None;
+    }
+    out.truncate(len);
+    Some((base, piece))
   }
 
   /// Reads one unsigned decimal integer (V8 never writes signs, fractions

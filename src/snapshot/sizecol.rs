@@ -19,8 +19,13 @@ pub struct SizeColumn {
 impl SizeColumn {
   /// A column holding `sizes`.
   pub fn from_u32(sizes: &[u32]) -> Self {
+    Self::from_vec(sizes.to_vec())
+  }
+
+  /// A column holding `sizes`, in their own memory.
+  pub fn from_vec(sizes: Vec<u32>) -> Self {
     let mut c = SizeColumn {
-      small: sizes.to_vec(),
+      small: sizes,
       big: HashMap::new(),
     };
     for (i, s) in c.small.iter().enumerate() {

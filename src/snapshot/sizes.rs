@@ -17,8 +17,13 @@ const MULTIPLE: u32 = u32::MAX - 1;
 
 /// Returns the self size of every node after the attribution.
 pub fn shallow_sizes(g: &HeapGraph) -> SizeColumn {
+  attribute(g, SizeColumn::from_u32(&g.node_self_size))
+}
+
+/// The attribution applied to `sizes` (V8's self sizes, given separately
+/// so that [`super::Snapshot`] can reuse their memory) in place.
+pub fn attribute(g: &HeapGraph, mut sizes: SizeColumn) -> SizeColumn {
   let n = g.node_count();
-  let mut sizes = SizeColumn::from_u32(&g.node_self_size);
   let root = g.root();
   if !g.edges(root).any(|e| is_user_root(g, g.edge_to(e))) {
     return sizes;

@@ -155,6 +155,10 @@ fn snap(nodes: &[N]) -> Snapshot {
   Snapshot::from_bytes(build(nodes).as_bytes()).unwrap()
 }
 
+fn parsed(nodes: &[N]) -> HeapGraph {
+  parse::parse_bytes(build(nodes).as_bytes()).unwrap()
+}
+
 fn by_id(s: &Snapshot, id: u32) -> u32 {
   s.node_by_id(id).unwrap()
 }
@@ -976,6 +980,16 @@ fn lying_counts_and_bad_indices_are_errors_with_offsets() {
       json.replace("1,1,7", "1,1,8"),
       "not a multiple of the node field count",
     ),
+    // An edge past the most nodes a graph can hold (2^28 * 7 fields).
+    (json.replace("1,1,7", "1,1,1879048192"), "points past node 2^28"),
+    // More edge types than the packed edge column holds (16).
+    (
+      json.replace(
+        "\"edge_types\":[[",
+        "\"edge_types\":[[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",",
+      ),
+      "edge_types lists too many types",
+    ),
     // Unknown node type / edge type.
     (json.replace("\"nodes\":[9,", "\"nodes\":[99,"), "node type 99"),
     (json.replace("\"edges\":[1,", "\"edges\":[42,"), "edge type 42"),
@@ -1098,7 +1112,9 @@ fn root_index_from_the_header_is_honoured() {
 
 #[test]
 fn heap_diff_follows_memwatch_rules() {
-  let before = snap(&[
+  // Parsed graphs, as the binding's HeapDiff uses (an analysed Snapshot
+  // keeps its self sizes itself).
+  let before = parsed(&[
     n(
       "synthetic",
       "",
@@ -1115,7 +1131,7 @@ fn heap_diff_follows_memwatch_rules() {
     n("number", "heap number", 9, 16, &[]),
     n("object", "Unreachable", 13, 50, &[]),
   ]);
-  let after = snap(&[
+  let after = parsed(&[
     n(
       "synthetic",
       "",
@@ -1133,8 +1149,8 @@ fn heap_diff_follows_memwatch_rules() {
     n("string", "new", 17, 20, &[]),
     n("concatenated string", "cons", 19, 12, &[]),
   ]);
-  let b = HeapDigest::from_graph(before.graph());
-  let a = HeapDigest::from_graph(after.graph());
+  let b = HeapDigest::from_graph(&before);
+  let a = HeapDigest::from_graph(&after);
   assert_eq!((b.nodes, b.size_bytes, b.reachable()), (7, 30, 4));
   assert_eq!((a.nodes, a.size_bytes, a.reachable()), (5, 52, 5));
   let d = heap_diff(&b, &a);
@@ -1197,7 +1213,13 @@ fn brute_force_dominators(nodes: &[N]) -> (Vec<u32>, Vec<u64>) {
     if std::mem::replace(&mut page[x], true) {
       continue;
     }
-    stack.extend(nodes[x].edges.iter().filter(|e| e.0 != "weak").map(|e| e.2 as usize));
+    stack.extend(
+      nodes[x]
+        .edges
+        .iter()
+        .filter(|e| e.0 != "weak")
+        .map(|e| e.2 as usize),
+    );
   }
   let mut has_essential = vec![false; count];
   let mut succ: Vec<Vec<usize>> = vec![Vec::new(); count];
@@ -1343,13 +1365,32 @@ fn dominators_are_exact_where_the_old_iteration_needed_a_fallback() {
   // Cooper–Harvey–Kennedy iteration either gave up (step budget → root)
   // or answered wrong. Here O is such a value, numbered before what it
   // reaches: O → X → Y, O → Y, and Y ↔ Z, X → Z.
-  let table = |value: u32| format!("1 / part of key (K @99) -> value (V @{value}) pair in WeakMap (table @3)");
+  let table =
+    |value: u32| format!("1 / part of key (K @99) -> value (V @{value}) pair in WeakMap (table @3)");
   let t = table(5);
   let s = snap(&[
     n("synthetic", "", 1, 0, &[("element", "1", 1)]),
-    n("hidden", "system / EphemeronHashTable", 3, 1, &[("internal", &t, 2)]),
-    n("object", "O", 5, 10, &[("property", "x", 3), ("property", "y", 4)]),
-    n("object", "X", 7, 20, &[("property", "y", 4), ("property", "z", 5)]),
+    n(
+      "hidden",
+      "system / EphemeronHashTable",
+      3,
+      1,
+      &[("internal", &t, 2)],
+    ),
+    n(
+      "object",
+      "O",
+      5,
+      10,
+      &[("property", "x", 3), ("property", "y", 4)],
+    ),
+    n(
+      "object",
+      "X",
+      7,
+      20,
+      &[("property", "y", 4), ("property", "z", 5)],
+    ),
     n("object", "Y", 9, 30, &[("property", "z", 5)]),
     n("object", "Z", 11, 40, &[("property", "y", 4)]),
   ]);
@@ -1358,7 +1399,11 @@ fn dominators_are_exact_where_the_old_iteration_needed_a_fallback() {
   assert_eq!(dom_id(&s, 9), 5, "two ways in from O");
   assert_eq!(dom_id(&s, 11), 5, "two ways in from O");
   assert_eq!(s.retained_size(by_id(&s, 5)), 100);
-  assert_eq!(s.retained_size(by_id(&s, 3)), 1, "the table does not retain its value");
+  assert_eq!(
+    s.retained_size(by_id(&s, 3)),
+    1,
+    "the table does not retain its value"
+  );
   // A long chain with a shortcut to every link from one hub: linear, not
   // quadratic, and exact (every link is dominated by its predecessor or
   // by the hub's owner).
@@ -1380,8 +1425,10 @@ fn dominators_are_exact_where_the_old_iteration_needed_a_fallback() {
       edges,
     });
   }
-  let hub_edges: Vec<(&'static str, String, u32)> =
-    (2..=len).step_by(2).map(|i| ("property", format!("l{i}"), i)).collect();
+  let hub_edges: Vec<(&'static str, String, u32)> = (2..=len)
+    .step_by(2)
+    .map(|i| ("property", format!("l{i}"), i))
+    .collect();
   nodes.push(N {
     ty: "object",
     name: "Hub".into(),

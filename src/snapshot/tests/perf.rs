@@ -67,6 +67,18 @@ fn synthetic(nodes: u32) -> Vec<u8> {
   out.into_bytes()
 }
 
+/// CPU seconds (user + system, all threads) this process has used so far
+/// (0 where /proc is missing).
+fn cpu_secs() -> f64 {
+  let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+  // Fields after the command name (which is in parentheses): utime is the
+  // 12th, stime the 13th, in clock ticks (100 a second on Linux).
+  let after = stat.rsplit(')').next().unwrap_or("");
+  let f: Vec<&str> = after.split_whitespace().collect();
+  let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+  (tick(11) + tick(12)) / 100.0
+}
+
 /// VmHWM of this process in MB (0 where /proc is missing).
 fn peak_rss_mb() -> u64 {
   let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -117,4 +129,51 @@ fn perf_parse_and_analyze_big_snapshot() {
     peak_rss_mb()
   );
   assert!(!rows.is_empty());
+}
+
+/// Each analysis phase timed on its own, sequentially (what
+/// `Snapshot::analyze` overlaps is listed separately there).
+#[test]
+#[ignore]
+fn perf_analysis_phases() {
+  let Ok(path) = std::env::var("LEAKWATCH_BIG_SNAPSHOT") else {
+    return;
+  };
+  let t = Instant::now();
+  let c = cpu_secs();
+  let g = parse::parse_file(&path).unwrap();
+  println!(
+    "parse {:?}, {:.2} s of CPU (peak RSS {} MB)",
+    t.elapsed(),
+    cpu_secs() - c,
+    peak_rss_mb()
+  );
+  let t = Instant::now();
+  let c = cpu_secs();
+  let s = Snapshot::analyze(g.clone());
+  println!(
+    "Snapshot::analyze {:?}, {:.2} s of CPU",
+    t.elapsed(),
+    cpu_secs() - c
+  );
+  drop(s);
+  let t = Instant::now();
+  let tree = dominators::dominators(&g);
+  println!("dominators {:?} (peak RSS {} MB)", t.elapsed(), peak_rss_mb());
+  let t = Instant::now();
+  let d = distances::compute(&g, false);
+  println!("distances {:?}", t.elapsed());
+  let t = Instant::now();
+  let ss = sizes::shallow_sizes(&g);
+  println!("shallow sizes {:?}", t.elapsed());
+  let t = Instant::now();
+  let rs = dominators::retained_sizes(&ss, &tree, g.root());
+  println!("retained sizes {:?}", t.elapsed());
+  let t = Instant::now();
+  let c = classes::Classes::build(&g);
+  println!("classes {:?}", t.elapsed());
+  let t = Instant::now();
+  let k = summary::class_retained_totals(&c, &tree.idom, &ss, &rs, g.root());
+  println!("class retained {:?} (peak RSS {} MB)", t.elapsed(), peak_rss_mb());
+  assert_eq!(d.dist.len(), k.len().max(d.dist.len()));
 }
