@@ -131,6 +131,8 @@ pub(crate) fn uint_array<R: Read, F: Fields>(
     count: 0,
     runs: 0,
     field_count: fields.count().max(1),
+    exact: false,
+    resync: false,
   };
   let mut first = Job::<F::Cols>::new();
   let (base, piece) = s.array_piece(plan.piece, &mut first.bytes);
@@ -140,9 +142,10 @@ pub(crate) fn uint_array<R: Read, F: Fields>(
     let mut job = first;
     let mut piece = piece;
     loop {
+      meet.settle(true);
       job.phase = meet.phase_of(&job.bytes);
       parse_piece(&mut job, what, fields);
-      meet.take(&mut job, &mut take)?;
+      meet.take(&mut job, fields, &mut take)?;
       match piece {
         Piece::More => {
           let (base, p) = s.array_piece(plan.piece, &mut job.bytes);
@@ -166,7 +169,7 @@ pub(crate) fn uint_array<R: Read, F: Fields>(
     }
     drop(done_tx);
     // Returning drops both channel ends, which stops the workers.
-    drive(s, plan, first, job_tx, done_rx, &mut meet, &mut take)
+    drive(s, plan, first, job_tx, done_rx, &mut meet, fields, &mut take)
   })
 }
 
@@ -198,14 +201,16 @@ fn work<F: Fields>(
 
 /// The calling thread's loop: cut pieces, keep at most `in_flight` of
 /// them out, and take results back in order.
-fn drive<R: Read, C: Send + Default>(
+#[allow(clippy::too_many_arguments)]
+fn drive<R: Read, F: Fields>(
   s: &mut Scanner<R>,
   plan: Plan,
-  mut first: Job<C>,
-  jobs: SyncSender<Job<C>>,
-  done: Receiver<Job<C>>,
+  mut first: Job<F::Cols>,
+  jobs: SyncSender<Job<F::Cols>>,
+  done: Receiver<Job<F::Cols>>,
   meet: &mut Meeting<'_>,
-  take: &mut impl FnMut(&mut C, usize) -> TakeResult,
+  fields: &F,
+  take: &mut impl FnMut(&mut F::Cols, usize) -> TakeResult,
 ) -> Result<usize> {
   let in_flight = plan.in_flight();
   let stopped = || SnapshotError::io("internal error: a parser thread stopped");
@@ -217,11 +222,12 @@ fn drive<R: Read, C: Send + Default>(
   let mut taken = 0usize;
   let mut reading = true;
   let mut close_at = None;
-  let mut spare: Vec<Job<C>> = Vec::new();
+  let mut spare: Vec<Job<F::Cols>> = Vec::new();
   // Results by `seq - taken`, filled as they arrive.
-  let mut early: VecDeque<Option<Job<C>>> = VecDeque::new();
+  let mut early: VecDeque<Option<Job<F::Cols>>> = VecDeque::new();
   loop {
-    while reading && sent - taken < in_flight {
+    meet.settle(taken == sent);
+    while reading && sent - taken < in_flight && !meet.resync {
       let mut job = spare.pop().unwrap_or_else(Job::new);
       let (base, piece) = s.array_piece(plan.piece, &mut job.bytes);
       match piece {
@@ -260,7 +266,7 @@ fn drive<R: Read, C: Send + Default>(
       early[slot] = Some(j);
     };
     taken += 1;
-    meet.take(&mut job, take)?;
+    meet.take(&mut job, fields, take)?;
     spare.push(job);
   }
   match close_at {
@@ -279,22 +285,64 @@ struct Meeting<'a> {
   at_start: bool,
   /// Numbers taken so far.
   count: usize,
-  /// Numbers in the pieces cut so far, if they are well-formed.
+  /// Numbers in the pieces cut so far, if they are well-formed (counted
+  /// only in exact mode).
   runs: usize,
   field_count: usize,
+  /// Exact mode: every piece's numbers are counted before it is handed
+  /// out. Otherwise the phase is *predicted*: V8 writes one record per
+  /// line, so a piece cut just after a newline starts a record (phase 0).
+  /// Every prediction is checked when the piece is taken back, and a wrong
+  /// one is parsed again with the right phase, so an input laid out
+  /// differently is read correctly, only more slowly; it also switches to
+  /// exact mode.
+  exact: bool,
+  /// Switching to exact mode: no piece goes out until every piece out is
+  /// back (then `runs` is known again).
+  resync: bool,
 }
 
 impl Meeting<'_> {
-  /// The field of the first number of the next piece, `bytes`, counting
-  /// its numbers (exact unless the piece is malformed, and then its
-  /// error ends the array before a later piece's phase matters).
-  fn phase_of(&mut self, bytes: &[u8]) -> usize {
-    let phase = self.runs % self.field_count;
-    self.runs += digit_runs(bytes);
-    phase
+  /// Called with whether every piece handed out is back: completes a
+  /// switch to exact mode.
+  fn settle(&mut self, all_back: bool) {
+    if self.resync && all_back {
+      self.resync = false;
+      self.exact = true;
+      self.runs = self.count;
+    }
   }
 
-  fn take<C>(&mut self, job: &mut Job<C>, take: &mut impl FnMut(&mut C, usize) -> TakeResult) -> Result<()> {
+  /// The field of the first number of the next piece, `bytes`: counted in
+  /// exact mode (exact unless the piece is malformed, and then its error
+  /// ends the array before a later piece's phase matters), else predicted.
+  fn phase_of(&mut self, bytes: &[u8]) -> usize {
+    if self.exact {
+      let phase = self.runs % self.field_count;
+      self.runs += digit_runs(bytes);
+      return phase;
+    }
+    // Pieces go out at phase 0 only at the array's start or after a piece
+    // that ended with a newline; after any other cut, switch.
+    if bytes.last() != Some(&b'\n') {
+      self.resync = true;
+    }
+    0
+  }
+
+  fn take<F: Fields>(
+    &mut self,
+    job: &mut Job<F::Cols>,
+    fields: &F,
+    take: &mut impl FnMut(&mut F::Cols, usize) -> TakeResult,
+  ) -> Result<()> {
+    let phase = self.count % self.field_count;
+    if job.phase != phase {
+      // A wrong prediction: parse it again, and count from now on.
+      job.phase = phase;
+      parse_piece(job, self.what, fields);
+      self.resync = !self.exact;
+    }
     if let Some((tok, at)) = job.first {
       let expect_number = self.prev == Tok::Comma;
       let found = match tok {
@@ -687,6 +735,57 @@ mod tests {
       }
     }
     v
+  }
+
+  /// Records of three numbers whose first field is 99 (refused anywhere
+  /// else, so a piece parsed with the wrong phase cannot go unnoticed),
+  /// with newlines where `newline_after(k)` says (after number k).
+  fn records(count: usize, newline_after: impl Fn(usize) -> bool) -> String {
+    let mut text = String::from("[");
+    for k in 0..count * 3 {
+      if k > 0 {
+        text.push(',');
+      }
+      text.push_str(&if k % 3 == 0 { "99".to_string() } else { (100 + k % 1000).to_string() });
+      if newline_after(k) {
+        text.push('\n');
+      }
+    }
+    text.push(']');
+    text
+  }
+
+  #[test]
+  fn predicted_phases_are_checked_whatever_the_line_layout() {
+    let layouts: Vec<(&str, Box<dyn Fn(usize) -> bool>)> = vec![
+      ("one record per line, as V8 writes", Box::new(|k| k % 3 == 2)),
+      ("a newline every two numbers", Box::new(|k| k % 2 == 1)),
+      ("newlines at random", Box::new(|k| (k * 7919) % 11 < 3)),
+      ("no newlines", Box::new(|_| false)),
+    ];
+    for (what, layout) in &layouts {
+      let text = records(400, layout);
+      let want = sequential(text.as_bytes(), 99);
+      assert!(want.is_ok(), "{what}: {want:?}");
+      for piece in [5, 8, 13, 64, 200] {
+        for workers in [0, 1, 3] {
+          let plan = Plan { piece, workers };
+          assert_eq!(chunked(text.as_bytes(), 99, plan), want, "{what} with {plan:?}");
+        }
+      }
+      // A record out of line (two numbers) must be refused at the same
+      // place whatever the pieces.
+      let at = text.match_indices(",99").nth(250).map(|(i, _)| i).unwrap();
+      let bad = format!("{},99{}", &text[..at], &text[at..]);
+      let want = sequential(bad.as_bytes(), 99);
+      assert!(want.is_err(), "{what}");
+      for piece in [5, 13, 200] {
+        for workers in [0, 3] {
+          let plan = Plan { piece, workers };
+          assert_eq!(chunked(bad.as_bytes(), 99, plan), want, "{what} (bad) with {plan:?}");
+        }
+      }
+    }
   }
 
   #[test]

@@ -18,6 +18,13 @@ use super::graph::StringTable;
 /// Size of the read window.
 const WINDOW: usize = 1 << 20;
 
+/// The last `\n` in the final 4 KB of `bytes` (lines of numeric arrays are
+/// a few dozen bytes; a newline further back would make a short piece).
+fn newline_near_end(bytes: &[u8]) -> Option<usize> {
+  let from = bytes.len().saturating_sub(4096);
+  memchr::memrchr(b'\n', &bytes[from..]).map(|j| from + j)
+}
+
 /// How a piece returned by [`Scanner::array_piece`] ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Piece {
@@ -323,7 +330,7 @@ impl<R: Read> Scanner<R> {
 
   /// The common case of [`Scanner::array_piece`], with one copy less: the
   /// piece is read from the input straight into `out` (after whatever the
-  /// window still holds), cut after its last `,` (or at the array's `]`),
+  /// window still holds), cut after its last newline or `,` (or at the array's `]`),
   /// and only the few bytes past the cut go back into the window. `None`
   /// (with nothing consumed) when the piece needs the careful path: a
   /// capture is running, the input ended, or there is no `,` to cut at.
@@ -353,7 +360,10 @@ impl<R: Read> Scanner<R> {
     let (len, consumed, piece) = match memchr::memchr(b']', out) {
       Some(j) => (j, j + 1, Piece::Last),
       None if self.eof => (0, 0, Piece::End),
-      None => match memchr::memrchr(b',', out) {
+      // After the last newline near the end when there is one (V8 ends
+      // every record with one, so the next piece starts a record; see
+      // `numbers::Meeting`), else after the last comma.
+      None => match newline_near_end(out).or_else(|| memchr::memrchr(b',', out)) {
         Some(j) => (j + 1, j + 1, Piece::More),
         None => (0, 0, Piece::End),
       },
