@@ -740,6 +740,15 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
   let plan = numbers::Plan::default_for_machine();
   let total = numbers::uint_array(s, "edges", plan, &fields, |p, _| {
     append(&mut c.edge_name, &mut p.edge_name, claimed);
+    if c.edge_type.is_empty() && c.edge_to.is_empty() && p.edge_type.len() == p.edge_to.len() {
+      // Whole records (pieces are cut between lines): pair them directly.
+      reserve(&mut c.packed, p.edge_to.len(), claimed);
+      c.packed
+        .extend(p.edge_to.iter().zip(&p.edge_type).map(|(&to, &t)| pack_edge(to, t)));
+      p.edge_type.clear();
+      p.edge_to.clear();
+      return Ok(());
+    }
     c.edge_type.append(&mut p.edge_type);
     c.edge_to.append(&mut p.edge_to);
     let k = c.edge_type.len().min(c.edge_to.len());
