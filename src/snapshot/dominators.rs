@@ -20,7 +20,9 @@
 //! number. Memory is kept low: the DFS parent array doubles as the link
 //! forest, the idom array doubles as the bucket lists, and only the
 //! predecessors that come *later* in preorder are stored (the earlier
-//! ones only matter through their minimum, folded in while counting).
+//! ones only matter through their minimum, folded in during the DFS), and
+//! their memory is handed back as LT consumes them. The start of LT is the
+//! whole analysis's memory peak, which is why these arrays are lean.
 //! Retained sizes are summed bottom-up in reverse preorder.
 
 use super::bits::BitSet;

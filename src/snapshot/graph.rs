@@ -3,7 +3,8 @@
 //! Nodes and edges are stored as a struct of arrays indexed by `u32`
 //! ordinals (node `i` owns edges `first_edge[i]..first_edge[i + 1]`), and
 //! all strings live in one [`StringTable`] arena. A 10M-node snapshot costs
-//! about 17 bytes per node and 9 bytes per edge, plus the string bytes.
+//! about 17 bytes per node and 8 bytes per edge (an edge's target and type
+//! share one word), plus the string bytes.
 //!
 //! The type ids of nodes and edges are looked up by *name* in the
 //! snapshot's own `meta` (`node_types`, `edge_types`), never hard-coded.
