@@ -36,6 +36,22 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+/**
+ * The median and a distribution-free ~95 % confidence interval for it: the
+ * order statistics n/2 -/+ 0.98 sqrt(n) (binomial, normal approximation).
+ */
+const medianCI = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const h = 0.98 * Math.sqrt(n);
+  const lo = s[Math.max(0, Math.floor(n / 2 - h))];
+  const hi = s[Math.min(n - 1, Math.ceil(n / 2 + h))];
+  return { median: median(s), lo, hi, n };
+};
+const ci = (xs) => {
+  const c = medianCI(xs);
+  return `${c.median.toFixed(4)} [${c.lo.toFixed(4)}, ${c.hi.toFixed(4)}] (n = ${c.n})`;
+};
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN;
@@ -82,8 +98,8 @@ async function main() {
   const httpRatios = [];
   const costs = [];
   const alloc = { off: [], on: [] };
-  const ab = { off: [], on: [], ratios: [] };
-  const aa = { ratios: [] };
+  const ab = { off: [], on: [], ratios: [], quartets: [] };
+  const aa = { ratios: [], quartets: [] };
   const http = { off: [], on: [] };
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which goes first so drift does not favour either.
@@ -99,8 +115,11 @@ async function main() {
     ab.off.push(x.off_ops_per_sec);
     ab.on.push(x.on_ops_per_sec);
     ab.ratios.push(x.ratio);
+    ab.quartets.push(...x.quartets);
     costs.push(...x.hook_ns);
-    aa.ratios.push(abRun(true).ratio);
+    const y = abRun(true);
+    aa.ratios.push(y.ratio);
+    aa.quartets.push(...y.quartets);
     const h = {};
     for (const m of order) h[m] = await httpRun(m);
     if (h.off.errors || h.on.errors) console.log(`  round ${r + 1}: http errors off=${h.off.errors} on=${h.on.errors}`);
@@ -137,6 +156,13 @@ async function main() {
   console.log(`allocation loop: leakwatch's own time (hooks + drains) is ${(share * 100).toFixed(2)} % of the loop ` +
     `(median of ${selfShares.length} runs, ${(Math.min(...selfShares) * 100).toFixed(2)}–` +
     `${(Math.max(...selfShares) * 100).toFixed(2)} %), i.e. a direct-cost ratio of ${(1 - share).toFixed(4)}`);
+  // Every quartet of every round pooled: the median with its ~95 % interval.
+  // The A/A interval is what "no difference" looks like on this machine.
+  console.log('pooled medians with ~95 % confidence intervals:');
+  console.log(`  allocation, in-process A/B quartets (off time / on time): ${ci(ab.quartets)}`);
+  console.log(`  same, A/A (both halves off):                            ${ci(aa.quartets)}`);
+  console.log(`  allocation loop, separate processes (per round):        ${ci(allocRatios)}`);
+  console.log(`  node:http + autocannon (per round):                     ${ci(httpRatios)}`);
   console.log('targets: ratio >= 0.995, median hook cost <= 5 µs');
 }
 
