@@ -83,20 +83,15 @@ impl Snapshot {
   ///
   /// The phases are ordered so that both cores work and the transient
   /// arrays of one are gone before the next allocates: the dominator tree
-  /// (the largest; mostly one thread) while a second thread attributes the
-  /// shallow sizes in the memory of V8's self sizes (which the graph gives
-  /// up); then the distance BFS on a second thread while this one sums
+  /// (the largest; after its first step, one thread) while a second thread
+  /// attributes the shallow sizes in the memory of V8's self sizes (which the
+  /// graph gives up); then the distance BFS on a second thread while this one sums
   /// retained sizes, assigns classes and totals the classes' retained sizes.
   pub fn analyze(mut graph: HeapGraph) -> Snapshot {
     let raw = SizeColumn::from_vec(std::mem::take(&mut graph.node_self_size));
     let g = &graph;
-    let (tree, self_size) = std::thread::scope(|scope| {
-      let side = scope.spawn(move || sizes::attribute(g, raw));
-      let tree = dominators::dominators(g);
-      // A panic there is a bug: it reaches the job's catch_unwind.
-      let self_size = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-      (tree, self_size)
-    });
+    // A panic in the side job is a bug: it reaches the job's catch_unwind.
+    let (tree, self_size) = dominators::dominators_beside(g, move || sizes::attribute(g, raw));
     let root = g.root();
     let (dist, (retained, classes, class_retained)) = std::thread::scope(|scope| {
       let side = scope.spawn(move || distances::compute(g, false).dist);

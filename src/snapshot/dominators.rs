@@ -192,15 +192,33 @@ fn essential_edges(g: &HeapGraph) -> (BitSet, BitSet) {
 /// 3. The later-numbered retainers are stored grouped by target, and
 ///    Lengauer–Tarjan runs on preorder numbers.
 pub fn dominators(g: &HeapGraph) -> DominatorTree {
-  let n = g.node_count();
+  dominators_beside(g, || ()).0
+}
+
+/// [`dominators`], running `side` on a second thread once the two-thread
+/// first step is done (the rest is one thread's work, so the other core is
+/// free). A panic in `side` is passed on.
+pub fn dominators_beside<T: Send>(g: &HeapGraph, side: impl FnOnce() -> T + Send) -> (DominatorTree, T) {
   let root = g.root();
-  let (page, (mut dom_edges, mut orphan)) = std::thread::scope(|scope| {
+  let (page, (dom_edges, mut orphan)) = std::thread::scope(|scope| {
     let side = scope.spawn(|| page_owned(g));
     let ess = essential_edges(g);
     (side.join().unwrap_or_else(|_| page_owned(g)), ess)
   });
   orphan.invert();
   orphan.clear(root as usize);
+  std::thread::scope(|scope| {
+    let other = scope.spawn(side);
+    let tree = dominators_from(g, page, dom_edges, orphan);
+    (tree, other.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+  })
+}
+
+/// Steps 2 and 3 of [`dominators`], from the page-owned flags, the essential
+/// edges and the orphans.
+fn dominators_from(g: &HeapGraph, page: BitSet, mut dom_edges: BitSet, orphan: BitSet) -> DominatorTree {
+  let n = g.node_count();
+  let root = g.root();
 
   // 2. The DFS. `dom_edges` starts as the essential edges; after the DFS it
   // holds exactly the later-numbered retainer edges.

@@ -580,6 +580,21 @@ impl numbers::Fields for NodeFields {
     true
   }
 
+  #[inline]
+  fn put_record(&self, c: &mut NodeColumns, vals: &[u64]) -> bool {
+    let [t, name, id, size, edges] = self.at.map(|k| vals[k]);
+    if t >= self.type_count || (name | id | size | edges) > u32::MAX as u64 {
+      return false;
+    }
+    c.node_type.push(t as u8);
+    c.node_name.push(name as u32);
+    c.node_id.push(id as u32);
+    c.node_self_size.push(size as u32);
+    c.edge_total += edges;
+    c.node_edge_count.push(edges as u32);
+    true
+  }
+
   fn refuse(&self, f: usize, v: u64) -> SnapshotError {
     let what = match self.at.iter().position(|&a| a == f) {
       Some(0) => {
@@ -708,6 +723,19 @@ impl numbers::Fields for EdgeFields {
       }
       c.edge_to.push(node as u32);
     }
+    true
+  }
+
+  #[inline]
+  fn put_record(&self, c: &mut EdgeColumns, vals: &[u64]) -> bool {
+    let [t, name, to] = self.at.map(|k| vals[k]);
+    let (node, rest) = self.node_field_count.div_rem(to);
+    if t >= self.type_count || name > u32::MAX as u64 || rest != 0 || node >= MAX_NODES {
+      return false;
+    }
+    c.edge_type.push(t as u8);
+    c.edge_name.push(name as u32);
+    c.edge_to.push(node as u32);
     true
   }
 
