@@ -228,49 +228,66 @@ fn dominators_from(g: &HeapGraph, page: BitSet, mut dom_edges: BitSet, orphan: B
   let mut parent: Vec<u32> = Vec::with_capacity(n);
   let mut semi: Vec<u32> = Vec::with_capacity(n);
   let mut later: Vec<u32> = Vec::with_capacity(n + 1);
-  // (node, next edge, preorder number)
-  let mut stack: Vec<(u32, u32, u32)> = Vec::new();
-  let mut search = |s: u32, pre_of: &mut Vec<u32>, stack: &mut Vec<(u32, u32, u32)>| {
+  // One frame per node on the DFS path: its next and end edge, its
+  // preorder number, and whether it lies outside the page (only then can
+  // an edge from it be dropped by the page rule).
+  struct Frame {
+    next: u32,
+    end: u32,
+    pre: u32,
+    outside: bool,
+  }
+  let frame = |v: u32, pre: u32| {
+    let r = g.edges(v);
+    Frame {
+      next: r.start as u32,
+      end: r.end as u32,
+      pre,
+      outside: v != root && !page.get(v as usize),
+    }
+  };
+  let mut stack: Vec<Frame> = Vec::new();
+  let mut search = |s: u32, pre_of: &mut Vec<u32>, stack: &mut Vec<Frame>| {
     let ps = parent.len() as u32;
     pre_of[s as usize] = ps;
     parent.push(0);
     semi.push(0);
     later.push(0);
-    stack.push((s, g.edges(s).start as u32, ps));
-    while let Some(top) = stack.last_mut() {
-      let (v, e, pv) = *top;
-      let e = e as usize;
-      if e >= g.edges(v).end {
-        stack.pop();
-        continue;
-      }
-      top.1 += 1;
-      if !dom_edges.get(e) {
-        continue;
-      }
-      let w = g.edge_to(e);
-      if v != root && page.get(w as usize) && !page.get(v as usize) {
-        dom_edges.clear(e);
-        continue;
-      }
-      let pw = pre_of[w as usize];
-      if pw == NONE {
-        // A tree edge.
-        let next = parent.len() as u32;
-        pre_of[w as usize] = next;
-        parent.push(pv);
-        semi.push(pv);
-        later.push(0);
-        stack.push((w, g.edges(w).start as u32, next));
-        dom_edges.clear(e);
-      } else if pw != 0 && pv > pw {
-        later[pw as usize] += 1;
-      } else {
-        if pw != 0 && pv < semi[pw as usize] {
-          semi[pw as usize] = pv;
+    stack.push(frame(s, ps));
+    'dfs: while let Some(top) = stack.last_mut() {
+      let pv = top.pre;
+      while top.next < top.end {
+        let e = top.next as usize;
+        top.next += 1;
+        if !dom_edges.get(e) {
+          continue;
         }
-        dom_edges.clear(e);
+        let w = g.edge_to(e);
+        if top.outside && page.get(w as usize) {
+          dom_edges.clear(e);
+          continue;
+        }
+        let pw = pre_of[w as usize];
+        if pw == NONE {
+          // A tree edge.
+          let next = parent.len() as u32;
+          pre_of[w as usize] = next;
+          parent.push(pv);
+          semi.push(pv);
+          later.push(0);
+          dom_edges.clear(e);
+          stack.push(frame(w, next));
+          continue 'dfs;
+        } else if pw != 0 && pv > pw {
+          later[pw as usize] += 1;
+        } else {
+          if pw != 0 && pv < semi[pw as usize] {
+            semi[pw as usize] = pv;
+          }
+          dom_edges.clear(e);
+        }
       }
+      stack.pop();
     }
   };
   search(root, &mut pre_of, &mut stack);
