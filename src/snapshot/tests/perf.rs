@@ -173,6 +173,10 @@ fn perf_analysis_phases() {
   let c = classes::Classes::build(&g);
   println!("classes {:?}", t.elapsed());
   let t = Instant::now();
+  let dn = dominators::DominatedNodes::build(&tree.idom, g.root());
+  println!("  (dominated-nodes lists alone {:?})", t.elapsed());
+  drop(dn);
+  let t = Instant::now();
   let k = summary::class_retained_totals(&c, &tree.idom, &ss, &rs, g.root());
   println!("class retained {:?} (peak RSS {} MB)", t.elapsed(), peak_rss_mb());
   assert_eq!(d.dist.len(), k.len().max(d.dist.len()));
