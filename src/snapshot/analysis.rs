@@ -85,8 +85,9 @@ impl Snapshot {
   /// arrays of one are gone before the next allocates: the dominator tree
   /// (the largest; after its first step, one thread) while a second thread
   /// attributes the shallow sizes in the memory of V8's self sizes (which the
-  /// graph gives up); then the distance BFS on a second thread while this one sums
-  /// retained sizes, assigns classes and totals the classes' retained sizes.
+  /// graph gives up); then a second thread assigns classes and runs the
+  /// distance BFS while this one sums retained sizes and totals the classes'
+  /// retained sizes.
   pub fn analyze(mut graph: HeapGraph) -> Snapshot {
     let raw = SizeColumn::from_vec(std::mem::take(&mut graph.node_self_size));
     let g = &graph;
@@ -94,9 +95,15 @@ impl Snapshot {
     let (tree, self_size) = dominators::dominators_beside(g, move || sizes::attribute(g, raw));
     let root = g.root();
     let (dist, (retained, classes, class_retained)) = std::thread::scope(|scope| {
-      let side = scope.spawn(move || distances::compute(g, false).dist);
+      // The side thread assigns classes first (this thread needs them after
+      // the retained sizes), then runs the BFS.
+      let (classes_tx, classes_rx) = std::sync::mpsc::sync_channel(1);
+      let side = scope.spawn(move || {
+        let _ = classes_tx.send(Classes::build(g));
+        distances::compute(g, false).dist
+      });
       let retained = dominators::retained_sizes(&self_size, &tree, root);
-      let classes = Classes::build(g);
+      let classes = classes_rx.recv().unwrap_or_else(|_| Classes::build(g));
       let class_retained = summary::class_retained_totals(&classes, &tree.idom, &self_size, &retained, root);
       // Not reachable without a bug; recompute on this thread rather than
       // propagate a panic.

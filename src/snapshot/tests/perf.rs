@@ -148,9 +148,10 @@ fn perf_analysis_phases() {
     cpu_secs() - c,
     peak_rss_mb()
   );
+  let copy = g.clone();
   let t = Instant::now();
   let c = cpu_secs();
-  let s = Snapshot::analyze(g.clone());
+  let s = Snapshot::analyze(copy);
   println!(
     "Snapshot::analyze {:?}, {:.2} s of CPU",
     t.elapsed(),
