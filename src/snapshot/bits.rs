@@ -124,6 +124,28 @@ impl BitSet {
     })
   }
 
+  /// The highest set bit below `i`, if any.
+  #[inline]
+  pub fn prev_one(&self, i: usize) -> Option<usize> {
+    if i == 0 {
+      return None;
+    }
+    let i = i.min(self.len);
+    let (mut w, b) = ((i - 1) >> 6, (i - 1) & 63);
+    // Bits 0..=b of word w.
+    let mut word = self.words.get(w).copied().unwrap_or(0) & (u64::MAX >> (63 - b));
+    loop {
+      if word != 0 {
+        return Some((w << 6) | (63 - word.leading_zeros() as usize));
+      }
+      if w == 0 {
+        return None;
+      }
+      w -= 1;
+      word = self.words[w];
+    }
+  }
+
   /// Sets every bit set in `other` (of the same length).
   pub fn union_with(&mut self, other: &BitSet) {
     for (w, o) in self.words.iter_mut().zip(&other.words) {
@@ -134,5 +156,30 @@ impl BitSet {
   /// Number of set bits.
   pub fn count_ones(&self) -> usize {
     self.words.iter().map(|w| w.count_ones() as usize).sum()
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::BitSet;
+
+  #[test]
+  fn ones_prev_one_and_union_agree_with_a_plain_scan() {
+    let mut a = BitSet::new(300);
+    let mut b = BitSet::new(300);
+    for i in [0usize, 1, 63, 64, 65, 127, 128, 200, 299] {
+      a.set(i);
+    }
+    for i in [5usize, 64, 250] {
+      b.set(i);
+    }
+    assert_eq!(a.ones().collect::<Vec<_>>(), vec![0, 1, 63, 64, 65, 127, 128, 200, 299]);
+    for i in 0..=300 {
+      let want = (0..i).rev().find(|&j| a.get(j));
+      assert_eq!(a.prev_one(i), want, "prev_one({i})");
+    }
+    assert_eq!(BitSet::new(10).prev_one(10), None);
+    a.union_with(&b);
+    assert_eq!(a.ones().collect::<Vec<_>>(), vec![0, 1, 5, 63, 64, 65, 127, 128, 200, 250, 299]);
   }
 }

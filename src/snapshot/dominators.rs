@@ -419,12 +419,7 @@ fn lengauer_tarjan(mut anc: Vec<u32>, mut semi: Vec<u32>, lists: PredLists) -> V
     let mut s = semi[w];
     let end = cursor;
     if nonempty.get(w) {
-      while cursor > 0 {
-        cursor -= 1;
-        if starts.get(cursor) {
-          break;
-        }
-      }
+      cursor = starts.prev_one(cursor).unwrap_or(0);
     }
     for &v in &preds[cursor..end] {
       let u = eval(v, wu, &mut anc, &mut label, &semi, &mut path);
