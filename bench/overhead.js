@@ -13,8 +13,14 @@
  * of the per-pair ratios); plus the native cost of leakwatch's GC callbacks
  * per collection (median, p99), as measured inside the callbacks.
  *
+ * (b) also runs in one server process with leakwatch switched off and on
+ * between 1 s load windows in balanced quartets, beside the same with both
+ * halves off, and each workload reports leakwatch's own time (hook median x
+ * collections + timed drains) over the busy time, a direct-cost ratio.
+ *
  * Options: --rounds N (default 5), --seconds S per HTTP run (default 4),
- * --ops N per allocation run (default 1.5e7).
+ * --ops N per allocation run (default 1.5e7), --http-ab-windows N per
+ * switched-server run (16), --window S seconds per window (1).
  */
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -28,6 +34,8 @@ const opt = (name, dflt) => {
 const ROUNDS = opt('rounds', 5);
 const SECONDS = opt('seconds', 4);
 const OPS = opt('ops', 1.5e7);
+const HTTP_AB_WINDOWS = opt('http-ab-windows', 16);
+const WINDOW_S = opt('window', 1);
 const FIX = path.join(__dirname, 'fixtures');
 
 const median = (xs) => {
@@ -82,13 +90,48 @@ async function httpRun(mode) {
   });
   const result = await autocannon({ url: `http://127.0.0.1:${port}/api/items`, connections: 32, duration: SECONDS });
   let costs = [];
+  let share = NaN;
   if (mode === 'on') {
     const res = await fetch(`http://127.0.0.1:${port}/__hook_costs`);
-    costs = await res.json();
+    const c = await res.json();
+    costs = c.hook_ns;
+    // leakwatch's own time over the time the server's event loop was busy.
+    share = (c.drain_ns + median(c.hook_ns) * c.num_gc) / (c.active_ms * 1e6);
   }
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  return { rps: result.requests.average, errors: result.errors + result.non2xx, costs };
+  return { rps: result.requests.average, errors: result.errors + result.non2xx, costs, share };
+}
+
+/**
+ * One server, leakwatch switched off and on (stop()/start()) between load
+ * windows of WINDOW_S seconds in off-on-on-off / on-off-off-on quartets;
+ * `aa`: both halves off. Returns each quartet's on/off throughput ratio.
+ */
+async function httpAbRun(aa) {
+  const child = spawn(process.execPath, [path.join(FIX, 'http-child.js'), 'ab'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await autocannon({ url: `${url}/api/items`, connections: 32, duration: 1 }); // warm up
+  const ratios = [];
+  const rps = { off: 0, on: 0 };
+  for (let w = 0; w < HTTP_AB_WINDOWS; w++) {
+    const edge = w % 4 === 0 || w % 4 === 3;
+    const mode = (Math.floor(w / 4) % 2 === 0) === edge ? 'off' : 'on';
+    await fetch(`${url}/__leakwatch/${mode === 'on' && !aa ? 'on' : 'off'}`).then((r) => r.text());
+    const r = await autocannon({ url: `${url}/api/items`, connections: 32, duration: WINDOW_S });
+    rps[mode] += r.requests.average;
+    if (w % 4 === 3) {
+      ratios.push(rps.on / rps.off);
+      rps.off = rps.on = 0;
+    }
+  }
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return ratios;
 }
 
 async function main() {
@@ -96,6 +139,9 @@ async function main() {
   const allocRatios = [];
   const selfShares = []; // leakwatch's own time (hooks + drains) / the 'on' loop's time, per round
   const httpRatios = [];
+  const httpShares = [];
+  const httpAb = [];
+  const httpAa = [];
   const costs = [];
   const alloc = { off: [], on: [] };
   const ab = { off: [], on: [], ratios: [], quartets: [] };
@@ -127,6 +173,9 @@ async function main() {
     http.on.push(h.on.rps);
     httpRatios.push(h.on.rps / h.off.rps);
     costs.push(...h.on.costs);
+    httpShares.push(h.on.share);
+    httpAb.push(...(await httpAbRun(false)));
+    httpAa.push(...(await httpAbRun(true)));
     console.log(`  round ${r + 1}/${ROUNDS}: alloc ratio ${allocRatios[r].toFixed(4)}, in-process A/B ` +
       `${ab.ratios[r].toFixed(4)} (A/A ${aa.ratios[r].toFixed(4)}), http ratio ${httpRatios[r].toFixed(4)}`);
   }
@@ -158,11 +207,17 @@ async function main() {
     `${(Math.max(...selfShares) * 100).toFixed(2)} %), i.e. a direct-cost ratio of ${(1 - share).toFixed(4)}`);
   // Every quartet of every round pooled: the median with its ~95 % interval.
   // The A/A interval is what "no difference" looks like on this machine.
+  const hs = median(httpShares);
+  console.log(`node:http server: leakwatch's own time (hooks + drains) is ${(hs * 100).toFixed(3)} % of the time its ` +
+    `event loop was busy (median of ${httpShares.length} runs, ${(Math.min(...httpShares) * 100).toFixed(3)}–` +
+    `${(Math.max(...httpShares) * 100).toFixed(3)} %), i.e. a direct-cost ratio of ${(1 - hs).toFixed(4)}`);
   console.log('pooled medians with ~95 % confidence intervals:');
   console.log(`  allocation, in-process A/B quartets (off time / on time): ${ci(ab.quartets)}`);
   console.log(`  same, A/A (both halves off):                            ${ci(aa.quartets)}`);
   console.log(`  allocation loop, separate processes (per round):        ${ci(allocRatios)}`);
-  console.log(`  node:http + autocannon (per round):                     ${ci(httpRatios)}`);
+  console.log(`  node:http + autocannon, separate processes (per round): ${ci(httpRatios)}`);
+  console.log(`  node:http, one server switched off/on, quartets:        ${ci(httpAb)}`);
+  console.log(`  same, A/A (both halves off):                            ${ci(httpAa)}`);
   console.log('targets: ratio >= 0.995, median hook cost <= 5 µs');
 }
 
