@@ -569,29 +569,13 @@ fn parse_piece<F: Fields>(job: &mut Job<F::Cols>, what: &str, fields: &F) {
       if whole && fields.put_record(cols, &vals[..nfc]) {
         values += nfc;
         i = j;
-        // After the record's last number: the usual after-a-number step.
-        if bytes.get(i) == Some(&b',') {
-          i += 1;
-          continue;
-        }
-        while i < n && is_ws(bytes[i]) {
-          i += 1;
-        }
-        match bytes.get(i) {
-          None => {
+        match after_number(bytes, &mut i, base, what) {
+          Ok(true) => continue,
+          Ok(false) => {
             job.last = Some(Tok::Num);
             break 'parse None;
           }
-          Some(b',') => {
-            i += 1;
-            continue;
-          }
-          Some(&b) => {
-            break 'parse Some(SnapshotError::syntax(
-              base + i,
-              format!("expected ',' or ']' in \"{what}\", found '{}'", printable(b)),
-            ))
-          }
+          Err(e) => break 'parse Some(e),
         }
       }
     }
@@ -687,30 +671,41 @@ fn parse_piece<F: Fields>(job: &mut Job<F::Cols>, what: &str, fields: &F) {
     if f == nfc {
       f = 0;
     }
-    // After a number.
-    if bytes.get(i) == Some(&b',') {
-      i += 1;
-      continue;
-    }
-    while i < n && is_ws(bytes[i]) {
-      i += 1;
-    }
-    match bytes.get(i) {
-      None => {
+    match after_number(bytes, &mut i, base, what) {
+      Ok(true) => {}
+      Ok(false) => {
         job.last = Some(Tok::Num);
         break 'parse None;
       }
-      Some(b',') => i += 1,
-      Some(&b) => {
-        break 'parse Some(SnapshotError::syntax(
-          base + i,
-          format!("expected ',' or ']' in \"{what}\", found '{}'", printable(b)),
-        ))
-      }
+      Err(e) => break 'parse Some(e),
     }
   };
   job.values = values;
   job.error = error;
+}
+
+/// The step after a number at `*i`: past its comma (`Ok(true)`), at the
+/// end of the piece (`Ok(false)`), or the error for what stands there.
+#[inline]
+fn after_number(bytes: &[u8], i: &mut usize, base: usize, what: &str) -> std::result::Result<bool, SnapshotError> {
+  if bytes.get(*i) == Some(&b',') {
+    *i += 1;
+    return Ok(true);
+  }
+  while *i < bytes.len() && is_ws(bytes[*i]) {
+    *i += 1;
+  }
+  match bytes.get(*i) {
+    None => Ok(false),
+    Some(b',') => {
+      *i += 1;
+      Ok(true)
+    }
+    Some(&b) => Err(SnapshotError::syntax(
+      base + *i,
+      format!("expected ',' or ']' in \"{what}\", found '{}'", printable(b)),
+    )),
+  }
 }
 
 #[cfg(test)]
