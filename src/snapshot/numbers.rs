@@ -834,6 +834,78 @@ mod tests {
     text
   }
 
+  /// Differential fuzzing: random arrays over an alphabet that makes both
+  /// valid and broken ones parse exactly like the sequential scanner (values,
+  /// or message and offset), whatever the pieces and workers.
+  #[test]
+  fn random_arrays_parse_like_the_sequential_scanner() {
+    const ALPHABET: &[u8] = b"0123456789999,,,,\n\n  .e]x";
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      x
+    };
+    for _ in 0..1500 {
+      let len = (next() % 120) as usize;
+      let mut text = vec![b'['];
+      for _ in 0..len {
+        text.push(ALPHABET[(next() % ALPHABET.len() as u64) as usize]);
+      }
+      if next() % 4 != 0 {
+        text.push(b']');
+      }
+      // Each value with the field it was taken as (a wrong phase shows).
+      let want = sequential(&text, 99).map(|vs| vs.into_iter().enumerate().map(|(i, v)| (i % 3, v)).collect());
+      for plan in [
+        Plan { piece: 1, workers: 0 },
+        Plan { piece: 3, workers: 1 },
+        Plan { piece: 8, workers: 3 },
+        Plan { piece: 64, workers: 2 },
+      ] {
+        let mut out = Vec::new();
+        let r = uint_array(&mut Scanner::new(&text[..]), "nodes", plan, &Tagged, |cols, _| {
+          out.append(cols);
+          Ok(())
+        });
+        let got = r.map(|_| out).map_err(|e| (e.message, e.offset));
+        assert_eq!(got, want, "{:?} with {plan:?}", String::from_utf8_lossy(&text));
+      }
+    }
+  }
+
+  /// Records of three fields taken with their field index; 99 refused in
+  /// fields 1 and 2, like [`Test`].
+  struct Tagged;
+
+  impl Fields for Tagged {
+    type Cols = Vec<(usize, u64)>;
+    fn count(&self) -> usize {
+      3
+    }
+    fn clear(&self, cols: &mut Self::Cols) {
+      cols.clear();
+    }
+    fn put(&self, cols: &mut Self::Cols, f: usize, v: u64) -> bool {
+      if v == 99 && f != 0 {
+        return false;
+      }
+      cols.push((f, v));
+      true
+    }
+    fn refuse(&self, f: usize, v: u64) -> SnapshotError {
+      SnapshotError::format(None, format!("rejected {v} as field {f}"))
+    }
+    fn put_record(&self, cols: &mut Self::Cols, vals: &[u64]) -> bool {
+      if vals[1..].contains(&99) {
+        return false;
+      }
+      cols.extend(vals.iter().copied().enumerate());
+      true
+    }
+  }
+
   #[test]
   fn predicted_phases_are_checked_whatever_the_line_layout() {
     let layouts: Vec<(&str, Box<dyn Fn(usize) -> bool>)> = vec![
