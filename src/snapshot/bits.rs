@@ -9,8 +9,6 @@
 pub struct BitSet {
   words: Vec<u64>,
   len: usize,
-  /// Set bits before each word, filled in by [`BitSet::build_rank`].
-  ranks: Vec<u32>,
 }
 
 impl BitSet {
@@ -19,7 +17,6 @@ impl BitSet {
     BitSet {
       words: vec![0; len.div_ceil(64)],
       len,
-      ranks: Vec::new(),
     }
   }
 
@@ -85,30 +82,6 @@ impl BitSet {
     }
   }
 
-  /// Prepares [`BitSet::rank`] (call after the last change).
-  pub fn build_rank(&mut self) {
-    let mut acc = 0u32;
-    self.ranks = self
-      .words
-      .iter()
-      .map(|w| {
-        let r = acc;
-        acc = acc.wrapping_add(w.count_ones());
-        r
-      })
-      .collect();
-  }
-
-  /// Number of set bits before bit `i` (needs [`BitSet::build_rank`]).
-  #[inline]
-  pub fn rank(&self, i: usize) -> usize {
-    let (w, b) = (i >> 6, i & 63);
-    match (self.ranks.get(w), self.words.get(w)) {
-      (Some(&r), Some(&word)) => r as usize + (word & ((1u64 << b) - 1)).count_ones() as usize,
-      _ => self.count_ones(),
-    }
-  }
-
   /// Indices of the set bits, ascending.
   pub fn ones(&self) -> impl Iterator<Item = usize> + '_ {
     self.words.iter().enumerate().flat_map(|(k, &w)| {
@@ -151,11 +124,6 @@ impl BitSet {
     for (w, o) in self.words.iter_mut().zip(&other.words) {
       *w |= *o;
     }
-  }
-
-  /// Number of set bits.
-  pub fn count_ones(&self) -> usize {
-    self.words.iter().map(|w| w.count_ones() as usize).sum()
   }
 }
 

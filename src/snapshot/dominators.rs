@@ -389,11 +389,10 @@ struct PredLists {
 fn lengauer_tarjan(mut anc: Vec<u32>, mut semi: Vec<u32>, lists: PredLists) -> Vec<u32> {
   let count = anc.len();
   let PredLists {
-    preds,
+    mut preds,
     starts,
     nonempty,
   } = lists;
-  let mut preds = preds;
   let mut cursor = preds.len();
   // The lists are consumed from the end: their memory is handed back as
   // LT goes (a shrinking reallocation of a large block unmaps its tail).
@@ -504,15 +503,13 @@ pub fn retained_sizes(self_sizes: &SizeColumn, tree: &DominatorTree, root: u32) 
   retained
 }
 
-/// Children lists of the dominator tree, compactly: `children` holds every
-/// non-root node grouped by dominator, and only nodes that have children
-/// get an offset (found through a rank over `has_children`), so the whole
-/// costs about 5 bytes a node rather than 8. Built on demand: the per-class
-/// retained sizes walk it once.
+/// Children lists of the dominator tree: `children` holds every non-root
+/// node grouped by dominator, `first[n]..first[n + 1]` are `n`'s (8 bytes a
+/// node). Built on demand and held only while a walk needs it (the
+/// classes' retained totals, findLeaks' topmost candidates), after the
+/// analysis's memory peak.
 #[derive(Debug, Clone)]
 pub struct DominatedNodes {
-  has_children: BitSet,
-  /// `first[k]..first[k + 1]`: the children of the `k`-th node with any.
   first: Vec<u32>,
   children: Vec<u32>,
 }
@@ -521,49 +518,37 @@ impl DominatedNodes {
   /// Builds the lists from the immediate-dominator array.
   pub fn build(dom: &[u32], root: u32) -> Self {
     let n = dom.len();
-    let mut has_children = BitSet::new(n);
+    let mut first = vec![0u32; n + 1];
     for (i, &d) in dom.iter().enumerate() {
       if i as u32 != root {
-        has_children.set(d as usize);
+        first[d as usize + 1] += 1;
       }
     }
-    has_children.build_rank();
-    let parents = has_children.count_ones();
-    let mut first = vec![0u32; parents + 1];
-    for (i, &d) in dom.iter().enumerate() {
-      if i as u32 != root {
-        first[has_children.rank(d as usize) + 1] += 1;
-      }
-    }
-    for k in 0..parents {
+    for k in 0..n {
       first[k + 1] += first[k];
     }
-    let mut children = vec![0u32; first[parents] as usize];
+    let mut children = vec![0u32; first[n] as usize];
+    // Fill with first[d] as the cursor (it ends at the start of d + 1),
+    // then shift the offsets back by one node.
     for (i, &d) in dom.iter().enumerate() {
       if i as u32 != root {
-        let at = &mut first[has_children.rank(d as usize)];
+        let at = &mut first[d as usize];
         children[*at as usize] = i as u32;
         *at += 1;
       }
     }
-    for k in (1..=parents).rev() {
+    for k in (1..=n).rev() {
       first[k] = first[k - 1];
     }
     first[0] = 0;
-    DominatedNodes {
-      has_children,
-      first,
-      children,
-    }
+    DominatedNodes { first, children }
   }
 
   /// Nodes immediately dominated by `n`.
   pub fn of(&self, n: u32) -> &[u32] {
-    if !self.has_children.get(n as usize) {
-      return &[];
+    match (self.first.get(n as usize), self.first.get(n as usize + 1)) {
+      (Some(&a), Some(&b)) => &self.children[a as usize..b as usize],
+      _ => &[],
     }
-    let k = self.has_children.rank(n as usize);
-    let (a, b) = (self.first[k] as usize, self.first[k + 1] as usize);
-    &self.children[a..b]
   }
 }

@@ -579,26 +579,6 @@ fn parse_piece<F: Fields>(job: &mut Job<F::Cols>, what: &str, fields: &F) {
         }
       }
     }
-    // Next fastest: 1 to 7 digits and a comma, all in the next 8 bytes.
-    if let Some(Ok(word)) = bytes.get(i..i + 8).map(<[u8; 8]>::try_from) {
-      let (len, value) = swar_number(u64::from_le_bytes(word));
-      if len > 0 && len < 8 && word[len] == b',' {
-        if !fields.put(cols, f, value) {
-          let mut e = fields.refuse(f, value);
-          if e.offset.is_none() {
-            e.offset = Some((base + i) as u64);
-          }
-          break 'parse Some(e);
-        }
-        values += 1;
-        f += 1;
-        if f == nfc {
-          f = 0;
-        }
-        i += len + 1;
-        continue;
-      }
-    }
     while i < n && is_ws(bytes[i]) {
       i += 1;
     }

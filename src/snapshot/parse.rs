@@ -753,6 +753,15 @@ impl numbers::Fields for EdgeFields {
   }
 }
 
+/// Packs as many (target, type) pairs as both lists have onto `packed`,
+/// growing it like [`reserve`]; returns how many.
+fn pack_pairs(packed: &mut Vec<u32>, to: &[u32], types: &[u8], claimed: u64) -> usize {
+  let k = to.len().min(types.len());
+  reserve(packed, k, claimed);
+  packed.extend(to[..k].iter().zip(&types[..k]).map(|(&to, &t)| pack_edge(to, t)));
+  k
+}
+
 fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> {
   let at = s.pos();
   let claimed = meta.edge_count.unwrap_or(0);
@@ -770,23 +779,14 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
     append(&mut c.edge_name, &mut p.edge_name, claimed);
     if c.edge_type.is_empty() && c.edge_to.is_empty() && p.edge_type.len() == p.edge_to.len() {
       // Whole records (pieces are cut between lines): pair them directly.
-      reserve(&mut c.packed, p.edge_to.len(), claimed);
-      c.packed
-        .extend(p.edge_to.iter().zip(&p.edge_type).map(|(&to, &t)| pack_edge(to, t)));
+      pack_pairs(&mut c.packed, &p.edge_to, &p.edge_type, claimed);
       p.edge_type.clear();
       p.edge_to.clear();
       return Ok(());
     }
     c.edge_type.append(&mut p.edge_type);
     c.edge_to.append(&mut p.edge_to);
-    let k = c.edge_type.len().min(c.edge_to.len());
-    reserve(&mut c.packed, k, claimed);
-    c.packed.extend(
-      c.edge_to[..k]
-        .iter()
-        .zip(&c.edge_type[..k])
-        .map(|(&to, &t)| pack_edge(to, t)),
-    );
+    let k = pack_pairs(&mut c.packed, &c.edge_to, &c.edge_type, claimed);
     c.edge_type.drain(..k);
     c.edge_to.drain(..k);
     Ok(())

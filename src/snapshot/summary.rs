@@ -8,6 +8,7 @@
 
 use super::analysis::{NodeInfo, Snapshot};
 use super::classes::Classes;
+use super::dominators::DominatedNodes;
 use super::sizecol::SizeColumn;
 use super::distances::NO_DISTANCE;
 use super::error::{Result, SnapshotError};
@@ -92,7 +93,7 @@ pub(crate) fn class_retained_totals(
   retained: &SizeColumn,
   root: u32,
 ) -> Vec<u64> {
-  let tree = ChildLists::build(dom, root);
+  let tree = DominatedNodes::build(dom, root);
   let mut totals = vec![0u64; classes.len()];
   let mut seen = vec![false; classes.len()];
   // Depth-first over the dominator tree with an explicit stack. `Exit`
@@ -120,49 +121,6 @@ pub(crate) fn class_retained_totals(
     }
   }
   totals
-}
-
-/// The dominator tree's children lists with a plain offset per node: 8
-/// bytes a node, held only while the totals are summed (faster to build
-/// than the compact [`super::dominators::DominatedNodes`] that queries keep).
-struct ChildLists {
-  first: Vec<u32>,
-  children: Vec<u32>,
-}
-
-impl ChildLists {
-  fn build(dom: &[u32], root: u32) -> Self {
-    let n = dom.len();
-    let mut first = vec![0u32; n + 1];
-    for (i, &d) in dom.iter().enumerate() {
-      if i as u32 != root {
-        first[d as usize + 1] += 1;
-      }
-    }
-    for k in 0..n {
-      first[k + 1] += first[k];
-    }
-    let mut children = vec![0u32; first[n] as usize];
-    // Fill with first[d] as the cursor (it ends at the start of d + 1),
-    // then shift the offsets back by one node.
-    for (i, &d) in dom.iter().enumerate() {
-      if i as u32 != root {
-        let at = &mut first[d as usize];
-        children[*at as usize] = i as u32;
-        *at += 1;
-      }
-    }
-    for k in (1..=n).rev() {
-      first[k] = first[k - 1];
-    }
-    first[0] = 0;
-    ChildLists { first, children }
-  }
-
-  fn of(&self, n: u32) -> &[u32] {
-    let (a, b) = (self.first[n as usize] as usize, self.first[n as usize + 1] as usize);
-    &self.children[a..b]
-  }
 }
 
 /// The instances of `class_name` (those the Summary view counts: non-zero
