@@ -321,7 +321,11 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
     ));
   }
   let string_count = strings.len();
-  if let Some(i) = nodes.node_name.iter().position(|&s| s as usize >= string_count) {
+  // The per-array maxima rule out most errors; the scans below only run
+  // to find the first culprit.
+  let names_ok = (nodes.max_name as usize) < string_count;
+  let bad_name = || nodes.node_name.iter().position(|&s| s as usize >= string_count);
+  if let Some(i) = (!names_ok).then(bad_name).flatten() {
     return Err(SnapshotError::format(
       Some(nodes_at),
       format!(
@@ -332,7 +336,9 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
   }
   let edge_to = |e: usize| edges.packed[e] & ((1 << EDGE_TO_BITS) - 1);
   let edge_type = |e: usize| (edges.packed[e] >> EDGE_TO_BITS) as u8;
-  if let Some(e) = (0..edge_count).find(|&e| edge_to(e) as usize >= node_count) {
+  let targets_ok = (edges.max_to as usize) < node_count;
+  let bad_target = || (0..edge_count).find(|&e| edge_to(e) as usize >= node_count);
+  if let Some(e) = (!targets_ok).then(bad_target).flatten() {
     return Err(SnapshotError::format(
       Some(edges_at),
       format!(
@@ -342,7 +348,9 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
     ));
   }
   let edge_types = EdgeTypes::resolve(&meta.edge_type_names);
-  for e in 0..edge_count {
+  let edge_names_ok = (edges.max_name as usize) < string_count;
+  let name_checks = if edge_names_ok { 0 } else { edge_count };
+  for e in 0..name_checks {
     if !edge_types.has_numeric_name(edge_type(e)) && edges.edge_name[e] as usize >= string_count {
       return Err(SnapshotError::format(
         Some(edges_at),
@@ -499,10 +507,6 @@ fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
   })
 }
 
-#[inline]
-fn to_u32(v: u64, what: &str) -> Result<u32> {
-  u32::try_from(v).map_err(|_| SnapshotError::format(None, format!("{what} {v} does not fit in 32 bits")))
-}
 
 #[derive(Default)]
 struct NodeColumns {
@@ -512,6 +516,9 @@ struct NodeColumns {
   node_self_size: Vec<u32>,
   node_edge_count: Vec<u32>,
   edge_total: u64,
+  /// The largest name index seen (checked against the strings, which
+  /// come later, once per array instead of once per node).
+  max_name: u32,
 }
 
 /// Makes room for `extra` more values, growing towards the header's
@@ -552,6 +559,7 @@ impl numbers::Fields for NodeFields {
     c.node_self_size.clear();
     c.node_edge_count.clear();
     c.edge_total = 0;
+    c.max_name = 0;
   }
 
   #[inline]
@@ -565,6 +573,7 @@ impl numbers::Fields for NodeFields {
       c.node_type.push(v as u8);
     } else if f == self.at[1] {
       let Ok(v) = u32::try_from(v) else { return false };
+      c.max_name = c.max_name.max(v);
       c.node_name.push(v);
     } else if f == self.at[2] {
       let Ok(v) = u32::try_from(v) else { return false };
@@ -587,6 +596,7 @@ impl numbers::Fields for NodeFields {
       return false;
     }
     c.node_type.push(t as u8);
+    c.max_name = c.max_name.max(name as u32);
     c.node_name.push(name as u32);
     c.node_id.push(id as u32);
     c.node_self_size.push(size as u32);
@@ -642,6 +652,7 @@ fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> 
       }
     }
     c.edge_total += p.edge_total;
+    c.max_name = c.max_name.max(p.max_name);
     append(&mut c.node_type, &mut p.node_type, claimed);
     append(&mut c.node_name, &mut p.node_name, claimed);
     append(&mut c.node_id, &mut p.node_id, claimed);
@@ -681,6 +692,11 @@ struct EdgeColumns {
   edge_name: Vec<u32>,
   edge_to: Vec<u32>,
   packed: Vec<u32>,
+  /// The largest target and the largest string name index seen (element
+  /// and hidden edges' numeric names left out where the record's type is
+  /// known): the ranges are checked once per array, not once per edge.
+  max_to: u32,
+  max_name: u32,
 }
 
 /// Decodes edge records (on the parser's worker threads).
@@ -689,6 +705,9 @@ struct EdgeFields {
   /// Field indices of type, name_or_index, to_node.
   at: [usize; 3],
   type_count: u64,
+  /// Per edge type, `u32::MAX` when its name is a string index, 0 when a
+  /// number (element, hidden).
+  name_mask: [u32; MAX_EDGE_TYPES],
   node_field_count: numbers::Divisor,
   node_field_count_value: u64,
 }
@@ -704,6 +723,8 @@ impl numbers::Fields for EdgeFields {
     c.edge_type.clear();
     c.edge_name.clear();
     c.edge_to.clear();
+    c.max_to = 0;
+    c.max_name = 0;
   }
 
   #[inline]
@@ -715,12 +736,16 @@ impl numbers::Fields for EdgeFields {
       c.edge_type.push(v as u8);
     } else if f == self.at[1] {
       let Ok(v) = u32::try_from(v) else { return false };
+      // The type may be in another piece: count the name (at worst the
+      // exact check after parsing runs for nothing).
+      c.max_name = c.max_name.max(v);
       c.edge_name.push(v);
     } else if f == self.at[2] {
       let (node, rest) = self.node_field_count.div_rem(v);
       if rest != 0 || node >= MAX_NODES {
         return false;
       }
+      c.max_to = c.max_to.max(node as u32);
       c.edge_to.push(node as u32);
     }
     true
@@ -734,7 +759,9 @@ impl numbers::Fields for EdgeFields {
       return false;
     }
     c.edge_type.push(t as u8);
+    c.max_name = c.max_name.max(name as u32 & self.name_mask[t as usize]);
     c.edge_name.push(name as u32);
+    c.max_to = c.max_to.max(node as u32);
     c.edge_to.push(node as u32);
     true
   }
@@ -771,11 +798,17 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
     count: efc,
     at: [meta.edge_type, meta.edge_name, meta.edge_to],
     type_count: meta.edge_type_names.len() as u64,
+    name_mask: {
+      let types = EdgeTypes::resolve(&meta.edge_type_names);
+      std::array::from_fn(|t| if types.has_numeric_name(t as u8) { 0 } else { u32::MAX })
+    },
     node_field_count: numbers::Divisor::new(meta.node_field_count as u64),
     node_field_count_value: meta.node_field_count as u64,
   };
   let plan = numbers::Plan::default_for_machine();
   let total = numbers::uint_array(s, "edges", plan, &fields, |p, _| {
+    c.max_to = c.max_to.max(p.max_to);
+    c.max_name = c.max_name.max(p.max_name);
     append(&mut c.edge_name, &mut p.edge_name, claimed);
     if c.edge_type.is_empty() && c.edge_to.is_empty() && p.edge_type.len() == p.edge_to.len() {
       // Whole records (pieces are cut between lines): pair them directly.
@@ -800,51 +833,121 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
   Ok(c)
 }
 
+/// A piece's location fields (on workers), one column each: a piece can
+/// end inside a record.
+#[derive(Default)]
+struct LocationColumns {
+  node: Vec<u32>,
+  script_id: Vec<u32>,
+  line: Vec<u32>,
+  column: Vec<u32>,
+}
+
+/// Decodes location records (on the parser's worker threads).
+struct LocationFields {
+  count: usize,
+  /// Field indices of object_index, script_id, line, column.
+  at: [usize; 4],
+  node_field_count: numbers::Divisor,
+}
+
+impl numbers::Fields for LocationFields {
+  type Cols = LocationColumns;
+
+  fn count(&self) -> usize {
+    self.count
+  }
+
+  fn clear(&self, c: &mut LocationColumns) {
+    c.node.clear();
+    c.script_id.clear();
+    c.line.clear();
+    c.column.clear();
+  }
+
+  #[inline]
+  fn put(&self, c: &mut LocationColumns, f: usize, v: u64) -> bool {
+    if f == self.at[0] {
+      let (node, rest) = self.node_field_count.div_rem(v);
+      let Ok(node) = u32::try_from(node) else { return false };
+      if rest != 0 {
+        return false;
+      }
+      c.node.push(node);
+    } else {
+      let Ok(v) = u32::try_from(v) else { return false };
+      if f == self.at[1] {
+        c.script_id.push(v);
+      } else if f == self.at[2] {
+        c.line.push(v);
+      } else if f == self.at[3] {
+        c.column.push(v);
+      }
+    }
+    true
+  }
+
+  fn put_record(&self, c: &mut LocationColumns, vals: &[u64]) -> bool {
+    let [obj, script, line, column] = self.at.map(|k| vals[k]);
+    let (node, rest) = self.node_field_count.div_rem(obj);
+    if rest != 0 || (node | script | line | column) > u32::MAX as u64 {
+      return false;
+    }
+    c.node.push(node as u32);
+    c.script_id.push(script as u32);
+    c.line.push(line as u32);
+    c.column.push(column as u32);
+    true
+  }
+
+  fn refuse(&self, f: usize, v: u64) -> SnapshotError {
+    let message = match self.at.iter().position(|&a| a == f) {
+      Some(0) => format!("location object_index {v} is not a node index"),
+      Some(1) => format!("location script_id {v} does not fit in 32 bits"),
+      Some(2) => format!("location line {v} does not fit in 32 bits"),
+      _ => format!("location column {v} does not fit in 32 bits"),
+    };
+    SnapshotError::format(None, message)
+  }
+}
+
 /// Node ordinals are range-checked once all nodes are known.
 fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Result<Vec<RawLocation>> {
   let lf = &meta.location_fields;
-  let obj = field(lf, "object_index", "location_fields", at)?;
-  let script = field(lf, "script_id", "location_fields", at)?;
-  let line = field(lf, "line", "location_fields", at)?;
-  let column = field(lf, "column", "location_fields", at)?;
-  let count = lf.len();
-  let nfc = meta.node_field_count as u64;
-  let mut out = Vec::new();
-  let mut cur = RawLocation {
-    node: 0,
-    script_id: 0,
-    line: 0,
-    column: 0,
+  let fields = LocationFields {
+    count: lf.len(),
+    at: [
+      field(lf, "object_index", "location_fields", at)?,
+      field(lf, "script_id", "location_fields", at)?,
+      field(lf, "line", "location_fields", at)?,
+      field(lf, "column", "location_fields", at)?,
+    ],
+    node_field_count: numbers::Divisor::new(meta.node_field_count as u64),
   };
-  let mut f = 0usize;
-  let total = s.uint_array("locations", |v| {
-    if f == obj {
-      if v % nfc != 0 {
-        return Err(SnapshotError::format(
-          None,
-          format!("location object_index {v} is not a node index"),
-        ));
-      }
-      cur.node = to_u32(v / nfc, "location object_index")?;
-    } else if f == script {
-      cur.script_id = to_u32(v, "location script_id")?;
-    } else if f == line {
-      cur.line = to_u32(v, "location line")?;
-    } else if f == column {
-      cur.column = to_u32(v, "location column")?;
-    }
-    f += 1;
-    if f == count {
-      f = 0;
-      out.push(cur);
-    }
+  let mut c = LocationColumns::default();
+  let plan = numbers::Plan::default_for_machine();
+  let total = numbers::uint_array(s, "locations", plan, &fields, |p, _| {
+    c.node.append(&mut p.node);
+    c.script_id.append(&mut p.script_id);
+    c.line.append(&mut p.line);
+    c.column.append(&mut p.column);
     Ok(())
   })?;
+  let count = fields.count;
   if total % count != 0 {
     return Err(SnapshotError::format(
       Some(at),
       format!("the locations array has {total} numbers, not a multiple of the {count} location fields"),
     ));
   }
+  let out = (c.node.iter().zip(&c.script_id))
+    .zip(c.line.iter().zip(&c.column))
+    .map(|((&node, &script_id), (&line, &column))| RawLocation {
+      node,
+      script_id,
+      line,
+      column,
+    })
+    .collect();
   Ok(out)
 }

@@ -900,6 +900,38 @@ fn locations_resolve_script_names_and_are_one_based() {
   assert_eq!(all[0].0, 3);
 }
 
+#[test]
+fn bad_locations_are_errors_with_offsets() {
+  let nodes = [
+    n("synthetic", "", 1, 0, &[("element", "1", 1)]),
+    n("closure", "handler", 3, 32, &[]),
+  ];
+  let json = build_with(&nodes, FIELDS, false, &[[1, 42, 9, 0], [0, 43, 1, 2]]);
+  let s = Snapshot::from_bytes(json.as_bytes()).unwrap();
+  assert_eq!(location_of(&s, 3).map(|l| (l.script_id, l.line)), Some((42, 10)));
+  let nfc = FIELDS.len();
+  let good = format!("\"locations\":[{nfc},42,9,0,0,43,1,2]");
+  assert!(json.contains(&good), "{json}");
+  let at = json.find(&good).unwrap() + "\"locations\":[".len();
+  let array = |body: String| format!("\"locations\":[{body}]");
+  for (bad, needle, offset) in [
+    (array(format!("{},42,9,0,0,43,1,2", nfc + 1)), "is not a node index", at),
+    (array(format!("{},42,9,0,0,43,1,2", 2 * nfc)), "object_index 14 is not a node index", 0),
+    (array(format!("{nfc},4294967296,9,0,0,43,1,2")), "script_id 4294967296 does not fit", at + 2),
+    (array(format!("{nfc},42,9,0,0,43,1,2,0")), "not a multiple of the 4 location fields", 0),
+    (array(format!("{nfc},42,9,x,0,43,1,2")), "expected an unsigned integer", at + 7),
+  ] {
+    let input = json.replace(&good, &bad);
+    let e = err(&input);
+    assert!(e.to_string().contains(needle), "want {needle:?}, got: {e}");
+    if offset != 0 {
+      assert_eq!(e.offset, Some(offset as u64), "{e}");
+    } else {
+      assert!(e.offset.is_some(), "no offset: {e}");
+    }
+  }
+}
+
 // ---------------------------------------------------------------- hostile input
 
 fn err(json: &str) -> SnapshotError {
@@ -1042,6 +1074,23 @@ fn lying_counts_and_bad_indices_are_errors_with_offsets() {
     assert!(e.to_string().contains(needle), "want {needle:?}, got: {e}");
     assert!(e.offset.is_some(), "no offset: {e}");
   }
+}
+
+#[test]
+fn string_names_past_the_table_are_errors_and_element_indices_are_not() {
+  let json = small();
+  let edges = "\"edges\":[1,1,7,5,1,14,2,3,14]";
+  assert!(json.contains(edges), "{json}");
+  for (edited, needle) in [
+    ("\"edges\":[1,1,7,5,1,14,2,5,14]", "edge #2 has name string index 5"),
+    ("\"edges\":[1,1,7,5,99,14,2,3,14]", "edge #1 has name string index 99"),
+  ] {
+    let e = err(&json.replace(edges, edited));
+    assert!(e.to_string().contains(needle), "want {needle:?}, got: {e}");
+  }
+  // An element edge's name is its index, not a string.
+  let g = parse::parse_bytes(json.replace(edges, "\"edges\":[1,1000,7,5,1,14,2,3,14]").as_bytes()).unwrap();
+  assert_eq!(g.edge_name_text(0), "1000");
 }
 
 #[test]
