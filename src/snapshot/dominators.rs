@@ -310,19 +310,18 @@ fn dominators_from(g: &HeapGraph, page: BitSet, mut dom_edges: BitSet, orphan: B
     acc += c;
   }
   let mut preds: Vec<u32> = vec![0; acc as usize];
-  // Bits of nodes the DFS never reached were never looked at: skipped.
-  let mut v = 0usize;
-  for e in dom_edges.ones() {
-    while g.first_edge[v + 1] as usize <= e {
-      v += 1;
-    }
-    if pre_of[v] == NONE {
-      continue;
-    }
-    let pw = pre_of[g.edge_to(e) as usize] as usize;
-    let at = &mut first[pw];
-    preds[*at as usize] = pre_of[v];
-    *at += 1;
+  // On two threads, each filling the lists of half the targets (both
+  // read every edge; the scattered writes are what costs).
+  let mid = first[..count].partition_point(|&f| f < acc / 2);
+  {
+    let (first_a, first_b) = first.split_at_mut(mid);
+    let (preds_a, preds_b) = preds.split_at_mut(first_b[0] as usize);
+    let base_b = first_b[0];
+    let (dom_edges, pre_of) = (&dom_edges, &pre_of);
+    std::thread::scope(|scope| {
+      scope.spawn(move || fill_lists(g, dom_edges, pre_of, mid, first_b, base_b, preds_b));
+      fill_lists(g, dom_edges, pre_of, 0, first_a, 0, preds_a);
+    });
   }
   drop(dom_edges);
   // Keep only where each list starts, as bits: LT walks the lists from
@@ -367,6 +366,39 @@ fn dominators_from(g: &HeapGraph, page: BitSet, mut dom_edges: BitSet, orphan: B
   DominatorTree {
     idom: dom,
     preorder: vertex,
+  }
+}
+
+/// Stores the later-numbered retainer edges (`dom_edges` after the DFS)
+/// whose target is numbered `lo..lo + cursor.len()`: `cursor[pw - lo]` is
+/// where the next one of `pw`'s goes, in `preds` (which starts at
+/// `base`).
+fn fill_lists(
+  g: &HeapGraph,
+  dom_edges: &BitSet,
+  pre_of: &[u32],
+  lo: usize,
+  cursor: &mut [u32],
+  base: u32,
+  preds: &mut [u32],
+) {
+  let hi = lo + cursor.len();
+  // Bits of nodes the DFS never reached were never looked at: skipped.
+  let mut v = 0usize;
+  for e in dom_edges.ones() {
+    while g.first_edge[v + 1] as usize <= e {
+      v += 1;
+    }
+    if pre_of[v] == NONE {
+      continue;
+    }
+    let pw = pre_of[g.edge_to(e) as usize] as usize;
+    if pw < lo || pw >= hi {
+      continue;
+    }
+    let at = &mut cursor[pw - lo];
+    preds[(*at - base) as usize] = pre_of[v];
+    *at += 1;
   }
 }
 

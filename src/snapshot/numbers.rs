@@ -736,6 +736,12 @@ mod tests {
   }
 
   fn sequential_with_limit(text: &[u8], reject: u64, limit: u64) -> Outcome {
+    sequential_fields(text, reject, limit, 3)
+  }
+
+  /// The sequential scanner's outcome for records of `nfc` fields, `reject`
+  /// refused in every field but the first.
+  fn sequential_fields(text: &[u8], reject: u64, limit: u64, nfc: usize) -> Outcome {
     let mut out = Vec::new();
     let mut s = Scanner::new(text);
     let mut f = 0;
@@ -748,7 +754,7 @@ mod tests {
       if total > limit {
         return Err(SnapshotError::format(None, "total too large"));
       }
-      f = (f + 1) % 3;
+      f = (f + 1) % nfc;
       out.push(v);
       Ok(())
     });
@@ -868,35 +874,39 @@ mod tests {
       x ^= x << 17;
       x
     };
-    for round in 0..200 {
-      let mut text = String::from("[");
-      for line in 0..(next() % 40) {
-        if line > 0 {
-          text.push_str("\n,");
+    // Up to MAX_RECORD fields a line is taken whole; 9 go field by field.
+    for nfc in [3, 4, 5, 7, 8, 9] {
+      for round in 0..60 {
+        let mut text = String::from("[");
+        for line in 0..(next() % 40) {
+          if line > 0 {
+            text.push_str("\n,");
+          }
+          let fields: Vec<String> = (0..nfc)
+            .map(|_| {
+              // 1 to 20 digits, the first non-zero unless alone.
+              let len = 1 + (next() % 20) as usize;
+              let mut digits: String = (0..len).map(|_| (b'0' + (next() % 10) as u8) as char).collect();
+              if len > 1 && digits.starts_with('0') {
+                digits.replace_range(0..1, "1");
+              }
+              digits
+            })
+            .collect();
+          text.push_str(&fields.join(","));
         }
-        let fields: Vec<String> = (0..3)
-          .map(|_| {
-            // 1 to 20 digits, the first non-zero unless alone.
-            let len = 1 + (next() % 20) as usize;
-            let mut digits: String = (0..len).map(|_| (b'0' + (next() % 10) as u8) as char).collect();
-            if len > 1 && digits.starts_with('0') {
-              digits.replace_range(0..1, "1");
-            }
-            digits
-          })
-          .collect();
-        text.push_str(&fields.join(","));
-      }
-      text.push_str("\n]");
-      let want = sequential(text.as_bytes(), 99).map(|vs| vs.into_iter().enumerate().map(|(i, v)| (i % 3, v)).collect());
-      for plan in [Plan { piece: 1, workers: 0 }, Plan { piece: 16, workers: 2 }, Plan { piece: 200, workers: 2 }] {
-        let mut out: Vec<(usize, u64)> = Vec::new();
-        let r = uint_array(&mut Scanner::new(text.as_bytes()), "nodes", plan, &Tagged, |cols, _| {
-          out.append(cols);
-          Ok(())
-        });
-        let got = r.map(|_| out).map_err(|e| (e.message, e.offset));
-        assert_eq!(got, want, "round {round}: {text:?} with {plan:?}");
+        text.push_str("\n]");
+        let want = sequential_fields(text.as_bytes(), 99, u64::MAX, nfc)
+          .map(|vs| vs.into_iter().enumerate().map(|(i, v)| (i % nfc, v)).collect());
+        for plan in [Plan { piece: 1, workers: 0 }, Plan { piece: 16, workers: 2 }, Plan { piece: 200, workers: 2 }] {
+          let mut out: Vec<(usize, u64)> = Vec::new();
+          let r = uint_array(&mut Scanner::new(text.as_bytes()), "nodes", plan, &TaggedN(nfc), |cols, _| {
+            out.append(cols);
+            Ok(())
+          });
+          let got = r.map(|_| out).map_err(|e| (e.message, e.offset));
+          assert_eq!(got, want, "{nfc} fields, round {round}: {text:?} with {plan:?}");
+        }
       }
     }
   }
@@ -904,6 +914,28 @@ mod tests {
   /// Records of three fields taken with their field index; 99 refused in
   /// fields 1 and 2, like [`Test`].
   struct Tagged;
+
+  /// [`Tagged`] with records of any number of fields.
+  struct TaggedN(usize);
+
+  impl Fields for TaggedN {
+    type Cols = Vec<(usize, u64)>;
+    fn count(&self) -> usize {
+      self.0
+    }
+    fn clear(&self, cols: &mut Self::Cols) {
+      Tagged.clear(cols)
+    }
+    fn put(&self, cols: &mut Self::Cols, f: usize, v: u64) -> bool {
+      Tagged.put(cols, f, v)
+    }
+    fn refuse(&self, f: usize, v: u64) -> SnapshotError {
+      Tagged.refuse(f, v)
+    }
+    fn put_record(&self, cols: &mut Self::Cols, vals: &[u64]) -> bool {
+      Tagged.put_record(cols, vals)
+    }
+  }
 
   impl Fields for Tagged {
     type Cols = Vec<(usize, u64)>;
