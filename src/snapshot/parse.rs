@@ -833,14 +833,11 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
   Ok(c)
 }
 
-/// A piece's location fields (on workers), one column each: a piece can
-/// end inside a record.
+/// A piece's location numbers (on workers), in array order: a piece can
+/// end inside a record. `object_index` is stored as a node ordinal.
 #[derive(Default)]
 struct LocationColumns {
-  node: Vec<u32>,
-  script_id: Vec<u32>,
-  line: Vec<u32>,
-  column: Vec<u32>,
+  values: Vec<u32>,
 }
 
 /// Decodes location records (on the parser's worker threads).
@@ -859,44 +856,40 @@ impl numbers::Fields for LocationFields {
   }
 
   fn clear(&self, c: &mut LocationColumns) {
-    c.node.clear();
-    c.script_id.clear();
-    c.line.clear();
-    c.column.clear();
+    c.values.clear();
   }
 
   #[inline]
   fn put(&self, c: &mut LocationColumns, f: usize, v: u64) -> bool {
-    if f == self.at[0] {
+    let v = if f == self.at[0] {
       let (node, rest) = self.node_field_count.div_rem(v);
-      let Ok(node) = u32::try_from(node) else { return false };
       if rest != 0 {
         return false;
       }
-      c.node.push(node);
+      node
     } else {
-      let Ok(v) = u32::try_from(v) else { return false };
-      if f == self.at[1] {
-        c.script_id.push(v);
-      } else if f == self.at[2] {
-        c.line.push(v);
-      } else if f == self.at[3] {
-        c.column.push(v);
-      }
-    }
+      v
+    };
+    let Ok(v) = u32::try_from(v) else { return false };
+    c.values.push(v);
     true
   }
 
+  #[inline]
   fn put_record(&self, c: &mut LocationColumns, vals: &[u64]) -> bool {
-    let [obj, script, line, column] = self.at.map(|k| vals[k]);
-    let (node, rest) = self.node_field_count.div_rem(obj);
-    if rest != 0 || (node | script | line | column) > u32::MAX as u64 {
+    let (node, rest) = self.node_field_count.div_rem(vals[self.at[0]]);
+    if rest != 0 || node > u32::MAX as u64 {
       return false;
     }
-    c.node.push(node as u32);
-    c.script_id.push(script as u32);
-    c.line.push(line as u32);
-    c.column.push(column as u32);
+    let start = c.values.len();
+    for (f, &v) in vals.iter().enumerate() {
+      let v = if f == self.at[0] { node } else { v };
+      let Ok(v) = u32::try_from(v) else {
+        c.values.truncate(start);
+        return false;
+      };
+      c.values.push(v);
+    }
     true
   }
 
@@ -905,7 +898,8 @@ impl numbers::Fields for LocationFields {
       Some(0) => format!("location object_index {v} is not a node index"),
       Some(1) => format!("location script_id {v} does not fit in 32 bits"),
       Some(2) => format!("location line {v} does not fit in 32 bits"),
-      _ => format!("location column {v} does not fit in 32 bits"),
+      Some(_) => format!("location column {v} does not fit in 32 bits"),
+      None => format!("location field {f} value {v} does not fit in 32 bits"),
     };
     SnapshotError::format(None, message)
   }
@@ -924,13 +918,10 @@ fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Resul
     ],
     node_field_count: numbers::Divisor::new(meta.node_field_count as u64),
   };
-  let mut c = LocationColumns::default();
+  let mut values: Vec<u32> = Vec::new();
   let plan = numbers::Plan::default_for_machine();
   let total = numbers::uint_array(s, "locations", plan, &fields, |p, _| {
-    c.node.append(&mut p.node);
-    c.script_id.append(&mut p.script_id);
-    c.line.append(&mut p.line);
-    c.column.append(&mut p.column);
+    values.extend_from_slice(&p.values);
     Ok(())
   })?;
   let count = fields.count;
@@ -940,13 +931,14 @@ fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Resul
       format!("the locations array has {total} numbers, not a multiple of the {count} location fields"),
     ));
   }
-  let out = (c.node.iter().zip(&c.script_id))
-    .zip(c.line.iter().zip(&c.column))
-    .map(|((&node, &script_id), (&line, &column))| RawLocation {
-      node,
-      script_id,
-      line,
-      column,
+  let [node, script_id, line, column] = fields.at;
+  let out = values
+    .chunks_exact(count)
+    .map(|r| RawLocation {
+      node: r[node],
+      script_id: r[script_id],
+      line: r[line],
+      column: r[column],
     })
     .collect();
   Ok(out)
