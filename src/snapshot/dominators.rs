@@ -143,38 +143,54 @@ pub struct DominatorTree {
 }
 
 /// Which edges are essential, as one bit per edge, and which nodes have an
-/// essential retainer (one bit per node). One pass over the edges, split
-/// between two threads by node range (each with its own [`Essential`]
-/// cache); the halves' node bits are merged.
-fn essential_edges(g: &HeapGraph) -> (BitSet, BitSet) {
-  let n = g.node_count() as u32;
-  // Split where half the edges are behind, at a 64-edge word boundary so
-  // each half owns whole words of the edge bits.
-  let half = (g.edge_count() / 2) & !63;
-  let mid = g.first_edge.partition_point(|&f| (f as usize) < half) as u32;
-  let mid = mid.min(n);
-  let pass = |from: u32, to: u32| {
+/// essential retainer (one bit per node), with `side` run on the second
+/// thread first. The edges are cut into chunks that both threads take in
+/// turn (each with its own [`Essential`] cache and bit sets, merged at the
+/// end), so the work evens out whatever `side` costs.
+fn essential_edges_beside<T: Send>(g: &HeapGraph, side: impl FnOnce() -> T + Send) -> (T, (BitSet, BitSet)) {
+  use std::sync::atomic::{AtomicUsize, Ordering};
+  const CHUNKS: usize = 64;
+  let n = g.node_count();
+  // Node boundaries with about the same number of edges between them.
+  let bounds: Vec<u32> = (0..=CHUNKS)
+    .map(|k| {
+      let edge = (g.edge_count() as u64 * k as u64 / CHUNKS as u64) as u32;
+      (g.first_edge.partition_point(|&f| f < edge).min(n)) as u32
+    })
+    .collect();
+  let next = AtomicUsize::new(0);
+  let work = || {
     let mut ess = Essential::new(g);
     let mut edges = BitSet::new(g.edge_count());
-    let mut retained = BitSet::new(g.node_count());
-    for src in from..to {
-      for e in g.edges(src) {
-        if ess.is_essential(src, e) {
-          edges.set(e);
-          retained.set(g.edge_to(e) as usize);
+    let mut retained = BitSet::new(n);
+    loop {
+      let k = next.fetch_add(1, Ordering::Relaxed);
+      if k >= CHUNKS {
+        break;
+      }
+      let to = if k + 1 == CHUNKS { n as u32 } else { bounds[k + 1] };
+      for src in bounds[k]..to {
+        for e in g.edges(src) {
+          if ess.is_essential(src, e) {
+            edges.set(e);
+            retained.set(g.edge_to(e) as usize);
+          }
         }
       }
     }
     (edges, retained)
   };
-  let ((mut edges, mut retained), (edges_b, retained_b)) = std::thread::scope(|scope| {
-    let b = scope.spawn(move || pass(mid, n));
-    let a = pass(0, mid);
-    (a, b.join().unwrap_or_else(|_| pass(mid, n)))
+  let (t, (mut edges, mut retained), (edges_b, retained_b)) = std::thread::scope(|scope| {
+    let other = scope.spawn(|| (side(), work()));
+    let mine = work();
+    match other.join() {
+      Ok((t, theirs)) => (t, mine, theirs),
+      Err(p) => std::panic::resume_unwind(p),
+    }
   });
   edges.union_with(&edges_b);
   retained.union_with(&retained_b);
-  (edges, retained)
+  (t, (edges, retained))
 }
 
 /// Computes the dominator tree of `g` under DevTools' rules (see the module
@@ -200,11 +216,7 @@ pub fn dominators(g: &HeapGraph) -> DominatorTree {
 /// free). A panic in `side` is passed on.
 pub fn dominators_beside<T: Send>(g: &HeapGraph, side: impl FnOnce() -> T + Send) -> (DominatorTree, T) {
   let root = g.root();
-  let (page, (dom_edges, mut orphan)) = std::thread::scope(|scope| {
-    let side = scope.spawn(|| page_owned(g));
-    let ess = essential_edges(g);
-    (side.join().unwrap_or_else(|_| page_owned(g)), ess)
-  });
+  let (page, (dom_edges, mut orphan)) = essential_edges_beside(g, || page_owned(g));
   orphan.invert();
   orphan.clear(root as usize);
   std::thread::scope(|scope| {
