@@ -14,7 +14,7 @@ use std::ops::Range;
 /// All strings of a snapshot in one arena: `data` holds the concatenated
 /// UTF-8 text and `ends[i]` the end offset of string `i` (4 bytes a
 /// string, so the text is limited to 4 GB).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct StringTable {
   data: String,
   ends: Vec<u32>,
@@ -66,7 +66,7 @@ impl StringTable {
 pub const NO_TYPE: u8 = u8::MAX;
 
 /// Node type ids resolved from `meta.node_types`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeTypes {
   pub hidden: u8,
   pub array: u8,
@@ -103,7 +103,7 @@ impl NodeTypes {
 }
 
 /// Edge type ids resolved from `meta.edge_types`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EdgeTypes {
   pub context: u8,
   pub element: u8,
@@ -172,7 +172,7 @@ pub(crate) fn pack_edge(to: u32, t: u8) -> u32 {
 }
 
 /// A parsed heap snapshot: the raw graph, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeapGraph {
   pub(crate) node_type_names: Vec<String>,
   pub(crate) edge_type_names: Vec<String>,

@@ -40,6 +40,15 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<HeapGraph> {
   parse_reader(bytes)
 }
 
+/// Parses plain snapshot bytes with the numeric arrays cut into pieces of
+/// `piece` bytes for `workers` worker threads (0: all on this thread).
+/// The result must not depend on the cut: this is for the fuzz target and
+/// tests that check the parallel parser against the sequential one.
+#[doc(hidden)]
+pub fn parse_bytes_in_pieces(bytes: &[u8], piece: usize, workers: usize) -> Result<HeapGraph> {
+  parse_json_with(bytes, numbers::Plan { piece, workers })
+}
+
 /// Parses a snapshot from any reader (plain or gzip), streaming. Gzip
 /// input is inflated on a second thread while this one parses.
 pub fn parse_reader(mut reader: impl Read + Send) -> Result<HeapGraph> {
@@ -176,6 +185,11 @@ struct Meta {
 
 /// Parses the snapshot JSON text from `reader`.
 pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
+  parse_json_with(reader, numbers::Plan::default_for_machine())
+}
+
+/// [`parse_json`], cutting the numeric arrays as `plan` says.
+fn parse_json_with(reader: impl Read, plan: numbers::Plan) -> Result<HeapGraph> {
   let mut s = Scanner::new(reader);
   if s.peek().is_none() {
     return Err(match s.read_error() {
@@ -228,12 +242,12 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
         };
         match key.as_str() {
           "nodes" if nodes.is_some() => return Err(duplicate()),
-          "nodes" => nodes = Some((parse_nodes(&mut s, m)?, at)),
+          "nodes" => nodes = Some((parse_nodes(&mut s, m, plan)?, at)),
           "edges" if edges.is_some() => return Err(duplicate()),
-          "edges" => edges = Some((parse_edges(&mut s, m)?, at)),
+          "edges" => edges = Some((parse_edges(&mut s, m, plan)?, at)),
           _ if locations.is_some() => return Err(duplicate()),
           _ if m.location_fields.is_empty() => s.skip_value()?,
-          _ => locations = Some((parse_locations(&mut s, m, at)?, at)),
+          _ => locations = Some((parse_locations(&mut s, m, at, plan)?, at)),
         }
       }
       "strings" => {
@@ -619,7 +633,7 @@ impl numbers::Fields for NodeFields {
   }
 }
 
-fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> {
+fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta, plan: numbers::Plan) -> Result<NodeColumns> {
   let at = s.pos();
   let claimed = meta.node_count.unwrap_or(0);
   let mut c = NodeColumns::default();
@@ -635,7 +649,6 @@ fn parse_nodes<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<NodeColumns> 
     ],
     type_count: meta.node_type_names.len() as u64,
   };
-  let plan = numbers::Plan::default_for_machine();
   let total = numbers::uint_array(s, "nodes", plan, &fields, |p, phase| {
     if c.edge_total + p.edge_total > u32::MAX as u64 {
       // Which number tips it over, counted within the piece.
@@ -789,7 +802,7 @@ fn pack_pairs(packed: &mut Vec<u32>, to: &[u32], types: &[u8], claimed: u64) -> 
   k
 }
 
-fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> {
+fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta, plan: numbers::Plan) -> Result<EdgeColumns> {
   let at = s.pos();
   let claimed = meta.edge_count.unwrap_or(0);
   let mut c = EdgeColumns::default();
@@ -805,7 +818,6 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta) -> Result<EdgeColumns> 
     node_field_count: numbers::Divisor::new(meta.node_field_count as u64),
     node_field_count_value: meta.node_field_count as u64,
   };
-  let plan = numbers::Plan::default_for_machine();
   let total = numbers::uint_array(s, "edges", plan, &fields, |p, _| {
     c.max_to = c.max_to.max(p.max_to);
     c.max_name = c.max_name.max(p.max_name);
@@ -906,7 +918,12 @@ impl numbers::Fields for LocationFields {
 }
 
 /// Node ordinals are range-checked once all nodes are known.
-fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Result<Vec<RawLocation>> {
+fn parse_locations<R: Read>(
+  s: &mut Scanner<R>,
+  meta: &Meta,
+  at: usize,
+  plan: numbers::Plan,
+) -> Result<Vec<RawLocation>> {
   let lf = &meta.location_fields;
   let fields = LocationFields {
     count: lf.len(),
@@ -919,7 +936,6 @@ fn parse_locations<R: Read>(s: &mut Scanner<R>, meta: &Meta, at: usize) -> Resul
     node_field_count: numbers::Divisor::new(meta.node_field_count as u64),
   };
   let mut values: Vec<u32> = Vec::new();
-  let plan = numbers::Plan::default_for_machine();
   let total = numbers::uint_array(s, "locations", plan, &fields, |p, _| {
     values.extend_from_slice(&p.values);
     Ok(())

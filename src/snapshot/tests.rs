@@ -1093,6 +1093,51 @@ fn string_names_past_the_table_are_errors_and_element_indices_are_not() {
   assert_eq!(g.edge_name_text(0), "1000");
 }
 
+/// Parses `bytes` as one piece on this thread and in every cut of the
+/// numeric arrays in `cuts` on 1 and 2 workers: the graphs (or the errors)
+/// must be the same.
+fn parses_the_same_whatever_the_cut(bytes: &[u8], cuts: &[usize]) {
+  let whole = parse::parse_bytes_in_pieces(bytes, 1 << 20, 0);
+  for &piece in cuts {
+    for workers in [1, 2] {
+      let cut = parse::parse_bytes_in_pieces(bytes, piece, workers);
+      assert!(
+        cut == whole,
+        "{piece}-byte pieces on {workers} workers: {cut:?}\nvs one piece: {whole:?}\ninput: {:?}",
+        String::from_utf8_lossy(bytes)
+      );
+    }
+  }
+}
+
+#[test]
+fn cutting_the_arrays_anywhere_changes_nothing_even_in_broken_input() {
+  let nodes = [
+    n("synthetic", "", 1, 0, &[("element", "1", 1), ("element", "2", 2)]),
+    n("closure", "handler", 3, 32, &[("internal", "shared", 3)]),
+    n("object", "Thing", 5, 16, &[("property", "x", 3)]),
+    n("code", "/app/server.js", 12345678, 100, &[]),
+  ];
+  let json = build_with(&nodes, FIELDS, false, &[[1, 42, 9, 0], [2, 7, 1234567, 89]]);
+  let cuts = [1, 2, 3, 5, 8, 13, 21, 64];
+  parses_the_same_whatever_the_cut(json.as_bytes(), &cuts);
+  assert!(parse::parse_bytes_in_pieces(json.as_bytes(), 3, 2).is_ok());
+  // Every truncation, and single bytes overwritten with what breaks or
+  // bends the number grammar, all through the arrays.
+  let bytes = json.as_bytes();
+  let arrays = json.find("\"nodes\"").unwrap()..json.find("\"strings\"").unwrap();
+  for end in arrays.clone().step_by(3) {
+    parses_the_same_whatever_the_cut(&bytes[..end], &[1, 4, 16]);
+  }
+  for at in arrays {
+    for b in [b',', b'9', b'\n', b']', b'.'] {
+      let mut broken = bytes.to_vec();
+      broken[at] = b;
+      parses_the_same_whatever_the_cut(&broken, &[1, 7]);
+    }
+  }
+}
+
 #[test]
 fn invalid_utf8_in_strings_becomes_replacement_characters() {
   let json = small().replace("\"strings\":[\"\"", "\"strings\":[\"\u{1}MARK\"");
