@@ -212,8 +212,10 @@ pub fn dominators(g: &HeapGraph) -> DominatorTree {
 }
 
 /// [`dominators`], running `side` on a second thread once the two-thread
-/// first step is done (the rest is one thread's work, so the other core is
-/// free). A panic in `side` is passed on.
+/// first step is done (the DFS and LT are one thread's work, so the other
+/// core is free; filling LT's lists takes two threads for a moment, after
+/// the DFS, by which time `side` has usually finished). A panic in `side`
+/// is passed on.
 pub fn dominators_beside<T: Send>(g: &HeapGraph, side: impl FnOnce() -> T + Send) -> (DominatorTree, T) {
   let root = g.root();
   let (page, (dom_edges, mut orphan)) = essential_edges_beside(g, || page_owned(g));

@@ -25,7 +25,7 @@ use super::scan::{printable, Piece, Scanner};
 /// Bytes per piece.
 const PIECE: usize = 512 << 10;
 /// Worker threads at most (arrays that fit in one piece are parsed inline).
-const MAX_WORKERS: usize = 4;
+pub(crate) const MAX_WORKERS: usize = 4;
 
 /// How to cut and who parses (tests use tiny pieces).
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +55,9 @@ impl Plan {
   }
 }
 
-/// How the numbers of an array become columns. Implemented for `nodes`
-/// and `edges` by the parser; `put` runs on worker threads.
+/// How the numbers of an array become columns. Implemented for `nodes`,
+/// `edges` and `locations` by the parser; `put` and `put_record` run on
+/// worker threads and on the calling thread.
 pub(crate) trait Fields: Sync {
   /// Per-piece columns (recycled between pieces).
   type Cols: Default + Send;
@@ -77,6 +78,9 @@ pub(crate) trait Fields: Sync {
 
 /// Longest record [`parse_piece`] takes in one step.
 const MAX_RECORD: usize = 8;
+
+/// `10^k` for the digits of a second SWAR step.
+const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 /// The first token of a piece, for the check where pieces meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -568,7 +572,7 @@ fn parse_piece<F: Fields>(job: &mut Job<F::Cols>, what: &str, fields: &F) {
   let error = 'parse: loop {
     // Expecting a number (after a comma or at the start).
     // Fastest path: a whole record at once (a V8 line), when every number
-    // has 1 to 8 digits and all but the last are followed by a comma.
+    // has 1 to 15 digits and all but the last are followed by a comma.
     if f == 0 && nfc <= MAX_RECORD {
       let mut vals = [0u64; MAX_RECORD];
       let mut j = i;
@@ -578,10 +582,21 @@ fn parse_piece<F: Fields>(job: &mut Job<F::Cols>, what: &str, fields: &F) {
           whole = false;
           break;
         };
-        let (len, value) = swar_number(u64::from_le_bytes(word));
+        let (mut len, mut value) = swar_number(u64::from_le_bytes(word));
         let next = match len {
           0 => b'0',
-          8 => bytes.get(j + 8).copied().unwrap_or(b'0'),
+          // 9 to 15 digits (targets past node 14.3 M): a second step.
+          8 => match bytes.get(j + 8..j + 16).map(<[u8; 8]>::try_from) {
+            Some(Ok(word)) => match swar_number(u64::from_le_bytes(word)) {
+              (8, _) => b'0',
+              (more, rest) => {
+                len += more;
+                value = value * POW10[more] + rest;
+                word[more]
+              }
+            },
+            _ => b'0',
+          },
           _ => word[len],
         };
         let fits = if k + 1 < nfc { next == b',' } else { next == b',' || is_ws(next) };

@@ -46,6 +46,7 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<HeapGraph> {
 /// tests that check the parallel parser against the sequential one.
 #[doc(hidden)]
 pub fn parse_bytes_in_pieces(bytes: &[u8], piece: usize, workers: usize) -> Result<HeapGraph> {
+  let workers = workers.min(numbers::MAX_WORKERS);
   parse_json_with(bytes, numbers::Plan { piece, workers })
 }
 
@@ -521,7 +522,6 @@ fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
   })
 }
 
-
 #[derive(Default)]
 struct NodeColumns {
   node_type: Vec<u8>,
@@ -846,7 +846,8 @@ fn parse_edges<R: Read>(s: &mut Scanner<R>, meta: &Meta, plan: numbers::Plan) ->
 }
 
 /// A piece's location numbers (on workers), in array order: a piece can
-/// end inside a record. `object_index` is stored as a node ordinal.
+/// end inside a record. Only the four known fields are kept (in the order
+/// they stand in a record), `object_index` as a node ordinal.
 #[derive(Default)]
 struct LocationColumns {
   values: Vec<u32>,
@@ -857,7 +858,44 @@ struct LocationFields {
   count: usize,
   /// Field indices of object_index, script_id, line, column.
   at: [usize; 4],
+  /// The same four as (field index, which) in record order.
+  in_order: [(usize, usize); 4],
   node_field_count: numbers::Divisor,
+  node_field_count_value: u64,
+}
+
+impl LocationFields {
+  fn new(count: usize, at: [usize; 4], node_field_count: usize) -> Self {
+    let mut in_order: [(usize, usize); 4] = std::array::from_fn(|k| (at[k], k));
+    in_order.sort_unstable();
+    LocationFields {
+      count,
+      at,
+      in_order,
+      node_field_count: numbers::Divisor::new(node_field_count as u64),
+      node_field_count_value: node_field_count as u64,
+    }
+  }
+
+  /// Field `which` (0 = object_index, ...) as stored, if valid.
+  #[inline]
+  fn value(&self, which: usize, v: u64) -> Option<u32> {
+    let v = if which == 0 {
+      let (node, rest) = self.node_field_count.div_rem(v);
+      if rest != 0 {
+        return None;
+      }
+      node
+    } else {
+      v
+    };
+    u32::try_from(v).ok()
+  }
+
+  /// Where field `which` sits in a stored record of four.
+  fn slot(&self, which: usize) -> usize {
+    self.in_order.iter().position(|&(_, w)| w == which).unwrap_or(which)
+  }
 }
 
 impl numbers::Fields for LocationFields {
@@ -873,45 +911,40 @@ impl numbers::Fields for LocationFields {
 
   #[inline]
   fn put(&self, c: &mut LocationColumns, f: usize, v: u64) -> bool {
-    let v = if f == self.at[0] {
-      let (node, rest) = self.node_field_count.div_rem(v);
-      if rest != 0 {
-        return false;
-      }
-      node
-    } else {
-      v
+    // Fields other than the four are skipped, whatever their value.
+    let Some(which) = self.at.iter().position(|&a| a == f) else {
+      return true;
     };
-    let Ok(v) = u32::try_from(v) else { return false };
+    let Some(v) = self.value(which, v) else {
+      return false;
+    };
     c.values.push(v);
     true
   }
 
   #[inline]
   fn put_record(&self, c: &mut LocationColumns, vals: &[u64]) -> bool {
-    let (node, rest) = self.node_field_count.div_rem(vals[self.at[0]]);
-    if rest != 0 || node > u32::MAX as u64 {
-      return false;
-    }
-    let start = c.values.len();
-    for (f, &v) in vals.iter().enumerate() {
-      let v = if f == self.at[0] { node } else { v };
-      let Ok(v) = u32::try_from(v) else {
-        c.values.truncate(start);
+    let mut record = [0u32; 4];
+    for (slot, &(f, which)) in record.iter_mut().zip(&self.in_order) {
+      let Some(v) = self.value(which, vals[f]) else {
         return false;
       };
-      c.values.push(v);
+      *slot = v;
     }
+    c.values.extend_from_slice(&record);
     true
   }
 
   fn refuse(&self, f: usize, v: u64) -> SnapshotError {
     let message = match self.at.iter().position(|&a| a == f) {
-      Some(0) => format!("location object_index {v} is not a node index"),
+      Some(0) if v % self.node_field_count_value != 0 => format!("location object_index {v} is not a node index"),
+      Some(0) => format!(
+        "location object_index {} does not fit in 32 bits",
+        v / self.node_field_count_value
+      ),
       Some(1) => format!("location script_id {v} does not fit in 32 bits"),
       Some(2) => format!("location line {v} does not fit in 32 bits"),
-      Some(_) => format!("location column {v} does not fit in 32 bits"),
-      None => format!("location field {f} value {v} does not fit in 32 bits"),
+      _ => format!("location column {v} does not fit in 32 bits"),
     };
     SnapshotError::format(None, message)
   }
@@ -925,16 +958,16 @@ fn parse_locations<R: Read>(
   plan: numbers::Plan,
 ) -> Result<Vec<RawLocation>> {
   let lf = &meta.location_fields;
-  let fields = LocationFields {
-    count: lf.len(),
-    at: [
+  let fields = LocationFields::new(
+    lf.len(),
+    [
       field(lf, "object_index", "location_fields", at)?,
       field(lf, "script_id", "location_fields", at)?,
       field(lf, "line", "location_fields", at)?,
       field(lf, "column", "location_fields", at)?,
     ],
-    node_field_count: numbers::Divisor::new(meta.node_field_count as u64),
-  };
+    meta.node_field_count,
+  );
   let mut values: Vec<u32> = Vec::new();
   let total = numbers::uint_array(s, "locations", plan, &fields, |p, _| {
     values.extend_from_slice(&p.values);
@@ -947,9 +980,9 @@ fn parse_locations<R: Read>(
       format!("the locations array has {total} numbers, not a multiple of the {count} location fields"),
     ));
   }
-  let [node, script_id, line, column] = fields.at;
+  let [node, script_id, line, column] = [0, 1, 2, 3].map(|which| fields.slot(which));
   let out = values
-    .chunks_exact(count)
+    .chunks_exact(4)
     .map(|r| RawLocation {
       node: r[node],
       script_id: r[script_id],

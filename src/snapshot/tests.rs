@@ -920,6 +920,11 @@ fn bad_locations_are_errors_with_offsets() {
     (array(format!("{nfc},4294967296,9,0,0,43,1,2")), "script_id 4294967296 does not fit", at + 2),
     (array(format!("{nfc},42,9,0,0,43,1,2,0")), "not a multiple of the 4 location fields", 0),
     (array(format!("{nfc},42,9,x,0,43,1,2")), "expected an unsigned integer", at + 7),
+    (
+      array(format!("{},42,9,0,0,43,1,2", nfc as u64 * (1 << 32))),
+      "object_index 4294967296 does not fit in 32 bits",
+      at,
+    ),
   ] {
     let input = json.replace(&good, &bad);
     let e = err(&input);
@@ -929,6 +934,27 @@ fn bad_locations_are_errors_with_offsets() {
     } else {
       assert!(e.offset.is_some(), "no offset: {e}");
     }
+  }
+  // The fields are found by name, in any order; a field V8 does not write
+  // is skipped whatever its value.
+  let header = "\"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]";
+  assert!(json.contains(header), "{json}");
+  for (fields, body) in [
+    (
+      "\"line\",\"object_index\",\"column\",\"extra\",\"script_id\"",
+      format!("9,{nfc},0,4294967296,42,1,0,2,7,43"),
+    ),
+    ("\"object_index\",\"script_id\",\"line\",\"column\",\"line\"", format!("{nfc},42,9,0,99999999999,0,43,1,2,5")),
+  ] {
+    let input = json
+      .replace(header, &format!("\"location_fields\":[{fields}]"))
+      .replace(&good, &array(body));
+    let s = Snapshot::from_bytes(input.as_bytes()).unwrap_or_else(|e| panic!("{e}: {input}"));
+    assert_eq!(
+      location_of(&s, 3).map(|l| (l.script_id, l.line, l.column)),
+      Some((42, 10, 1)),
+      "{fields}"
+    );
   }
 }
 
