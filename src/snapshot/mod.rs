@@ -13,7 +13,7 @@
 //! |------|---------|
 //! | `error.rs` | [`SnapshotError`] |
 //! | `scan.rs` | streaming byte scanners for numbers and JSON strings |
-//! | `numbers.rs` | the `nodes`/`edges` number arrays, parsed on worker threads |
+//! | `numbers.rs` | the `nodes`/`edges`/`locations` number arrays, parsed on all cores |
 //! | `parse.rs` | gzip detection, one-pass JSON walk, meta, validation → [`HeapGraph`] |
 //! | `graph.rs` | compact struct-of-arrays graph and string arena |
 //! | `classes.rs` | DevTools class names |
