@@ -25,6 +25,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
 const autocannon = require('autocannon');
+const quartetMode = require('./fixtures/quartet.js');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -119,8 +120,7 @@ async function httpAbRun(aa) {
   const ratios = [];
   const rps = { off: 0, on: 0 };
   for (let w = 0; w < HTTP_AB_WINDOWS; w++) {
-    const edge = w % 4 === 0 || w % 4 === 3;
-    const mode = (Math.floor(w / 4) % 2 === 0) === edge ? 'off' : 'on';
+    const mode = quartetMode(w);
     await fetch(`${url}/__leakwatch/${mode === 'on' && !aa ? 'on' : 'off'}`).then((r) => r.text());
     const r = await autocannon({ url: `${url}/api/items`, connections: 32, duration: WINDOW_S });
     rps[mode] += r.requests.average;

@@ -151,11 +151,15 @@ fn essential_edges_beside<T: Send>(g: &HeapGraph, side: impl FnOnce() -> T + Sen
   use std::sync::atomic::{AtomicUsize, Ordering};
   const CHUNKS: usize = 64;
   let n = g.node_count();
-  // Node boundaries with about the same number of edges between them.
+  // Node boundaries with about the same number of edges between them
+  // (the last is the end, past any nodes without edges).
   let bounds: Vec<u32> = (0..=CHUNKS)
-    .map(|k| {
-      let edge = (g.edge_count() as u64 * k as u64 / CHUNKS as u64) as u32;
-      (g.first_edge.partition_point(|&f| f < edge).min(n)) as u32
+    .map(|k| match k {
+      CHUNKS => n as u32,
+      _ => {
+        let edge = (g.edge_count() as u64 * k as u64 / CHUNKS as u64) as u32;
+        g.first_edge.partition_point(|&f| f < edge).min(n) as u32
+      }
     })
     .collect();
   let next = AtomicUsize::new(0);
@@ -168,8 +172,7 @@ fn essential_edges_beside<T: Send>(g: &HeapGraph, side: impl FnOnce() -> T + Sen
       if k >= CHUNKS {
         break;
       }
-      let to = if k + 1 == CHUNKS { n as u32 } else { bounds[k + 1] };
-      for src in bounds[k]..to {
+      for src in bounds[k]..bounds[k + 1] {
         for e in g.edges(src) {
           if ess.is_essential(src, e) {
             edges.set(e);
@@ -330,11 +333,10 @@ fn dominators_from(g: &HeapGraph, page: BitSet, mut dom_edges: BitSet, orphan: B
   {
     let (first_a, first_b) = first.split_at_mut(mid);
     let (preds_a, preds_b) = preds.split_at_mut(first_b[0] as usize);
-    let base_b = first_b[0];
     let (dom_edges, pre_of) = (&dom_edges, &pre_of);
     std::thread::scope(|scope| {
-      scope.spawn(move || fill_lists(g, dom_edges, pre_of, mid, first_b, base_b, preds_b));
-      fill_lists(g, dom_edges, pre_of, 0, first_a, 0, preds_a);
+      scope.spawn(move || fill_lists(g, dom_edges, pre_of, mid, first_b, preds_b));
+      fill_lists(g, dom_edges, pre_of, 0, first_a, preds_a);
     });
   }
   drop(dom_edges);
@@ -385,18 +387,11 @@ fn dominators_from(g: &HeapGraph, page: BitSet, mut dom_edges: BitSet, orphan: B
 
 /// Stores the later-numbered retainer edges (`dom_edges` after the DFS)
 /// whose target is numbered `lo..lo + cursor.len()`: `cursor[pw - lo]` is
-/// where the next one of `pw`'s goes, in `preds` (which starts at
-/// `base`).
-fn fill_lists(
-  g: &HeapGraph,
-  dom_edges: &BitSet,
-  pre_of: &[u32],
-  lo: usize,
-  cursor: &mut [u32],
-  base: u32,
-  preds: &mut [u32],
-) {
+/// where the next one of `pw`'s goes, as an offset into the whole list of
+/// which `preds` is the part that starts at `cursor[0]`.
+fn fill_lists(g: &HeapGraph, dom_edges: &BitSet, pre_of: &[u32], lo: usize, cursor: &mut [u32], preds: &mut [u32]) {
   let hi = lo + cursor.len();
+  let base = cursor.first().copied().unwrap_or(0);
   // Bits of nodes the DFS never reached were never looked at: skipped.
   let mut v = 0usize;
   for e in dom_edges.ones() {

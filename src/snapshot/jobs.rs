@@ -110,7 +110,6 @@ fn open_as<T>(
   })
 }
 
-/// Runs `job`, reporting progress, and returns its JSON report.
 /// Frees an analysed snapshot off the caller's path: handing a GB of
 /// arrays back to the system takes tens of ms the result need not wait
 /// for. Inline when no thread can be started.
@@ -118,6 +117,7 @@ fn release(s: Snapshot) {
   let _ = std::thread::Builder::new().name("leakwatch-free".into()).spawn(move || drop(s));
 }
 
+/// Runs `job`, reporting progress, and returns its JSON report.
 pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
   let report_start = 1.0 - REPORT_SHARE;
   let value = match job {

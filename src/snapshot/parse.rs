@@ -364,17 +364,18 @@ fn parse_json_with(reader: impl Read, plan: numbers::Plan) -> Result<HeapGraph> 
   }
   let edge_types = EdgeTypes::resolve(&meta.edge_type_names);
   let edge_names_ok = (edges.max_name as usize) < string_count;
-  let name_checks = if edge_names_ok { 0 } else { edge_count };
-  for e in 0..name_checks {
-    if !edge_types.has_numeric_name(edge_type(e)) && edges.edge_name[e] as usize >= string_count {
-      return Err(SnapshotError::format(
-        Some(edges_at),
-        format!(
-          "edge #{e} has name string index {} but there are only {string_count} strings",
-          edges.edge_name[e]
-        ),
-      ));
-    }
+  let bad_edge_name = || {
+    (0..edge_count)
+      .find(|&e| !edge_types.has_numeric_name(edge_type(e)) && edges.edge_name[e] as usize >= string_count)
+  };
+  if let Some(e) = (!edge_names_ok).then(bad_edge_name).flatten() {
+    return Err(SnapshotError::format(
+      Some(edges_at),
+      format!(
+        "edge #{e} has name string index {} but there are only {string_count} strings",
+        edges.edge_name[e]
+      ),
+    ));
   }
 
   let root = match meta.root_index {
