@@ -30,8 +30,13 @@ export declare class Watchdog {
   get backend(): string
   /** Why the native backend is not in use (null when it is). */
   get backendReason(): string | null
-  /** Drains pending records: JSON `{"gc":[…],"stats":[…],"dropped":n}`. */
-  drain(wantGc: boolean, wantStats: boolean): string
+  /**
+   * Drains pending records: JSON `{"gc":[…],"stats":[…],"detector":[…],"dropped":n}`.
+   * `memory`, when given: `[rss, heapTotal, heapUsed, external,
+   * arrayBuffers, limit, usage]` from `process.memoryUsage()` (rss 0 in a
+   * worker) and the container's memory limit and usage (0 = none).
+   */
+  drain(wantGc: boolean, wantStats: boolean, memory?: Array<number> | undefined | null): string
   /**
    * Whether every collection wakes the JS thread (while `gc` has
    * listeners) or only full ones and a filling ring.
@@ -89,6 +94,11 @@ export interface AttachOptions {
   spaceSizes: Array<number>
   /** Records kept for `getHistory()`. */
   history?: number
+  /**
+   * How long this thread has been running (`performance.now()`), ms: the
+   * detector's warm-up counts from its start.
+   */
+  ageMs?: number
 }
 
 /** Comparison of two snapshots of one process, `a` → `b`. */
@@ -127,6 +137,15 @@ export declare function dumpVerify(path: string, classNames: Array<string>): str
 
 /** Three-snapshot leak candidates. */
 export declare function findLeakCandidates(baseline: string, target: string, finalPath: string, top?: number | undefined | null, onProgress?: ((arg: [string, number]) => void) | undefined | null): Promise<string>
+
+/**
+ * The tightest memory cgroup level of `cgroups_json` (`[{v2, max, current,
+ * stat?}]`, the raw kernel files as `lib/dump-guard.js` reads them): `[limit,
+ * usage]` of the level with the least headroom (usage net of reclaimable
+ * page cache), or an empty array when no level has a limit. The leak
+ * detector forecasts RSS against it.
+ */
+export declare function memoryCgroup(cgroupsJson: string): Array<number>
 
 /**
  * Retainers of the object with id `id`, or of class `class_name` (exactly

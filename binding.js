@@ -845,4 +845,5 @@ module.exports.dumpPostProcess = nativeBinding.dumpPostProcess
 module.exports.dumpPostProcessSync = nativeBinding.dumpPostProcessSync
 module.exports.dumpVerify = nativeBinding.dumpVerify
 module.exports.findLeakCandidates = nativeBinding.findLeakCandidates
+module.exports.memoryCgroup = nativeBinding.memoryCgroup
 module.exports.snapshotRetainers = nativeBinding.snapshotRetainers

@@ -116,26 +116,55 @@ declare namespace leakwatch {
   /** The identity fields as they appear on a local event: present only after `cluster()` in a worker. */
   type MaybeTagged = Partial<ProcessIdentity>;
 
-  /** The `leak` event: the live heap has been growing significantly and persistently. */
+  /** Which memory grows: the V8 heap, external memory (Buffers, ArrayBuffers), or native memory outside both. */
+  type MemoryKind = 'heap' | 'external' | 'native';
+
+  /** Growth rate of each kind of memory, bytes per second; null where not measured (RSS and native in a worker). */
+  interface MemoryRates {
+    heap: number | null;
+    external: number | null;
+    native: number | null;
+    rss: number | null;
+  }
+
+  /**
+   * The `leak` event (and `leak-suspected`, its early, unconfirmed form): one kind of memory has been
+   * growing significantly and persistently. A `leak` is confirmed: the growth went on past the warm-up
+   * (`warmupMs`) or exceeds what a cache may hold (`cacheFraction` of the limit).
+   */
   interface LeakEvent extends MaybeTagged {
+    /** false on `leak-suspected`: growth seen, not yet told apart from a warm-up or a cache filling up. */
+    confirmed: boolean;
+    /** Which memory grows. */
+    kind: MemoryKind;
+    /** Why a `leak` is confirmed; null on `leak-suspected`. */
+    confirmed_by: 'duration' | 'size' | null;
     /** First and last sample of the evidence (memwatch). */
     start: Date;
     end: Date;
-    /** Fitted live-heap growth over the evidence, bytes (memwatch). */
+    /** Measured growth of that memory: `baseline_end - baseline_start`, bytes (memwatch). */
     growth: number;
-    /** memwatch wording, e.g. `heap growth over 2 full GCs (21s) - 3645.7 mb/hr`. */
+    /** memwatch wording for the heap, e.g. `heap growth over 2 full GCs (21s) - 3645.7 mb/hr`; names the memory otherwise. */
     reason: string;
-    /** Theil–Sen slope of the live heap, bytes per second. */
+    /** Growth rate of `kind`, bytes per second. */
     rate_bytes_per_sec: number;
+    /** Growth rate of every kind over the same time. */
+    rates: MemoryRates;
     /** 0..1. */
     confidence: number;
-    /** Fitted live heap at `start` and `end`, bytes. */
+    /** Measured size of that memory at the start of the evidence (after a full GC for the heap) and at its end, bytes. */
     baseline_start: number;
     baseline_end: number;
+    /** For native growth only, advice the evidence supports (allocator arenas, a native addon…); else null. */
+    advice: string | null;
+    /** The container's memory limit (cgroup, `memoryLimitBytes` or LEAKWATCH_MEMORY_LIMIT), bytes; null if none. */
+    memory_limit: number | null;
+    /** Time until RSS reaches that limit at its current rate, ms; null if unknown. */
+    projected_memory_limit_ms: number | null;
     heap_size_limit: number;
-    /** Heap spaces that account for the growth, largest first (e.g. `['old_space']`). */
+    /** Heap spaces that account for heap growth, largest first (e.g. `['old_space']`); empty for other kinds. */
     growing_spaces: string[];
-    /** Time until `heap_size_limit` at this rate, ms; null if unknown. */
+    /** Time until the limit of this kind (heap_size_limit, else the container's) at this rate, ms; null if unknown. */
     projected_oom_ms: number | null;
     /** Full GCs and samples behind the decision. */
     full_gcs: number;
@@ -144,17 +173,37 @@ declare namespace leakwatch {
     report: number;
   }
 
-  /** The `leak-end` event: a reported leak stopped growing. */
+  /** The `leak-end` event: a reported leak (or suspicion) stopped growing. */
   interface LeakEndEvent extends MaybeTagged {
+    kind: MemoryKind;
+    /** Whether the episode was a confirmed `leak` (else a `leak-suspected` that turned out to be a warm-up or a cache). */
+    confirmed: boolean;
     /** Start of the episode and now. */
     start: Date;
     end: Date;
-    /** Live-heap growth over the whole episode, bytes (negative if it shrank). */
+    /** Growth of that memory over the whole episode, bytes (negative if it shrank). */
     growth: number;
     baseline_end: number;
     /** The recent rate that ended the episode, bytes per second. */
     rate_bytes_per_sec: number;
     /** e.g. `heap growth stopped after 1m 12s (+33.6 mb, now 4.15 mb/hr)`. */
+    reason: string;
+  }
+
+  /** The `memory-limit` event: the container's memory is close to its limit, or RSS growth will reach it soon (OOM kill). */
+  interface MemoryLimitEvent extends MaybeTagged {
+    time: Date;
+    /** This process's resident set size, bytes. */
+    rss: number;
+    /** What the memory cgroup charges (net of reclaimable page cache), and its limit, bytes. */
+    usage: number;
+    limit: number;
+    /** `usage / limit`. */
+    fraction: number;
+    /** RSS growth, bytes per second. */
+    rate_bytes_per_sec: number;
+    /** Time until the limit at that rate, ms; null when fired by `fraction`. */
+    projected_oom_ms: number | null;
     reason: string;
   }
 
@@ -251,8 +300,16 @@ declare namespace leakwatch {
     reportGrowthFraction?: number;
     /** heap-limit when the live heap passes this fraction of heap_size_limit, (0, 1]. Default 0.85. */
     heapLimitFraction?: number;
-    /** … or when a leak projects reaching it within this many ms. Default 600000. */
+    /** … or when a leak projects reaching it within this many ms (a fifth of it while only suspected). Default 600000. */
     oomHorizonMs?: number;
+    /** Growth in a thread's first this-many ms can raise `leak-suspected` but not confirm a `leak` (warm-ups, lazy init). Default 60000. */
+    warmupMs?: number;
+    /** Growth beyond this fraction of the limit (heap limit; the container's for memory outside the heap) confirms a `leak` at any age, (0, 1]. Default 0.25. */
+    cacheFraction?: number;
+    /** Memory limit to forecast RSS against, bytes; 0 = the memory cgroup's (v1/v2, every level), if any. Default 0. */
+    memoryLimitBytes?: number;
+    /** memory-limit when the cgroup's usage passes this fraction of its limit, (0, 1]. Default 0.85. */
+    memoryLimitFraction?: number;
   }
 
   /** The whole configuration (`configure()`'s result, `getConfig()`); `sensitivity` is reported as `significance`. */
@@ -281,6 +338,18 @@ declare namespace leakwatch {
     leak_reports: number;
     /** Smoothed allocation rate between GCs, bytes per second (null on perf_hooks). */
     alloc_rate_bytes_per_sec: number | null;
+    /** Per kind of memory: newest figure, growth rate (bytes/s), and whether it is suspected of leaking. */
+    kinds: Record<MemoryKind | 'rss', { bytes: number | null; slope_bytes_per_sec: number | null; suspected: boolean }>;
+    /** The open episode: a suspicion or a confirmed leak, and which memory; null when none. */
+    episode: { state: 'suspected' | 'leak'; kind: MemoryKind } | null;
+    leak_suspected_reports: number;
+    /** The container's memory limit and usage, bytes, and the projected time to reach it (ms); null if unknown. */
+    memory_limit: number | null;
+    memory_usage: number | null;
+    projected_memory_limit_ms: number | null;
+    /** Age of the watched thread, ms, and the warm-up still to run. */
+    age_ms: number | null;
+    warmup_left_ms: number;
   }
 
   interface KindCount {
@@ -553,8 +622,10 @@ declare namespace leakwatch {
     stats: StatsEvent;
     gc: GcEvent;
     leak: LeakEvent;
+    'leak-suspected': LeakEvent;
     'leak-end': LeakEndEvent;
     'heap-limit': HeapLimitEvent;
+    'memory-limit': MemoryLimitEvent;
     dump: DumpEvent;
     'dump-refused': DumpRefusedEvent;
     diagnosis: DiagnosisEvent;
@@ -567,8 +638,10 @@ declare namespace leakwatch {
   /** The events `cluster()` forwards from workers to the primary. */
   interface ClusterEvents {
     leak: LeakEvent;
+    'leak-suspected': LeakEvent;
     'leak-end': LeakEndEvent;
     'heap-limit': HeapLimitEvent;
+    'memory-limit': MemoryLimitEvent;
     dump: DumpEvent;
     'dump-refused': DumpRefusedEvent;
     report: ReportEvent;

@@ -9,7 +9,9 @@
  * drains it on the JS thread after collections and emits
  *   'gc'    — every collection of every kind (built only while someone listens)
  *   'stats' — after every full (mark-sweep-compact) collection
- *   'leak', 'leak-end', 'heap-limit' — from the leak detector (src/detector/)
+ *   'leak', 'leak-suspected', 'leak-end', 'heap-limit', 'memory-limit' — from
+ *             the leak detector (src/detector/), judged on the GC records and
+ *             on process.memoryUsage() read at drains and once a second
  *   'dump', 'dump-refused' — heap dumps (lib/dump.js)
  * Backend: 'v8' (native hooks) or 'perf_hooks' (fallback, forced with
  * LEAKWATCH_BACKEND=perf_hooks): both feed the same Rust engine.
@@ -19,8 +21,10 @@ const { EventEmitter } = require('node:events');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
+const { isMainThread } = require('node:worker_threads');
 const binding = require('./binding.js');
 const dumpOptions = require('./lib/dump.js');
+const memoryLimit = require('./lib/memory-limit.js');
 const { Diagnoser } = require('./lib/diagnose.js');
 
 const HEAP_FIELDS = [
@@ -36,6 +40,9 @@ const HEAP_FIELDS = [
 ];
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
+/** Memory is read at most this often (ms), and at least once a second by an unref'd timer. */
+const MEMORY_EVERY_MS = 250;
+const MEMORY_TIMER_MS = 1000;
 
 function heapValues() {
   const h = v8.getHeapStatistics();
@@ -54,7 +61,14 @@ class LeakWatch extends EventEmitter {
       heap: heapValues(),
       spaceNames: this._spaceNames,
       spaceSizes: spaces.map((s) => s.space_size),
+      // The warm-up counts from this thread's start (a worker's own clock).
+      ageMs: performance.now(),
     });
+    this._limit = memoryLimit.reader(binding);
+    this._memoryAt = -Infinity;
+    this._memoryTimer = null;
+    /** @internal bench/test hook: called with every memory reading fed to the detector. */
+    this._memoryTap = null;
     this._observer = null;
     this._running = false;
     this._jsGc = null;
@@ -122,8 +136,33 @@ class LeakWatch extends EventEmitter {
     return this;
   }
 
+  /**
+   * `process.memoryUsage()` for the detector, at most every MEMORY_EVERY_MS:
+   * `[rss, heapTotal, heapUsed, external, arrayBuffers, limit, usage]`. RSS
+   * is the whole process's, so a worker sends 0 (its main thread judges it).
+   */
+  _memoryReading() {
+    const now = performance.now();
+    if (now - this._memoryAt < MEMORY_EVERY_MS) return undefined;
+    this._memoryAt = now;
+    let m;
+    try {
+      m = process.memoryUsage();
+    } catch {
+      return undefined; // e.g. EMFILE reading /proc: skip this reading
+    }
+    const rss = isMainThread ? m.rss : 0;
+    const lim = isMainThread ? this._limit(now, rss) : null;
+    if (typeof this._memoryTap === 'function') {
+      this._memoryTap({ t: now, rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external,
+        arrayBuffers: m.arrayBuffers || 0 });
+    }
+    return [rss, m.heapTotal, m.heapUsed, m.external, m.arrayBuffers || 0, lim ? lim[0] : 0, lim ? lim[1] : 0];
+  }
+
   _drain() {
-    const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0));
+    const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0,
+      this._memoryReading()));
     // A throwing listener must not cost the other events of the batch: emit
     // them all, then rethrow the first error (EventEmitter semantics).
     let failure = null;
@@ -161,11 +200,11 @@ class LeakWatch extends EventEmitter {
   _emitDetector(e) {
     const type = e.type;
     delete e.type;
-    if (type === 'leak' || type === 'leak-end') {
+    if (type === 'leak' || type === 'leak-suspected' || type === 'leak-end') {
       // memwatch's `start`/`end` are Dates.
       e.start = new Date(e.start);
       e.end = new Date(e.end);
-    } else if (type === 'heap-limit') {
+    } else if (type === 'heap-limit' || type === 'memory-limit') {
       e.time = new Date(e.time);
     }
     this.emit(type, e);
@@ -239,6 +278,19 @@ class LeakWatch extends EventEmitter {
       this._observer = new PerformanceObserver((list) => this._observe(list));
       this._observer.observe({ entryTypes: ['gc'] });
     }
+    // Memory outside the heap (Buffers, native) moves without any GC: read it
+    // once a second. Un-referenced: it never keeps the process alive.
+    this._memoryTimer = setInterval(() => {
+      try {
+        this._drain();
+      } catch (err) {
+        // A throwing listener: surface it like an EventEmitter would, outside the timer.
+        process.nextTick(() => {
+          throw err;
+        });
+      }
+    }, MEMORY_TIMER_MS);
+    this._memoryTimer.unref();
     return this;
   }
 
@@ -246,6 +298,8 @@ class LeakWatch extends EventEmitter {
   stop() {
     if (!this._running) return this;
     this._running = false;
+    clearInterval(this._memoryTimer);
+    this._memoryTimer = null;
     if (this._observer) {
       this._observer.disconnect();
       this._observer = null;

@@ -5,7 +5,8 @@
  *
  * - In a worker (a node:cluster worker, or any process PM2 started, which
  *   PM2 marks with `process.env.pm_id`), `cluster()` tags this process's
- *   `leak`, `leak-end`, `heap-limit`, `dump`, `dump-refused` and `report`
+ *   `leak`, `leak-suspected`, `leak-end`, `heap-limit`, `memory-limit`, `dump`,
+ *   `dump-refused` and `report`
  *   events with `pid` and `worker_id` (and `pm_id` under PM2) — for local
  *   listeners too — and forwards a copy over the existing IPC channel.
  * - In a node:cluster primary, `cluster()` returns an EventEmitter that
@@ -20,7 +21,8 @@
 const cluster = require('node:cluster');
 const { EventEmitter } = require('node:events');
 
-const FORWARDED = ['leak', 'leak-end', 'heap-limit', 'dump', 'dump-refused', 'report'];
+const FORWARDED = ['leak', 'leak-suspected', 'leak-end', 'heap-limit', 'memory-limit', 'dump', 'dump-refused',
+  'report'];
 const TAG = '__leakwatch';
 const PREFIX = 'leakwatch:';
 
@@ -48,10 +50,10 @@ function serializable(info) {
 }
 
 function revive(event, info) {
-  if (info && (event === 'leak' || event === 'leak-end')) {
+  if (info && (event === 'leak' || event === 'leak-suspected' || event === 'leak-end')) {
     if (info.start) info.start = new Date(info.start);
     if (info.end) info.end = new Date(info.end);
-  } else if (info && event === 'heap-limit' && info.time) {
+  } else if (info && (event === 'heap-limit' || event === 'memory-limit') && info.time) {
     info.time = new Date(info.time);
   }
   return info;

@@ -63,4 +63,4 @@ function check(binding, dir, { gzip, redact, memoryFactor, fileFactor }) {
   return JSON.parse(binding.dumpGuard(JSON.stringify(input)));
 }
 
-module.exports = { check };
+module.exports = { check, cgroups };

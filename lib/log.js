@@ -15,7 +15,8 @@
 const fs = require('node:fs');
 const { threadId } = require('node:worker_threads');
 
-const EVENTS = ['leak', 'leak-end', 'heap-limit', 'dump', 'dump-refused', 'diagnosis', 'report'];
+const EVENTS = ['leak', 'leak-suspected', 'leak-end', 'heap-limit', 'memory-limit', 'dump', 'dump-refused',
+  'diagnosis', 'report'];
 
 function openSink(dest) {
   if (!dest || dest === 'stderr') return { fd: 2, owned: false };

@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use crate::detector::{Detector, DetectorConfig};
+use crate::clock;
+use crate::detector::{Detector, DetectorConfig, MemoryLimit, MemorySample};
 use crate::events::{self, Naming};
 use crate::record::{GcKind, GcRecord, HeapStats};
 use crate::ring::Ring;
@@ -128,6 +129,18 @@ struct Engine {
   last_minor_point_ms: f64,
 }
 
+/// `process.memoryUsage()` as the JS side read it (RSS 0 in a worker), and
+/// the container's memory limit if it knows one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryReading {
+  pub rss: u64,
+  pub heap_total: u64,
+  pub heap_used: u64,
+  pub external: u64,
+  pub array_buffers: u64,
+  pub limit: Option<MemoryLimit>,
+}
+
 /// One isolate's watchdog state.
 pub struct Watch {
   live: Mutex<Live>,
@@ -226,9 +239,19 @@ impl Watch {
     self.live.lock().carry = heap;
   }
 
+  /// When the watched thread started, `age_ms` before now: its warm-up.
+  pub fn set_age_ms(&self, age_ms: f64) {
+    let now_ms = clock::now_ns() as f64 / 1e6;
+    if let Some(d) = self.engine.lock().detector.as_mut() {
+      d.set_start_ms(now_ms - age_ms.max(0.0));
+    }
+  }
+
   /// Moves every pending record into the engine and returns the events the
-  /// JS side asked for, as `{"gc":[…],"stats":[…],"dropped":n}`.
-  pub fn drain(&self, want_gc: bool, want_stats: bool) -> Value {
+  /// JS side asked for, as `{"gc":[…],"stats":[…],"detector":[…],"dropped":n}`.
+  /// `memory`, read by the JS side just before, is judged after the records
+  /// (it is newer than all of them).
+  pub fn drain(&self, want_gc: bool, want_stats: bool, memory: Option<MemoryReading>) -> Value {
     self.wake_pending.store(false, Ordering::Release);
     let mut eng = self.engine.lock();
     let eng = &mut *eng;
@@ -276,6 +299,18 @@ impl Watch {
       eng.last = Some(*rec);
     }
     eng.scratch = batch;
+    if let (Some(m), Some(d)) = (memory, eng.detector.as_mut()) {
+      let sample = MemorySample {
+        t_ms: clock::now_ns() as f64 / 1e6,
+        wall_ms: clock::wall_ms(),
+        rss: m.rss,
+        heap_total: m.heap_total,
+        heap_used: m.heap_used,
+        external: m.external,
+        array_buffers: m.array_buffers,
+      };
+      detected.extend(d.observe_memory(&sample, m.limit).iter().map(|e| e.to_json()));
+    }
     json!({ "gc": gc, "stats": stats, "detector": detected, "dropped": eng.dropped })
   }
 
@@ -398,7 +433,7 @@ mod tests {
       w.push(rec(GcKind::Scavenge, 100, 5));
     }
     w.push(rec(GcKind::MarkSweepCompact, 50, 1000));
-    let out = w.drain(true, true);
+    let out = w.drain(true, true, None);
     assert_eq!(out["stats"].as_array().unwrap().len(), 1);
     assert_eq!(out["gc"].as_array().unwrap().len(), RING_CAPACITY);
     assert_eq!(out["dropped"], 11);
@@ -417,7 +452,7 @@ mod tests {
   fn drain_without_listeners_builds_nothing_but_still_counts() {
     let w = Watch::new(18, vec![], 16);
     w.push(rec(GcKind::MarkSweepCompact, 50, 1000));
-    let out = w.drain(false, false);
+    let out = w.drain(false, false, None);
     assert!(out["gc"].as_array().unwrap().is_empty());
     assert!(out["stats"].as_array().unwrap().is_empty());
     assert_eq!(w.stats()["num_full_gc"], 1);
@@ -438,7 +473,7 @@ mod tests {
     let mut full = rec(GcKind::MarkSweepCompact, 80, 1_000_000);
     full.wall_ms = 11_060.0;
     w.push(full);
-    w.drain(false, false);
+    w.drain(false, false, None);
     let t = w.timeline();
     let t = t.as_array().unwrap();
     let minors = t.iter().filter(|p| p["type"] == "scavenge").count();
@@ -465,7 +500,7 @@ mod tests {
     let w = Watch::new(20, vec![], 4);
     assert!(w.claim_wake());
     assert!(!w.claim_wake());
-    w.drain(false, false);
+    w.drain(false, false, None);
     assert!(w.claim_wake());
   }
 

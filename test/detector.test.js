@@ -15,7 +15,7 @@ const DEFAULTS = leakwatch.getConfig();
 // 250 ms instead of 1 s (Node 24+ scavenges rarely: a bigger young generation);
 // everything else default. A fast leak gets its full GCs in the first seconds,
 // then V8 lets the old generation grow for a long time.
-const FAST = { minDurationMs: 3000, floorBucketMs: 250 };
+const FAST = { minDurationMs: 3000, floorBucketMs: 250, warmupMs: 0 };
 // Load bounds: the leaking child stops as soon as `leak` arrives (~4-12 s).
 const LEAK_LOAD_MS = 20000;
 const QUIET_LOAD_MS = 12000;

@@ -25,7 +25,7 @@ test('node -r leakwatch/register logs start, gc summaries and the leak as JSON l
   const log = path.join(dir, 'events.jsonl');
   try {
     const r = runApp({ LEAKWATCH_LOG: log, LEAKWATCH_LOG_INTERVAL_MS: '0', LEAKY_MS: '45000', LEAKY_STOP_ON_LEAK: '1',
-      LEAKWATCH_DETECTOR: '{"minDurationMs":3000}' });
+      LEAKWATCH_DETECTOR: '{"minDurationMs":3000,"warmupMs":0}' });
     assert.strictEqual(r.status, 0, r.stderr);
     assertMode(log, 0o600);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

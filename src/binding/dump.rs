@@ -25,6 +25,33 @@ fn u64_of(v: &Value) -> Option<u64> {
     .map(|x| x as u64)
 }
 
+/// The tightest memory cgroup level of `cgroups_json` (`[{v2, max, current,
+/// stat?}]`, the raw kernel files as `lib/dump-guard.js` reads them): `[limit,
+/// usage]` of the level with the least headroom (usage net of reclaimable
+/// page cache), or an empty array when no level has a limit. The leak
+/// detector forecasts RSS against it.
+#[napi(catch_unwind)]
+pub fn memory_cgroup(cgroups_json: String) -> Result<Vec<f64>> {
+  let v: Value = serde_json::from_str(&cgroups_json)
+    .map_err(|e| invalid(format!("memoryCgroup: bad input JSON: {e}")))?;
+  let tightest = parse_cgroups(&v).into_iter().min_by_key(CgroupMem::headroom);
+  Ok(tightest.map_or_else(Vec::new, |c| vec![c.limit as f64, c.usage.saturating_sub(c.reclaimable) as f64]))
+}
+
+fn parse_cgroups(list: &Value) -> Vec<CgroupMem> {
+  let mut cgroups: Vec<CgroupMem> = Vec::new();
+  for c in list.as_array().map(|a| a.as_slice()).unwrap_or(&[]) {
+    let (max, cur, stat) = (c["max"].as_str().unwrap_or(""), c["current"].as_str().unwrap_or(""), c["stat"].as_str());
+    let parsed = if c["v2"].as_bool().unwrap_or(true) {
+      guards::cgroup_v2(max, cur, stat)
+    } else {
+      guards::cgroup_v1(max, cur, stat)
+    };
+    cgroups.extend(parsed);
+  }
+  cgroups
+}
+
 /// Runs the dump guard. `input_json`: `{heapUsed, meminfo?, cgroups: [{v2,
 /// max, current, stat?}], diskFree?, tmpfs, limits?, gzip, redact,
 /// memoryFactor, fileFactor}` with the raw text of the kernel files
@@ -34,20 +61,7 @@ fn u64_of(v: &Value) -> Option<u64> {
 pub fn dump_guard(input_json: String) -> Result<String> {
   let v: Value =
     serde_json::from_str(&input_json).map_err(|e| invalid(format!("dumpGuard: bad input JSON: {e}")))?;
-  let mut cgroups: Vec<CgroupMem> = Vec::new();
-  for c in v["cgroups"].as_array().map(|a| a.as_slice()).unwrap_or(&[]) {
-    let (max, cur, stat) = (
-      c["max"].as_str().unwrap_or(""),
-      c["current"].as_str().unwrap_or(""),
-      c["stat"].as_str(),
-    );
-    let parsed = if c["v2"].as_bool().unwrap_or(true) {
-      guards::cgroup_v2(max, cur, stat)
-    } else {
-      guards::cgroup_v1(max, cur, stat)
-    };
-    cgroups.extend(parsed);
-  }
+  let cgroups = parse_cgroups(&v["cgroups"]);
   let input = GuardInput {
     heap_used: u64_of(&v["heapUsed"]).unwrap_or(0),
     mem_available: v["meminfo"].as_str().and_then(guards::parse_meminfo_available),

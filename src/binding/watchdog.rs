@@ -17,7 +17,8 @@ use crate::record::{GcKind, GcRecord, HeapStats, SpaceUsage, MAX_SPACES};
 use crate::v8::hooks::{self, NativeWatch};
 use crate::layout::{self, JsHeapView};
 use crate::v8;
-use crate::watch::{Watch, DEFAULT_HISTORY};
+use crate::detector::MemoryLimit;
+use crate::watch::{MemoryReading, Watch, DEFAULT_HISTORY};
 
 /// What `index.js` measured with the `v8` module just before attaching.
 #[napi(object)]
@@ -33,6 +34,9 @@ pub struct AttachOptions {
   pub space_sizes: Vec<f64>,
   /// Records kept for `getHistory()`.
   pub history: Option<u32>,
+  /// How long this thread has been running (`performance.now()`), ms: the
+  /// detector's warm-up counts from its start.
+  pub age_ms: Option<f64>,
 }
 
 #[napi]
@@ -87,6 +91,9 @@ impl Watchdog {
     }
     let history = opts.history.map(|h| h as usize).unwrap_or(DEFAULT_HISTORY);
     let watch = Arc::new(Watch::new(opts.node_major, opts.space_names.clone(), history));
+    if let Some(age) = opts.age_ms.filter(|a| a.is_finite()) {
+      watch.set_age_ms(age);
+    }
     let (native, reason) = if opts.force_perf_hooks {
       (None, Some("LEAKWATCH_BACKEND=perf_hooks".to_string()))
     } else {
@@ -111,10 +118,24 @@ impl Watchdog {
     self.reason.clone()
   }
 
-  /// Drains pending records: JSON `{"gc":[…],"stats":[…],"dropped":n}`.
+  /// Drains pending records: JSON `{"gc":[…],"stats":[…],"detector":[…],"dropped":n}`.
+  /// `memory`, when given: `[rss, heapTotal, heapUsed, external,
+  /// arrayBuffers, limit, usage]` from `process.memoryUsage()` (rss 0 in a
+  /// worker) and the container's memory limit and usage (0 = none).
   #[napi(catch_unwind)]
-  pub fn drain(&self, want_gc: bool, want_stats: bool) -> String {
-    self.watch.drain(want_gc, want_stats).to_string()
+  pub fn drain(&self, want_gc: bool, want_stats: bool, memory: Option<Vec<f64>>) -> String {
+    let reading = memory.map(|v| {
+      let g = |i: usize| v.get(i).copied().filter(|x| x.is_finite() && *x >= 0.0).unwrap_or(0.0) as u64;
+      MemoryReading {
+        rss: g(0),
+        heap_total: g(1),
+        heap_used: g(2),
+        external: g(3),
+        array_buffers: g(4),
+        limit: (g(5) > 0).then(|| MemoryLimit { limit: g(5), usage: g(6) }),
+      }
+    });
+    self.watch.drain(want_gc, want_stats, reading).to_string()
   }
 
   /// Whether every collection wakes the JS thread (while `gc` has

@@ -56,6 +56,20 @@ pub struct DetectorConfig {
   pub heap_limit_fraction: f64,
   /// `oomHorizonMs`: ...or when the projected time to reach it is shorter.
   pub oom_horizon_ms: f64,
+  /// `warmupMs`: growth during the first this-many ms of the thread's life
+  /// may raise `leak-suspected` but never confirm a `leak` (warm-ups, lazy
+  /// initialisation, caches filling at start-up).
+  pub warmup_ms: f64,
+  /// `cacheFraction`: growth beyond this fraction of the limit (heap limit,
+  /// or the container's for memory outside the heap) is more than any cache
+  /// should hold: it confirms a `leak` whatever the process's age.
+  pub cache_fraction: f64,
+  /// `memoryLimitBytes`: the memory limit to forecast RSS against; 0 = the
+  /// memory cgroup's (read by the JS side), if any.
+  pub memory_limit_bytes: u64,
+  /// `memoryLimitFraction`: `memory-limit` fires when the cgroup's usage
+  /// passes this fraction of its limit (or on a short projection).
+  pub memory_limit_fraction: f64,
 }
 
 impl Default for DetectorConfig {
@@ -76,6 +90,10 @@ impl Default for DetectorConfig {
       report_growth_fraction: 0.5,
       heap_limit_fraction: 0.85,
       oom_horizon_ms: 10.0 * 60_000.0,
+      warmup_ms: 60_000.0,
+      cache_fraction: 0.25,
+      memory_limit_bytes: 0,
+      memory_limit_fraction: 0.85,
     }
   }
 }
@@ -122,6 +140,10 @@ pub const OPTION_NAMES: &[&str] = &[
   "reportGrowthFraction",
   "heapLimitFraction",
   "oomHorizonMs",
+  "warmupMs",
+  "cacheFraction",
+  "memoryLimitBytes",
+  "memoryLimitFraction",
 ];
 
 fn check_ms(option: &str, v: f64, min: f64) -> Result<(), ConfigError> {
@@ -170,6 +192,9 @@ impl DetectorConfig {
     check_fraction("reportGrowthFraction", self.report_growth_fraction, false, 100.0)?;
     check_fraction("heapLimitFraction", self.heap_limit_fraction, true, 1.0)?;
     check_ms("oomHorizonMs", self.oom_horizon_ms, 0.0)?;
+    check_ms("warmupMs", self.warmup_ms, 0.0)?;
+    check_fraction("cacheFraction", self.cache_fraction, true, 1.0)?;
+    check_fraction("memoryLimitFraction", self.memory_limit_fraction, true, 1.0)?;
     if self.min_duration_ms > self.window_ms {
       return Err(err(
         "minDurationMs",
@@ -238,6 +263,10 @@ impl DetectorConfig {
       "reportGrowthFraction" => self.report_growth_fraction = number(key, v)?,
       "heapLimitFraction" => self.heap_limit_fraction = number(key, v)?,
       "oomHorizonMs" => self.oom_horizon_ms = number(key, v)?,
+      "warmupMs" => self.warmup_ms = number(key, v)?,
+      "cacheFraction" => self.cache_fraction = number(key, v)?,
+      "memoryLimitBytes" => self.memory_limit_bytes = integer(key, v)?,
+      "memoryLimitFraction" => self.memory_limit_fraction = number(key, v)?,
       _ => {
         let hint = suggest(key)
           .map(|s| format!(" (did you mean \"{s}\"?)"))
@@ -272,6 +301,10 @@ impl DetectorConfig {
     m.insert("reportGrowthFraction".into(), self.report_growth_fraction.into());
     m.insert("heapLimitFraction".into(), self.heap_limit_fraction.into());
     m.insert("oomHorizonMs".into(), self.oom_horizon_ms.into());
+    m.insert("warmupMs".into(), self.warmup_ms.into());
+    m.insert("cacheFraction".into(), self.cache_fraction.into());
+    m.insert("memoryLimitBytes".into(), self.memory_limit_bytes.into());
+    m.insert("memoryLimitFraction".into(), self.memory_limit_fraction.into());
     Value::Object(m)
   }
 }

@@ -170,7 +170,10 @@
 
 pub mod config;
 pub mod events;
+pub mod judge;
+pub mod memory;
 pub mod reason;
+pub mod series;
 pub mod signals;
 pub mod trend;
 
@@ -178,52 +181,37 @@ pub mod trend;
 #[path = "tests/traces.rs"]
 mod traces;
 
+#[cfg(test)]
+#[path = "tests/memory.rs"]
+mod memory_tests;
+
 pub use config::{ConfigError, DetectorConfig};
-pub use events::{DetectorEvent, DetectorState, HeapLimitEvent, LeakEndEvent, LeakEvent};
+pub use events::{
+  DetectorEvent, DetectorState, HeapLimitEvent, KindState, LeakEndEvent, LeakEvent, MemoryLimitEvent, Rates,
+};
+pub use memory::{Kind, MemoryLimit, MemorySample};
 
 use serde_json::Value;
 
 use crate::record::GcRecord;
+use judge::{Context, Evaluation};
+use series::{Confirm, Point, Series};
 use signals::{Signals, Source};
 
-/// Number of time slots the evidence is resampled to before the statistics.
-const GRID_SLOTS: usize = 64;
-
-/// Fast path (see the module docs): evidence may span `minDurationMs` /
-/// this, and must have grown ≥ this × `minGrowthBytes` and at least doubled.
-const FAST_SPAN_DIVISOR: f64 = 3.0;
-const FAST_GROWTH_FACTOR: f64 = 16.0;
-/// Full GCs (rising baselines) the fast path needs: 2 confirmed intervals.
-const FAST_MIN_FULL_GCS: usize = 3;
-
-/// The outcome of one trend evaluation.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct Evaluation {
-  n: usize,
-  full: usize,
-  span_ms: f64,
-  /// Whole-window Theil–Sen slope (bytes/s) and Mann–Kendall p (increasing).
-  slope: f64,
-  p: f64,
-  /// Slope of the most recent third (None without 2 samples, even widened).
-  recent_slope: Option<f64>,
-  /// Slopes of the first, middle and last third (plateau / step test).
-  thirds: [Option<f64>; 3],
-  start_fit: f64,
-  end_fit: f64,
-  first_wall_ms: f64,
-  last_wall_ms: f64,
-  last_t_ms: f64,
-  confidence: f64,
-  suspected: bool,
-}
+/// Native memory and RSS become evidence once this much newer data shows
+/// they did not fall back (a transient spike is not a floor).
+const SETTLE_MS: f64 = 10_000.0;
+/// Memory samples are judged at most this often (full GCs always are).
+const JUDGE_EVERY_MS: f64 = 500.0;
 
 #[derive(Clone, Debug)]
 struct Episode {
+  kind: Kind,
+  confirmed: bool,
   start_wall_ms: f64,
-  start_baseline: f64,
+  start_bytes: u64,
   last_report_t_ms: f64,
-  last_report_baseline: f64,
+  last_report_bytes: u64,
   reported_growth: f64,
   rate: f64,
   reports: u32,
@@ -232,25 +220,57 @@ struct Episode {
 }
 
 #[derive(Clone, Debug, Default)]
-struct HeapLimitState {
+struct LimitState {
   active: bool,
   last_t_ms: Option<f64>,
   last_fraction: f64,
 }
 
-/// The leak detector. Feed it every GC record with [`Detector::observe`].
+/// One judgement of a kind: with unconfirmed points (for suspicion and
+/// rates) and on confirmed points only (for `leak`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Verdict {
+  any: Option<Evaluation>,
+  confirmed: Option<Evaluation>,
+  /// Why a `leak` is confirmed (`"duration"`, `"size"`), if it is.
+  confirmed_by: Option<&'static str>,
+}
+
+impl Verdict {
+  fn suspected(&self) -> bool {
+    self.any.is_some_and(|e| e.suspected) || self.confirmed.is_some_and(|e| e.suspected)
+  }
+
+  /// The suspected evaluation (confirmed evidence first).
+  fn suspicion(&self) -> Option<Evaluation> {
+    self.confirmed.filter(|e| e.suspected).or(self.any.filter(|e| e.suspected))
+  }
+}
+
+/// The leak detector. Feed it every GC record with [`Detector::observe`]
+/// and every memory reading with [`Detector::observe_memory`].
 #[derive(Clone, Debug)]
 pub struct Detector {
   config: DetectorConfig,
   space_names: Vec<String>,
   signals: Signals,
-  last: Option<Evaluation>,
+  external: Series,
+  native: Series,
+  rss: Series,
+  /// The thread's start on the records' clock (ms), for the warm-up.
+  start_ms: Option<f64>,
+  limit: Option<MemoryLimit>,
+  last_memory: Option<MemorySample>,
+  last_judged_ms: f64,
+  verdicts: [Verdict; 4],
   episode: Option<Episode>,
-  heap_limit: HeapLimitState,
+  heap_limit: LimitState,
+  memory_limit: LimitState,
   leak_reports: u64,
-  /// After a `leak-end`: (time, fitted baseline, growth needed) of the last
+  suspected_reports: u64,
+  /// After a `leak-end`: (time, measured size, growth needed) of the last
   /// report, so that a flapping trend does not start a new episode at once.
-  cooldown: Option<(f64, f64, f64)>,
+  cooldown: Option<(f64, u64, f64)>,
 }
 
 impl Detector {
@@ -262,10 +282,19 @@ impl Detector {
       config,
       space_names,
       signals: Signals::default(),
-      last: None,
+      external: Series::new(Confirm::FullGc),
+      native: Series::new(Confirm::Settle(SETTLE_MS)),
+      rss: Series::new(Confirm::Settle(SETTLE_MS)),
+      start_ms: None,
+      limit: None,
+      last_memory: None,
+      last_judged_ms: f64::NEG_INFINITY,
+      verdicts: [Verdict::default(); 4],
       episode: None,
-      heap_limit: HeapLimitState::default(),
+      heap_limit: LimitState::default(),
+      memory_limit: LimitState::default(),
       leak_reports: 0,
+      suspected_reports: 0,
       cooldown: None,
     })
   }
@@ -287,359 +316,368 @@ impl Detector {
     Ok(())
   }
 
+  /// When the watched thread started, on the records' clock (ms): growth in
+  /// its first `warmupMs` cannot confirm a `leak`. Unknown = the first
+  /// record or sample seen.
+  pub fn set_start_ms(&mut self, t_ms: f64) {
+    self.start_ms = Some(t_ms);
+  }
+
   /// Forgets all evidence and any open episode (counters are kept).
   pub fn reset(&mut self) {
     self.signals.clear();
-    self.last = None;
+    self.external.clear();
+    self.native.clear();
+    self.rss.clear();
+    self.verdicts = [Verdict::default(); 4];
     self.episode = None;
     self.cooldown = None;
-    self.heap_limit = HeapLimitState::default();
+    self.heap_limit = LimitState::default();
+    self.memory_limit = LimitState::default();
   }
 
   /// Feeds one GC record; returns the events it triggers (usually none).
+  /// Full GCs confirm evidence, so they are judged at once.
   pub fn observe(&mut self, r: &GcRecord) -> Vec<DetectorEvent> {
     let c = &self.config;
-    if !self
-      .signals
-      .push(r, c.floor_bucket_ms, c.window_ms, c.max_samples)
-    {
+    let t_ms = r.end_ns as f64 / 1e6;
+    self.start_ms.get_or_insert(t_ms);
+    if !self.signals.push(r, c.floor_bucket_ms, c.window_ms, c.max_samples) {
       return Vec::new();
     }
-    let eval = self.evaluate();
-    self.last = eval;
-    let mut events = Vec::new();
-    if let Some(e) = eval {
-      self.leak_logic(&e, &mut events);
-    }
-    self.heap_limit_logic(r, eval.as_ref(), &mut events);
+    self.external.full_gc();
+    let mut events = self.judge(t_ms);
+    self.heap_limit_logic(r, &mut events);
     events
   }
 
-  /// The current view, for `getStats()`.
-  pub fn snapshot(&self) -> DetectorState {
-    let e = self.last.unwrap_or_default();
-    DetectorState {
-      baseline_bytes: self.signals.last_baseline,
-      floor_bytes: self.signals.floor_since_full,
-      slope_bytes_per_sec: e.slope,
-      confidence: e.confidence,
-      leak_suspected: self.episode.is_some() || e.suspected,
-      samples_in_window: self.signals.samples().len(),
-      full_gcs_in_window: self
-        .signals
-        .samples()
-        .iter()
-        .filter(|s| s.source == Source::Baseline)
-        .count(),
-      window_span_ms: e.span_ms,
-      pending_floors: self.signals.pending(),
-      heap_size_limit: self.signals.heap_size_limit,
-      projected_oom_ms: self.projected_oom_ms(&e, e.end_fit),
-      gcs_observed: self.signals.gcs,
-      full_gcs_observed: self.signals.full_gcs,
-      leak_reports: self.leak_reports,
-      alloc_rate_bytes_per_sec: self.signals.alloc_rate,
+  /// Feeds one memory reading (taken on the JS thread, after the drain's
+  /// records) and, at most every `JUDGE_EVERY_MS`, re-judges every kind: a
+  /// fast leak is seen between full GCs, however far apart V8 puts them.
+  /// `limit` is the container's (or configured) memory limit, if any.
+  /// RSS 0 means "not measured here" (a worker thread: RSS is the process's).
+  pub fn observe_memory(&mut self, m: &MemorySample, limit: Option<MemoryLimit>) -> Vec<DetectorEvent> {
+    let c = &self.config;
+    self.start_ms.get_or_insert(m.t_ms);
+    let (bucket, window, max) = (c.floor_bucket_ms, c.window_ms, c.max_samples);
+    self.external.push(m.t_ms, m.wall_ms, m.external, bucket, window, max);
+    if m.rss > 0 {
+      self.native.push(m.t_ms, m.wall_ms, m.native(), bucket, window, max);
+      self.rss.push(m.t_ms, m.wall_ms, m.rss, bucket, window, max);
+    }
+    self.limit = match (c.memory_limit_bytes, m.rss) {
+      (0, _) => limit,
+      (_, 0) => None,
+      (l, rss) => Some(MemoryLimit { limit: l, usage: rss }),
+    };
+    self.last_memory = Some(*m);
+    if m.t_ms - self.last_judged_ms < JUDGE_EVERY_MS {
+      return Vec::new();
+    }
+    let mut events = self.judge(m.t_ms);
+    self.memory_limit_logic(m, &mut events);
+    events
+  }
+
+  /// The limit a kind runs into: the heap's own for the heap, the
+  /// container's (else the heap's, as a scale) for memory outside it.
+  fn limit_of(&self, kind: Kind) -> f64 {
+    let heap = self.signals.heap_size_limit as f64;
+    match kind {
+      Kind::Heap => heap,
+      _ => self.limit.map_or(heap, |l| l.limit as f64),
     }
   }
 
-  /// Tests the whole window, then its most recent half, quarter, eighth… (as
-  /// long as they still span `minDurationMs` / `FAST_SPAN_DIVISOR`, the fast
-  /// path's minimum; the other paths check the full span themselves): a leak that started late in a
-  /// long flat window is found on a suffix, where growth fills the whole span.
-  /// Returns the first suspected evaluation, else the whole window's.
-  fn evaluate(&self) -> Option<Evaluation> {
-    let samples = self.signals.samples();
-    let whole = self.evaluate_from(0)?;
-    if whole.suspected {
-      return Some(whole);
+  fn points(&self, kind: Kind, tail: bool) -> Vec<Point> {
+    match kind {
+      Kind::Heap => self.signals.points(tail),
+      Kind::External => self.external.points(tail),
+      Kind::Native => self.native.points(tail),
+      Kind::Rss => self.rss.points(tail),
     }
-    let (first_t, last_t) = (samples.front()?.t_ms, samples.back()?.t_ms);
-    let mut f = 0.5;
-    loop {
-      let start_t = last_t - (last_t - first_t) * f;
-      f /= 2.0;
-      if last_t - start_t < self.config.min_duration_ms / FAST_SPAN_DIVISOR {
-        break;
+  }
+
+  fn context(&self, kind: Kind, fast: bool) -> Context {
+    let min_full_gcs = match kind {
+      Kind::Heap | Kind::External => self.config.min_full_gcs,
+      Kind::Native | Kind::Rss => 0,
+    };
+    Context { min_full_gcs, limit: self.limit_of(kind), fast: fast && kind == Kind::Heap }
+  }
+
+  /// Judges one kind: suspicion on all evidence, confirmation on confirmed
+  /// evidence that either lies past the warm-up or exceeds what a cache may
+  /// hold (module docs).
+  fn verdict(&self, kind: Kind) -> Verdict {
+    let c = &self.config;
+    let all = self.points(kind, true);
+    let confirmed_pts = self.points(kind, false);
+    let any = judge::evaluate(&all, c, self.context(kind, true));
+    let confirmed = judge::evaluate(&confirmed_pts, c, self.context(kind, true));
+    let mut confirmed_by = None;
+    if let Some(e) = confirmed.filter(|e| e.suspected) {
+      let warm_end = self.start_ms.unwrap_or(f64::NEG_INFINITY) + c.warmup_ms;
+      let i = confirmed_pts.partition_point(|p| p.t_ms < warm_end);
+      let lowest = confirmed_pts.iter().map(|p| p.bytes).min().unwrap_or(e.start_bytes);
+      let limit = self.limit_of(kind);
+      if e.first_t_ms >= warm_end || judge::grows_after(&confirmed_pts[i..], c, e.slope) {
+        confirmed_by = Some("duration");
+      } else if limit > 0.0 && e.end_bytes.saturating_sub(lowest) as f64 >= c.cache_fraction * limit {
+        confirmed_by = Some("size");
       }
-      let i = samples.partition_point(|s| s.t_ms < start_t);
-      if let Some(e) = self.evaluate_from(i) {
-        if e.suspected {
-          return Some(e);
+    }
+    Verdict { any, confirmed, confirmed_by }
+  }
+
+  fn rates(&self) -> Rates {
+    let mut r: Rates = [None; 4];
+    for k in Kind::ALL {
+      let v = &self.verdicts[k.index()];
+      r[k.index()] = v.suspicion().or(v.any).map(|e| e.rate);
+    }
+    if self.last_memory.is_none_or(|m| m.rss == 0) {
+      r[Kind::Native.index()] = None;
+      r[Kind::Rss.index()] = None;
+    }
+    r
+  }
+
+  fn judge(&mut self, now_ms: f64) -> Vec<DetectorEvent> {
+    self.last_judged_ms = now_ms;
+    for k in Kind::ALL {
+      self.verdicts[k.index()] = self.verdict(k);
+    }
+    let mut events = Vec::new();
+    self.leak_logic(&mut events);
+    events
+  }
+
+  /// Among the leaking kinds passing `test`, the one growing fastest.
+  fn pick(&self, test: impl Fn(&Verdict) -> Option<Evaluation>) -> Option<(Kind, Evaluation)> {
+    Kind::LEAKING
+      .iter()
+      .filter_map(|&k| test(&self.verdicts[k.index()]).map(|e| (k, e)))
+      .max_by(|a, b| a.1.rate.total_cmp(&b.1.rate))
+  }
+
+  fn leak_logic(&mut self, events: &mut Vec<DetectorEvent>) {
+    let c = self.config.clone();
+    let confirmed = self.pick(|v| v.confirmed_by.and(v.confirmed));
+    let suspected = self.pick(|v| v.suspicion());
+    let cooled = |e: &Evaluation, cd: Option<(f64, u64, f64)>| {
+      cd.is_none_or(|(t, base, needed)| e.last_t_ms - t >= c.report_interval_ms || e.end_bytes as f64 >= base as f64 + needed)
+    };
+    match self.episode.clone() {
+      None => {
+        if let Some((k, e)) = confirmed.filter(|(_, e)| cooled(e, self.cooldown)) {
+          self.open(k, &e, true, events);
+        } else if let Some((k, e)) = suspected.filter(|(_, e)| cooled(e, self.cooldown)) {
+          self.open(k, &e, false, events);
         }
       }
-    }
-    Some(whole)
-  }
-
-  fn evaluate_from(&self, start: usize) -> Option<Evaluation> {
-    let c = &self.config;
-    let samples = self.signals.samples();
-    let first = samples.get(start)?;
-    let last = samples.back()?;
-    let t0 = first.t_ms;
-    let pts: Vec<(f64, f64)> = samples
-      .iter()
-      .skip(start)
-      .map(|s| ((s.t_ms - t0) / 1000.0, s.bytes as f64))
-      .collect();
-    let n = pts.len();
-    let full = samples
-      .iter()
-      .skip(start)
-      .filter(|s| s.source == Source::Baseline)
-      .count();
-    let span_ms = last.t_ms - t0;
-    let span_s = span_ms / 1000.0;
-    // Statistics run on a time-uniform grid: a burst of full GCs (a flood,
-    // an allocation spike) must not outvote minutes of calm by sheer count.
-    let pts = trend::resample(&pts, span_s, GRID_SLOTS);
-    let line = trend::theil_sen(&pts);
-    let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
-    let p = trend::mann_kendall(&ys).map_or(1.0, |m| m.p_increasing);
-    let (slope, start_fit, end_fit) = match line {
-      Some(l) => (l.slope, l.at(0.0), l.at(span_s)),
-      None => (0.0, last.bytes as f64, last.bytes as f64),
-    };
-    // Slope of the points in [lo, hi]. With fewer than 3 there (young GCs
-    // are seconds apart on Node 24+), the part is widened to its neighbouring
-    // points on both sides: the chord across it still says whether the heap
-    // grew during that third.
-    let part_slope = |lo: f64, hi: f64| {
-      let i = pts.partition_point(|p| p.0 < lo);
-      let j = pts.partition_point(|p| p.0 <= hi);
-      let (a, b) = if j - i >= 3 {
-        (i, j)
-      } else {
-        (i.saturating_sub(1), (j + 1).min(pts.len()))
-      };
-      if b >= a + 2 {
-        trend::theil_sen(&pts[a..b]).map(|l| l.slope)
-      } else {
-        None
-      }
-    };
-    let third = span_s / 3.0;
-    let first_slope = part_slope(f64::NEG_INFINITY, third);
-    let middle_slope = part_slope(third, 2.0 * third);
-    let recent_slope = part_slope(2.0 * third, f64::INFINITY);
-    let growth = slope * span_s;
-    let persistence_ratio = match recent_slope {
-      Some(r) if slope > 0.0 => (r / slope).clamp(0.0, 1.0),
-      _ => 0.0,
-    };
-    let confidence = if slope > 0.0 {
-      ((1.0 - p) * (0.5 + 0.5 * persistence_ratio)).clamp(0.0, 1.0)
-    } else {
-      0.0
-    };
-    // Fast path (module docs): a shorter span suffices for steep, large,
-    // persistent growth that would exhaust the heap within `oomHorizonMs`.
-    let fast = || {
-      let mut prev = f64::NEG_INFINITY;
-      let mut rising = 0usize;
-      for s in samples
-        .iter()
-        .skip(start)
-        .filter(|s| s.source == Source::Baseline)
-      {
-        let b = s.bytes as f64;
-        if b <= prev {
-          return false;
-        }
-        prev = b;
-        rising += 1;
-      }
-      let limit = self.signals.heap_size_limit as f64;
-      rising >= FAST_MIN_FULL_GCS.max(c.min_full_gcs)
-        && span_ms >= c.min_duration_ms / FAST_SPAN_DIVISOR
-        && growth >= FAST_GROWTH_FACTOR * c.min_growth_bytes as f64
-        && growth >= start_fit.max(0.0)
-        && limit > 0.0
-        && slope > 0.0
-        && (limit - end_fit).max(0.0) / slope * 1000.0 < c.oom_horizon_ms
-    };
-    let suspected = n >= c.min_samples
-      && full >= c.min_full_gcs
-      && (span_ms >= c.min_duration_ms || fast())
-      && p < c.significance
-      && slope > 0.0
-      && growth >= c.min_growth_bytes as f64
-      && growth >= c.min_growth_fraction * start_fit.max(0.0)
-      && [first_slope, middle_slope, recent_slope]
-        .iter()
-        .all(|part| part.is_some_and(|r| r >= c.persistence * slope));
-    Some(Evaluation {
-      n,
-      full,
-      span_ms,
-      slope,
-      p,
-      recent_slope,
-      thirds: [first_slope, middle_slope, recent_slope],
-      start_fit,
-      end_fit,
-      first_wall_ms: first.wall_ms,
-      last_wall_ms: last.wall_ms,
-      last_t_ms: last.t_ms,
-      confidence,
-      suspected,
-    })
-  }
-
-  fn projected_oom_ms(&self, e: &Evaluation, from: f64) -> Option<f64> {
-    let limit = self.signals.heap_size_limit as f64;
-    if limit <= 0.0 || e.slope <= 0.0 {
-      return None;
-    }
-    Some(((limit - from).max(0.0) / e.slope * 1000.0).max(0.0))
-  }
-
-  fn leak_logic(&mut self, e: &Evaluation, events: &mut Vec<DetectorEvent>) {
-    let c = &self.config;
-    let cooled = self
-      .cooldown
-      .is_none_or(|(t, base, needed)| e.last_t_ms - t >= c.report_interval_ms || e.end_fit >= base + needed);
-    let trailing = match &self.episode {
-      Some(ep) if !e.suspected => self.trailing_trend(c.min_duration_ms.max(ep.span_ms)),
-      _ => None,
-    };
-    match &mut self.episode {
-      None if e.suspected && cooled => {
-        let ev = self.leak_event(e, e.first_wall_ms, e.start_fit, 1);
-        self.episode = Some(Episode {
-          start_wall_ms: e.first_wall_ms,
-          start_baseline: e.start_fit,
-          last_report_t_ms: e.last_t_ms,
-          last_report_baseline: e.end_fit,
-          reported_growth: e.end_fit - e.start_fit,
-          rate: e.slope,
-          reports: 1,
-          span_ms: e.span_ms,
-        });
-        self.leak_reports += 1;
-        events.push(DetectorEvent::Leak(ev));
-      }
-      None => {}
-      Some(ep) if e.suspected => {
-        let needed = (c.report_growth_bytes as f64).max(c.report_growth_fraction * ep.reported_growth);
-        if e.end_fit >= ep.last_report_baseline + needed
-          && e.last_t_ms - ep.last_report_t_ms >= c.report_interval_ms
-        {
-          ep.reports += 1;
-          ep.last_report_t_ms = e.last_t_ms;
-          ep.last_report_baseline = e.end_fit;
-          ep.reported_growth = e.end_fit - ep.start_baseline;
-          ep.rate = e.slope;
-          let (start_wall, start_baseline, reports) = (ep.start_wall_ms, ep.start_baseline, ep.reports);
-          let ev = self.leak_event(e, start_wall, start_baseline, reports);
+      Some(ep) if !ep.confirmed => {
+        if let Some((k, e)) = confirmed {
+          // The suspicion is confirmed: the same episode, now a `leak`.
+          let keep = k == ep.kind;
+          let (start_wall, start_bytes) =
+            if keep { (ep.start_wall_ms, ep.start_bytes.min(e.start_bytes)) } else { (e.first_wall_ms, e.start_bytes) };
+          let ev = self.leak_event(k, &e, true, start_wall, start_bytes, 1);
+          self.episode = Some(Episode {
+            kind: k,
+            confirmed: true,
+            start_wall_ms: start_wall,
+            start_bytes,
+            last_report_t_ms: e.last_t_ms,
+            last_report_bytes: e.end_bytes,
+            reported_growth: e.end_bytes as f64 - start_bytes as f64,
+            rate: e.rate,
+            reports: 1,
+            span_ms: e.span_ms,
+          });
           self.leak_reports += 1;
           events.push(DetectorEvent::Leak(ev));
+        } else if suspected.is_none() {
+          self.maybe_end(&ep, events);
         }
       }
       Some(ep) => {
-        // Over when the recent evidence (as long as the evidence that was
-        // first reported, at least `minDurationMs`) grows at less than
-        // `persistence` × the reported rate and no longer significantly.
-        let Some((recent, recent_p)) = trailing else {
-          return;
-        };
-        if recent < c.persistence * ep.rate && recent_p >= c.significance {
-          let needed = (c.report_growth_bytes as f64).max(c.report_growth_fraction * ep.reported_growth);
-          self.cooldown = Some((ep.last_report_t_ms, ep.last_report_baseline, needed));
-          let growth = e.end_fit - ep.start_baseline;
-          let ev = LeakEndEvent {
-            start_wall_ms: ep.start_wall_ms,
-            end_wall_ms: e.last_wall_ms,
-            growth_bytes: growth as i64,
-            baseline_end: e.end_fit.max(0.0) as u64,
-            rate_bytes_per_sec: recent,
-            reason: reason::leak_end(e.last_wall_ms - ep.start_wall_ms, growth, recent),
-          };
-          self.episode = None;
-          events.push(DetectorEvent::LeakEnd(ev));
+        let v = self.verdicts[ep.kind.index()];
+        match v.confirmed.filter(|e| e.suspected) {
+          Some(e) => {
+            let needed = (c.report_growth_bytes as f64).max(c.report_growth_fraction * ep.reported_growth);
+            if e.end_bytes as f64 >= ep.last_report_bytes as f64 + needed
+              && e.last_t_ms - ep.last_report_t_ms >= c.report_interval_ms
+            {
+              let reports = ep.reports + 1;
+              let ev = self.leak_event(ep.kind, &e, true, ep.start_wall_ms, ep.start_bytes, reports);
+              if let Some(open) = self.episode.as_mut() {
+                open.reports = reports;
+                open.last_report_t_ms = e.last_t_ms;
+                open.last_report_bytes = e.end_bytes;
+                open.reported_growth = e.end_bytes as f64 - ep.start_bytes as f64;
+                open.rate = e.rate;
+              }
+              self.leak_reports += 1;
+              events.push(DetectorEvent::Leak(ev));
+            }
+          }
+          None if !v.suspected() => self.maybe_end(&ep, events),
+          None => {}
         }
       }
     }
   }
 
-  /// Theil–Sen slope (bytes/s) and Mann–Kendall p (increasing) of the
-  /// samples in the last `ms`, if there are at least 3 covering ≥ 80 % of it.
-  fn trailing_trend(&self, ms: f64) -> Option<(f64, f64)> {
-    let samples = self.signals.samples();
-    let last = samples.back()?.t_ms;
-    let i = samples.partition_point(|s| s.t_ms < last - ms);
-    let first = samples.get(i)?.t_ms;
-    if samples.len() - i < 3 || last - first < 0.8 * ms {
-      return None;
+  fn open(&mut self, k: Kind, e: &Evaluation, confirmed: bool, events: &mut Vec<DetectorEvent>) {
+    let ev = self.leak_event(k, e, confirmed, e.first_wall_ms, e.start_bytes, 1);
+    self.episode = Some(Episode {
+      kind: k,
+      confirmed,
+      start_wall_ms: e.first_wall_ms,
+      start_bytes: e.start_bytes,
+      last_report_t_ms: e.last_t_ms,
+      last_report_bytes: e.end_bytes,
+      reported_growth: e.end_bytes as f64 - e.start_bytes as f64,
+      rate: e.rate,
+      reports: 1,
+      span_ms: e.span_ms,
+    });
+    if confirmed {
+      self.leak_reports += 1;
+    } else {
+      self.suspected_reports += 1;
     }
-    let pts: Vec<(f64, f64)> = samples
-      .iter()
-      .skip(i)
-      .map(|s| ((s.t_ms - first) / 1000.0, s.bytes as f64))
-      .collect();
-    let pts = trend::resample(&pts, (last - first) / 1000.0, GRID_SLOTS);
-    let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
-    let p = trend::mann_kendall(&ys).map_or(1.0, |m| m.p_increasing);
-    trend::theil_sen(&pts).map(|l| (l.slope, p))
+    events.push(DetectorEvent::Leak(ev));
   }
 
-  fn leak_event(&self, e: &Evaluation, start_wall_ms: f64, start_baseline: f64, report: u32) -> LeakEvent {
-    let growth = e.end_fit - start_baseline;
+  /// Ends the episode when the recent evidence of its kind — a stretch as
+  /// long as the evidence that raised it, at least `minDurationMs` — grows
+  /// at less than `persistence` × the reported rate and no longer
+  /// significantly.
+  fn maybe_end(&mut self, ep: &Episode, events: &mut Vec<DetectorEvent>) {
+    let c = &self.config;
+    let pts = self.points(ep.kind, !ep.confirmed);
+    let Some((recent, recent_p)) = judge::trailing_trend(&pts, c.min_duration_ms.max(ep.span_ms)) else {
+      return;
+    };
+    if recent < c.persistence * ep.rate && recent_p >= c.significance {
+      let needed = (c.report_growth_bytes as f64).max(c.report_growth_fraction * ep.reported_growth);
+      self.cooldown = Some((ep.last_report_t_ms, ep.last_report_bytes, needed));
+      let last = pts.last().copied();
+      let end_bytes = last.map_or(ep.last_report_bytes, |p| p.bytes);
+      let end_wall = last.map_or(ep.start_wall_ms, |p| p.wall_ms);
+      let growth = end_bytes as f64 - ep.start_bytes as f64;
+      events.push(DetectorEvent::LeakEnd(LeakEndEvent {
+        kind: ep.kind.name(),
+        confirmed: ep.confirmed,
+        start_wall_ms: ep.start_wall_ms,
+        end_wall_ms: end_wall,
+        growth_bytes: growth as i64,
+        baseline_end: end_bytes,
+        rate_bytes_per_sec: recent,
+        reason: reason::leak_end_of(ep.kind.name(), end_wall - ep.start_wall_ms, growth, recent),
+      }));
+      self.episode = None;
+    }
+  }
+
+  fn projected_heap_oom_ms(&self, slope: f64, from: f64) -> Option<f64> {
+    let limit = self.signals.heap_size_limit as f64;
+    if limit <= 0.0 || slope <= 0.0 {
+      return None;
+    }
+    Some(((limit - from).max(0.0) / slope * 1000.0).max(0.0))
+  }
+
+  /// Time until the container's limit at the RSS growth rate.
+  fn projected_memory_limit_ms(&self) -> Option<f64> {
+    let l = self.limit?;
+    let v = self.verdicts[Kind::Rss.index()];
+    let slope = v.suspicion().or(v.any)?.rate;
+    (slope > 0.0).then(|| l.headroom() as f64 / slope * 1000.0)
+  }
+
+  fn leak_event(&self, k: Kind, e: &Evaluation, confirmed: bool, start_wall_ms: f64, start: u64, report: u32) -> LeakEvent {
+    let growth = e.end_bytes as f64 - start as f64;
+    let rates = self.rates();
+    let mut rates = rates;
+    rates[k.index()] = Some(e.rate);
+    let heap_rate = if k == Kind::Heap { None } else { rates[Kind::Heap.index()] };
     LeakEvent {
+      confirmed,
+      kind: k.name(),
+      confirmed_by: if confirmed { self.verdicts[k.index()].confirmed_by.unwrap_or("duration") } else { "" },
       start_wall_ms,
       end_wall_ms: e.last_wall_ms,
       growth_bytes: growth as i64,
-      reason: reason::leak(e.full, e.span_ms, e.slope),
-      rate_bytes_per_sec: e.slope,
+      reason: reason::leak_of(k.name(), e.full, e.last_t_ms - e.first_t_ms, e.rate, heap_rate, confirmed),
+      rate_bytes_per_sec: e.rate,
+      rates,
       confidence: e.confidence,
-      baseline_start: start_baseline.max(0.0) as u64,
-      baseline_end: e.end_fit.max(0.0) as u64,
+      baseline_start: start,
+      baseline_end: e.end_bytes,
+      advice: if k == Kind::Native { self.native_advice() } else { String::new() },
+      memory_limit: self.limit.map(|l| l.limit),
+      projected_memory_limit_ms: self.projected_memory_limit_ms(),
       heap_size_limit: self.signals.heap_size_limit,
-      growing_spaces: self.growing_spaces(growth),
-      projected_oom_ms: self.projected_oom_ms(e, e.end_fit),
+      growing_spaces: if k == Kind::Heap { self.growing_spaces(growth) } else { Vec::new() },
+      projected_oom_ms: if k == Kind::Heap {
+        self.projected_heap_oom_ms(e.rate, e.end_bytes as f64)
+      } else {
+        self.projected_memory_limit_ms()
+      },
       full_gcs: e.full,
       samples: e.n,
       report,
     }
   }
 
+  /// What the evidence says about native growth. External memory that was
+  /// freed while RSS stayed up points at the allocator keeping pages
+  /// (fragmentation, glibc arenas); otherwise the memory is held by
+  /// something outside V8's accounting.
+  fn native_advice(&self) -> String {
+    let ext = self.external.points(true);
+    let freed = match (ext.iter().map(|p| p.bytes).max(), self.external.last) {
+      (Some(peak), Some(now)) => peak.saturating_sub(now),
+      _ => 0,
+    };
+    let grown = self.verdicts[Kind::Native.index()].suspicion().map_or(0.0, |e| e.end_bytes as f64 - e.start_bytes as f64);
+    if grown > 0.0 && freed as f64 >= 0.5 * grown {
+      format!(
+        "RSS stayed up after {} of external memory was freed: the allocator is keeping the pages \
+         (fragmentation or glibc malloc arenas). Try MALLOC_ARENA_MAX=2, or jemalloc via LD_PRELOAD, \
+         and watch whether the growth stops",
+        reason::bytes(freed as f64)
+      )
+    } else {
+      "memory outside the V8 heap and Buffers grows: a native addon, a library allocating without \
+       telling V8, or worker threads/isolates never terminated; heap dumps do not show it"
+        .to_string()
+    }
+  }
+
   /// Spaces whose usage at full GCs grew by ≥ 10 % of `growth` (and ≥ 256 KiB),
   /// largest first.
   fn growing_spaces(&self, growth: f64) -> Vec<String> {
-    let baselines: Vec<&signals::Sample> = self
-      .signals
-      .samples()
-      .iter()
-      .filter(|s| s.source == Source::Baseline)
-      .collect();
+    let baselines: Vec<&signals::Sample> =
+      self.signals.samples().iter().filter(|s| s.source == Source::Baseline).collect();
     let (Some(first), Some(last)) = (baselines.first(), baselines.last()) else {
       return Vec::new();
     };
     let span_s = (last.t_ms - first.t_ms) / 1000.0;
-    let count = baselines
-      .iter()
-      .filter_map(|s| s.spaces.as_ref().map(|v| v.len()))
-      .max()
-      .unwrap_or(0);
+    let count = baselines.iter().filter_map(|s| s.spaces.as_ref().map(|v| v.len())).max().unwrap_or(0);
     let threshold = (0.1 * growth).max(256.0 * 1024.0);
     let mut grown: Vec<(f64, String)> = Vec::new();
     for i in 0..count {
       let pts: Vec<(f64, f64)> = baselines
         .iter()
-        .filter_map(|s| {
-          s.spaces
-            .as_ref()
-            .and_then(|v| v.get(i))
-            .map(|&u| ((s.t_ms - first.t_ms) / 1000.0, u as f64))
-        })
+        .filter_map(|s| s.spaces.as_ref().and_then(|v| v.get(i)).map(|&u| ((s.t_ms - first.t_ms) / 1000.0, u as f64)))
         .collect();
       let g = trend::theil_sen(&pts).map_or(0.0, |l| l.slope * span_s);
       if g >= threshold {
-        let name = self
-          .space_names
-          .get(i)
-          .cloned()
-          .unwrap_or_else(|| format!("space#{i}"));
+        let name = self.space_names.get(i).cloned().unwrap_or_else(|| format!("space#{i}"));
         grown.push((g, name));
       }
     }
@@ -647,7 +685,52 @@ impl Detector {
     grown.into_iter().map(|(_, n)| n).collect()
   }
 
-  fn heap_limit_logic(&mut self, r: &GcRecord, e: Option<&Evaluation>, events: &mut Vec<DetectorEvent>) {
+  /// The current view, for `getStats()`.
+  pub fn snapshot(&self) -> DetectorState {
+    let heap = self.verdicts[Kind::Heap.index()];
+    let e = heap.confirmed.unwrap_or_default();
+    let rates = self.rates();
+    let mut kinds = [KindState::default(); 4];
+    for k in Kind::ALL {
+      let v = &self.verdicts[k.index()];
+      let bytes = match k {
+        Kind::Heap => self.signals.last_baseline,
+        _ => self.last_memory.filter(|m| k == Kind::External || m.rss > 0).map(|m| m.bytes(k)),
+      };
+      kinds[k.index()] = KindState { bytes, slope_bytes_per_sec: rates[k.index()], suspected: v.suspected() };
+    }
+    let age = self.start_ms.zip(self.last_memory.map(|m| m.t_ms).or(self.signals.last_t_ms)).map(|(s, n)| n - s);
+    DetectorState {
+      baseline_bytes: self.signals.last_baseline,
+      floor_bytes: self.signals.floor_since_full,
+      slope_bytes_per_sec: e.slope,
+      confidence: e.confidence,
+      leak_suspected: self.episode.is_some() || Kind::LEAKING.iter().any(|k| self.verdicts[k.index()].suspected()),
+      samples_in_window: self.signals.samples().len(),
+      full_gcs_in_window: self.signals.samples().iter().filter(|s| s.source == Source::Baseline).count(),
+      window_span_ms: e.span_ms,
+      pending_floors: self.signals.pending(),
+      heap_size_limit: self.signals.heap_size_limit,
+      projected_oom_ms: if e.suspected { self.projected_heap_oom_ms(e.rate, e.end_fit) } else { None },
+      gcs_observed: self.signals.gcs,
+      full_gcs_observed: self.signals.full_gcs,
+      leak_reports: self.leak_reports,
+      alloc_rate_bytes_per_sec: self.signals.alloc_rate,
+      kinds,
+      episode: self
+        .episode
+        .as_ref()
+        .map(|ep| (if ep.confirmed { "leak" } else { "suspected" }, ep.kind.name())),
+      leak_suspected_reports: self.suspected_reports,
+      memory_limit: self.limit.map(|l| l.limit),
+      memory_usage: self.limit.map(|l| l.usage),
+      projected_memory_limit_ms: self.projected_memory_limit_ms(),
+      age_ms: age,
+      warmup_left_ms: age.map_or(self.config.warmup_ms, |a| (self.config.warmup_ms - a).max(0.0)),
+    }
+  }
+
+  fn heap_limit_logic(&mut self, r: &GcRecord, events: &mut Vec<DetectorEvent>) {
     let c = &self.config;
     let limit = self.signals.heap_size_limit;
     if limit == 0 {
@@ -656,33 +739,14 @@ impl Detector {
     let used = r.after.used_heap_size;
     let fraction = used as f64 / limit as f64;
     let t_ms = r.end_ns as f64 / 1e6;
-    // Only growth that passes the leak test is projected: a cache filling up
-    // has a steep but temporary slope.
-    let projected = e
-      .filter(|e| e.suspected)
-      .and_then(|e| self.projected_oom_ms(e, used as f64));
+    // Only growth that passes the leak test on confirmed evidence is
+    // projected: a cache filling up has a steep but temporary slope.
+    let e = self.verdicts[Kind::Heap.index()].confirmed;
+    let projected = e.filter(|e| e.suspected).and_then(|e| self.projected_heap_oom_ms(e.rate, used as f64));
     let by_fraction = fraction >= c.heap_limit_fraction;
-    let by_projection = projected.is_some_and(|p| p < c.oom_horizon_ms);
-    let rate = e.map_or(0.0, |e| e.slope);
-    let st = &mut self.heap_limit;
-    let interval_ok = st
-      .last_t_ms
-      .is_none_or(|last| t_ms - last >= c.report_interval_ms);
-    let fire = if by_fraction || by_projection {
-      interval_ok && (!st.active || fraction >= st.last_fraction + 0.05)
-    } else {
-      if st.active
-        && fraction < c.heap_limit_fraction - 0.05
-        && projected.is_none_or(|p| p > 2.0 * c.oom_horizon_ms)
-      {
-        st.active = false;
-      }
-      false
-    };
-    if fire {
-      st.active = true;
-      st.last_t_ms = Some(t_ms);
-      st.last_fraction = fraction;
+    let by_projection = projected.is_some_and(|p| p < self.horizon());
+    let rate = e.map_or(0.0, |e| e.rate);
+    if fire(&mut self.heap_limit, c, t_ms, fraction, c.heap_limit_fraction, by_fraction || by_projection, projected) {
       events.push(DetectorEvent::HeapLimit(HeapLimitEvent {
         wall_ms: r.wall_ms,
         used_bytes: used,
@@ -694,4 +758,77 @@ impl Detector {
       }));
     }
   }
+
+  /// How soon a projected limit must be reached to warn: `oomHorizonMs`
+  /// once a leak is confirmed; a fifth of it while growth is only suspected
+  /// (a warm-up at a rate that would exhaust the limit that soon is worth
+  /// hearing about whatever it turns out to be; a slower one is not).
+  fn horizon(&self) -> f64 {
+    let confirmed = self.episode.as_ref().is_some_and(|e| e.confirmed);
+    if confirmed {
+      self.config.oom_horizon_ms
+    } else {
+      self.config.oom_horizon_ms / 5.0
+    }
+  }
+
+  /// `memory-limit`: the container's usage passed `memoryLimitFraction` of
+  /// its limit, or RSS growth that passes the trend test reaches it within
+  /// `oomHorizonMs`.
+  fn memory_limit_logic(&mut self, m: &MemorySample, events: &mut Vec<DetectorEvent>) {
+    let c = &self.config;
+    let Some(l) = self.limit.filter(|l| l.limit > 0) else {
+      return;
+    };
+    let fraction = l.usage as f64 / l.limit as f64;
+    let v = self.verdicts[Kind::Rss.index()];
+    let growing = v.suspected() || self.episode.is_some();
+    let rate = v.suspicion().or(v.any).map_or(0.0, |e| e.rate);
+    let projected = if growing { self.projected_memory_limit_ms() } else { None };
+    let by_fraction = fraction >= c.memory_limit_fraction;
+    let by_projection = projected.is_some_and(|p| p < self.horizon());
+    let frac_cfg = c.memory_limit_fraction;
+    if fire(&mut self.memory_limit, c, m.t_ms, fraction, frac_cfg, by_fraction || by_projection, projected) {
+      events.push(DetectorEvent::MemoryLimit(MemoryLimitEvent {
+        wall_ms: m.wall_ms,
+        rss: m.rss,
+        usage: l.usage,
+        limit: l.limit,
+        fraction,
+        rate_bytes_per_sec: rate,
+        projected_oom_ms: projected,
+        reason: reason::memory_limit(l.usage as f64, l.limit as f64, projected, rate, by_fraction),
+      }));
+    }
+  }
+}
+
+/// Rate-limits and re-arms a limit warning: at most one per
+/// `reportIntervalMs`; while the condition holds, again only for every
+/// further 5 points of the limit; re-armed once 5 points below the fraction
+/// with no short projection.
+fn fire(
+  st: &mut LimitState,
+  c: &DetectorConfig,
+  t_ms: f64,
+  fraction: f64,
+  threshold: f64,
+  condition: bool,
+  projected: Option<f64>,
+) -> bool {
+  let interval_ok = st.last_t_ms.is_none_or(|last| t_ms - last >= c.report_interval_ms);
+  let fire = if condition {
+    interval_ok && (!st.active || fraction >= st.last_fraction + 0.05)
+  } else {
+    if st.active && fraction < threshold - 0.05 && projected.is_none_or(|p| p > 2.0 * c.oom_horizon_ms) {
+      st.active = false;
+    }
+    false
+  };
+  if fire {
+    st.active = true;
+    st.last_t_ms = Some(t_ms);
+    st.last_fraction = fraction;
+  }
+  fire
 }

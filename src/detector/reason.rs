@@ -60,15 +60,67 @@ pub fn leak(full_gcs: usize, span_ms: f64, rate: f64) -> String {
   )
 }
 
+/// The reason of a `leak` / `leak-suspected` of any kind: memwatch's wording
+/// for the heap; `external memory (Buffers, ArrayBuffers) growth over 41s -
+/// 96.3 mb/hr (heap 0.02 mb/hr)` for the others; a suspicion says what it
+/// could still be.
+pub fn leak_of(kind: &str, full_gcs: usize, span_ms: f64, rate: f64, heap_rate: Option<f64>, confirmed: bool) -> String {
+  let mut s = match kind {
+    "heap" => leak(full_gcs, span_ms, rate),
+    other => {
+      let what = match other {
+        "external" => "external memory (Buffers, ArrayBuffers)",
+        _ => "native memory (outside the V8 heap and Buffers)",
+      };
+      let heap = heap_rate.map(|h| format!(" (heap {})", rate_per_hour(h))).unwrap_or_default();
+      format!("{what} growth over {} - {}{heap}", duration(span_ms), rate_per_hour(rate))
+    }
+  };
+  if !confirmed {
+    s.push_str("; suspected: not yet told apart from a warm-up or a cache filling up");
+  }
+  s
+}
+
 /// `heap growth stopped after 1m 12s (+35.2 mb, now 2.10 mb/hr)`.
 pub fn leak_end(episode_ms: f64, growth: f64, rate: f64) -> String {
+  leak_end_of("heap", episode_ms, growth, rate)
+}
+
+/// [`leak_end`] naming the kind of memory (`external memory growth stopped…`).
+pub fn leak_end_of(kind: &str, episode_ms: f64, growth: f64, rate: f64) -> String {
   let plus = if growth >= 0.0 { "+" } else { "" };
+  let what = match kind {
+    "heap" => "heap",
+    "external" => "external memory",
+    _ => "native memory",
+  };
   format!(
-    "heap growth stopped after {} ({plus}{}, now {})",
+    "{what} growth stopped after {} ({plus}{}, now {})",
     duration(episode_ms),
     bytes(growth),
     rate_per_hour(rate)
   )
+}
+
+/// `memory 870.0 mb is 85% of the container's 1.00 gb limit` /
+/// `memory will reach the container's 1.00 gb limit (OOM kill) in 2m 5s at 480.0 mb/hr`.
+pub fn memory_limit(usage: f64, limit: f64, projected_ms: Option<f64>, rate: f64, by_fraction: bool) -> String {
+  match projected_ms {
+    Some(ms) if !by_fraction => format!(
+      "memory {} will reach the container's {} limit (OOM kill) in {} at {}",
+      bytes(usage),
+      bytes(limit),
+      duration(ms),
+      rate_per_hour(rate)
+    ),
+    _ => format!(
+      "memory {} is {:.0}% of the container's {} limit",
+      bytes(usage),
+      100.0 * usage / limit,
+      bytes(limit)
+    ),
+  }
 }
 
 /// `live heap 1.70 gb is 85% of the 2.00 gb limit` /
@@ -103,6 +155,21 @@ mod tests {
     assert_eq!(duration(3_780_000.0), "1h 3m");
     assert_eq!(duration(2.0 * 86_400_000.0 + 4.0 * 3_600_000.0), "2d 4h");
     assert_eq!(duration(f64::NAN), "?");
+  }
+
+  #[test]
+  fn kinds_and_limits() {
+    let r = 96.3 * MIB / 3600.0;
+    assert_eq!(
+      leak_of("external", 3, 41_000.0, r, Some(0.0), true),
+      "external memory (Buffers, ArrayBuffers) growth over 41s - 96.3 mb/hr (heap 0.00 mb/hr)"
+    );
+    assert!(leak_of("heap", 2, 41_000.0, r, None, false).ends_with("a cache filling up"));
+    assert_eq!(leak_end_of("native", 72_000.0, MIB, 0.0), "native memory growth stopped after 1m 12s (+1.0 mb, now 0.00 mb/hr)");
+    assert_eq!(
+      memory_limit(870.0 * MIB, 1024.0 * MIB, Some(125_000.0), 480.0 * MIB / 3600.0, false),
+      "memory 870.0 mb will reach the container's 1.00 gb limit (OOM kill) in 2m 5s at 480.0 mb/hr"
+    );
   }
 
   #[test]

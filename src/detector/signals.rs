@@ -30,14 +30,7 @@ use std::collections::VecDeque;
 
 use crate::record::GcRecord;
 
-/// Where a live-heap sample comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-  /// Used heap after a full GC.
-  Baseline,
-  /// A confirmed young-GC floor.
-  Floor,
-}
+pub use super::series::{Point, Source};
 
 /// One live-heap sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,6 +153,18 @@ impl Signals {
 
   fn confirm(&mut self, t_ms: f64, r: &GcRecord, max: usize) {
     let baseline = r.after.used_heap_size;
+    // The chord from the previous baseline to this one caps the floors too:
+    // old-space garbage piles up between full GCs, so the running minimum
+    // alone would sit at the new baseline for the whole last stretch before
+    // it (a staircase: a steady leak looking flat just before each full GC,
+    // when full GCs are far apart). The live heap between two baselines is
+    // no higher than the young-GC floors, and a leak fills the interval
+    // roughly evenly.
+    let prev = self.samples.iter().rev().find(|s| s.source == Source::Baseline).map(|s| (s.t_ms, s.bytes as f64));
+    let chord = |t: f64| match prev {
+      Some((t0, b0)) if t_ms > t0 => (b0 + (baseline as f64 - b0) * ((t - t0) / (t_ms - t0)).clamp(0.0, 1.0)).max(0.0) as u64,
+      _ => u64::MAX,
+    };
     let mut running = baseline;
     let mut floors: Vec<Sample> = Vec::with_capacity(self.pending.len());
     for b in self.pending.drain(..).rev() {
@@ -167,7 +172,7 @@ impl Signals {
       floors.push(Sample {
         t_ms: b.t_ms,
         wall_ms: b.wall_ms,
-        bytes: running,
+        bytes: running.min(chord(b.t_ms)),
         source: Source::Floor,
         spaces: None,
       });
@@ -202,6 +207,27 @@ impl Signals {
   /// The confirmed series, oldest first.
   pub fn samples(&self) -> &VecDeque<Sample> {
     &self.samples
+  }
+
+  /// The evidence as points: the confirmed series, then (with `tail`) the
+  /// young-GC buckets still waiting for a full GC, each the minimum from it
+  /// to the newest collection (unconfirmed: it may hold old-space garbage).
+  pub fn points(&self, tail: bool) -> Vec<Point> {
+    let mut out: Vec<Point> = self
+      .samples
+      .iter()
+      .map(|s| Point { t_ms: s.t_ms, wall_ms: s.wall_ms, bytes: s.bytes, source: s.source })
+      .collect();
+    if tail {
+      let mut running = u64::MAX;
+      let mut t: Vec<Point> = Vec::with_capacity(self.pending.len());
+      for b in self.pending.iter().rev() {
+        running = running.min(b.min_used);
+        t.push(Point { t_ms: b.t_ms, wall_ms: b.wall_ms, bytes: running, source: Source::Tail });
+      }
+      out.extend(t.into_iter().rev());
+    }
+    out
   }
 
   /// Number of young-GC buckets waiting for a full GC.
@@ -259,8 +285,12 @@ mod tests {
       );
     }
     s.push(&rec(GcKind::MarkSweepCompact, 10_000, 20), 500.0, 1e9, 100);
+    // Young-GC floors 12, 14, 14, 30 between baselines 10 (t=5 s) and 20
+    // (t=10 s): the running minimum gives 12, 14, 14, 20, and the chord
+    // between the baselines (10 + 2/s) caps the last one at 18: garbage
+    // cannot lift a floor above either.
     let v: Vec<u64> = s.samples().iter().skip(5).map(|x| x.bytes).collect();
-    assert_eq!(v, vec![12, 14, 14, 20, 20]);
+    assert_eq!(v, vec![12, 14, 14, 18, 20]);
   }
 
   #[test]

@@ -1,0 +1,1 @@
+//! Detector tests on synthetic whole-process memory (filled in below).
