@@ -8,6 +8,8 @@ const test = require('node:test');
 const assert = require('node:assert');
 const http = require('node:http');
 const leakwatch = require('..');
+const path = require('node:path');
+const { fork } = require('node:child_process');
 const { start } = require('../bench/scenarios/driver.js');
 
 const DEFAULTS = leakwatch.getConfig();
@@ -194,4 +196,57 @@ test('a service that does not leak emits no leak event', async () => {
     await run.stop();
   }
   assert.strictEqual(run.exited.code, 0, JSON.stringify(run.exited));
+});
+
+/** Least-squares slope (bytes/s) of `key` over `samples` ({at, [key]}) from `from` (ms) on. */
+function slope(samples, key, from) {
+  const pts = samples.filter((s) => s.at >= from).map((s) => [s.at / 1000, s[key]]);
+  const n = pts.length;
+  const mx = pts.reduce((a, p) => a + p[0], 0) / n;
+  const my = pts.reduce((a, p) => a + p[1], 0) / n;
+  const sxy = pts.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+  const sxx = pts.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  return sxy / sxx;
+}
+
+test('a Buffer leak is named external at its real rate, and a container limit is forecast', async () => {
+  // Production defaults; a 640 MiB limit set as a container's would be.
+  const child = fork(path.join(__dirname, 'fixtures', 'buffer-leak.js'), [], {
+    env: { ...process.env, LEAK_SECONDS: '35', LEAKWATCH_MEMORY_LIMIT: '640m' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const msgs = [];
+  child.on('message', (m) => msgs.push(m));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90000);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  clearTimeout(killer);
+  assert.strictEqual(code, 0);
+  const mem = msgs.filter((m) => m.ev === 'mem');
+  const t0 = mem[0].at;
+  const signal = msgs.find((m) => m.ev === 'leak-suspected' || m.ev === 'leak');
+  assert.ok(signal, `no leak signal: ${JSON.stringify(msgs.filter((m) => m.ev !== 'mem'))}`);
+  const p = signal.payload;
+  assert.strictEqual(p.kind, 'external', p.reason);
+  assert.match(p.reason, /^external memory \(Buffers, ArrayBuffers\) growth over /);
+  // The process really grows by its Buffers: RSS and external alike; the heap barely.
+  const rssRate = slope(mem, 'rss', t0 + 5000);
+  const heapRate = slope(mem, 'heapUsed', t0 + 5000);
+  assert.ok(heapRate < 0.05 * rssRate, `heap ${heapRate} vs rss ${rssRate}`);
+  assert.ok(Math.abs(p.rate_bytes_per_sec - rssRate) <= 0.25 * rssRate,
+    `reported ${p.rate_bytes_per_sec} B/s, RSS grew ${rssRate} B/s`);
+  assert.ok((signal.at - t0) / 1000 <= 30, `first signal ${(signal.at - t0) / 1000} s after start`);
+  assert.strictEqual(p.baseline_end - p.baseline_start, p.growth);
+  assert.strictEqual(p.memory_limit, 640 * 1024 * 1024);
+  // Heard before the kernel would kill it: a memory-limit forecast, and a
+  // leak confirmed by size (more than a quarter of the container).
+  const limit = msgs.find((m) => m.ev === 'memory-limit');
+  assert.ok(limit, 'memory-limit');
+  assert.ok(limit.payload.projected_oom_ms > 0 && limit.payload.projected_oom_ms < 120000,
+    JSON.stringify(limit.payload));
+  assert.match(limit.payload.reason, /container's 640\.0 mb limit \(OOM kill\)/);
+  const leak = msgs.find((m) => m.ev === 'leak');
+  assert.ok(leak, 'a confirmed leak');
+  assert.strictEqual(leak.payload.kind, 'external');
+  assert.strictEqual(leak.payload.confirmed_by, 'size');
+  assert.ok(leak.at < t0 + (640 * 1048576 - mem[0].rss) / rssRate * 1000, 'before the limit would be reached');
 });
