@@ -1,172 +1,154 @@
-//! The leak detector (issue 3): a pure-Rust trend engine fed by GC records.
+//! The leak detector: a pure-Rust trend engine fed by GC records and by
+//! whole-process memory readings, on the JS thread (never in a GC callback).
 //!
 //! # What is wrong with memwatch's rule
 //!
 //! memwatch fires when "the heap grew after 5 consecutive full GCs". That
-//! rule counts *events*, not *evidence*:
+//! rule counts *events*, not *evidence*: a fast leak makes V8 raise its
+//! old-generation limit at every full GC, so full GCs get rarer exactly when
+//! the leak is worst; a slow leak is noisy at GC granularity (one flat GC
+//! resets the count); start-up and a cache filling up are 5 growths in a row;
+//! a flood of errors promoted to old space looks like growth at every GC; and
+//! it sees only the V8 heap, so a service leaking Buffers (external memory)
+//! or native memory grows to its OOM kill without a word.
 //!
-//! * a fast leak makes V8 raise its old-generation limit every full GC, so
-//!   full GCs get rarer exactly when the leak is worst (1.3 GB in 15 s with 3
-//!   full GCs never fires);
-//! * a slow leak is noisy at GC granularity — one flat GC resets the count;
-//! * start-up (module loading, JIT, warm caches) is 5 consecutive growths;
-//! * a cache that fills up and then stays flat looks the same as a leak
-//!   while it fills, and the rule has no notion of "it stopped";
-//! * a transient flood (e.g. 404s answered with `Error`s carrying long stack
-//!   traces, promoted to large-object space and freed only by the next full
-//!   GC) looks like growth at every GC that happens during the flood.
+//! # What is measured
 //!
-//! # Signals (`signals.rs`)
+//! Four kinds of memory (`memory.rs`), each its own series of evidence:
 //!
-//! * **Baseline**: used heap after each mark-sweep-compact — the only moment
-//!   used ≈ live. Per-space usage is kept with it to name growing spaces.
-//! * **Confirmed floor**: young GCs (scavenge / minor mark-sweep) are bucketed
-//!   per `floorBucketMs` (min used heap per bucket) and held until the next
-//!   full GC; then each bucket becomes the running minimum, backwards, of
-//!   everything up to that full GC ("the heap never went below X from t until
-//!   the next full GC"). Garbage that only a full GC frees (old-space
-//!   promotions, flood-of-errors large objects) can never raise a floor above
-//!   the following baseline, yet a leak shows up as floors rising *between*
-//!   baselines. The floor turns 3 full GCs into dozens of samples — the fix
-//!   for "only 3 full GCs". Unconfirmed young-GC data is shown in
-//!   `getStats()` (`floor`) but never used as evidence: between full GCs, a
-//!   rising used heap is as likely garbage as a leak (an LRU that evicts
-//!   promoted entries climbs fast between full GCs and drops back each time).
-//! * **Time and allocation between GCs**: samples are on the monotonic clock;
-//!   windows are in time and in count; the allocation rate (from
-//!   `used_before`) is reported for context.
+//! * **heap** (`signals.rs`): the used heap after each full GC (a
+//!   *baseline*, the only moment used ≈ live) and the young-GC *floors*
+//!   between them: young GCs are bucketed (`floorBucketMs`) and held pending;
+//!   the next full GC turns each bucket into the minimum of everything after
+//!   it up to that baseline, capped by the chord between the two baselines.
+//!   Garbage only a full GC frees can never lift a floor above either
+//!   baseline, while a leak lifts the floors between them; the chord keeps a
+//!   steady leak from looking flat just before each (rare) full GC.
+//! * **external** (`series.rs`, `Confirm::FullGc`): `external` from
+//!   `process.memoryUsage()` (Buffers, ArrayBuffers, what native code
+//!   reported to V8). Freed only when their JS owners are collected, so the
+//!   first reading after a full GC anchors the floors as a baseline does.
+//! * **native**: RSS − the heap's committed size − external. GCs do not move
+//!   it; a reading becomes evidence once 10 s of later readings show it did
+//!   not fall back (`Confirm::Settle`).
+//! * **rss**: the same, for the container-limit forecast only.
 //!
-//! # The decision (`trend.rs`)
+//! Readings are taken at every drain (after a full GC's wake-up, at
+//! `getStats()`) and by an un-referenced one-second timer, at most every
+//! 250 ms; RSS only on the main thread (it is the process's). Each series
+//! also yields *tail* points: the pending, unconfirmed part, which may hold
+//! garbage.
 //!
-//! On every full GC the confirmed series in the window (last `windowMs`, at
-//! most `maxSamples`) is resampled onto a 64-slot time grid (median per
-//! slot), so a burst of full GCs during a flood or an allocation spike counts
-//! as much evidence as the same *time* of calm, not more. A `leak` needs all
-//! of:
+//! # The trend test (`judge.rs`)
 //!
-//! 1. **Enough evidence**: ≥ `minSamples` samples and ≥ `minFullGcs` full GCs
-//!    spanning ≥ `minDurationMs`.
-//! 2. **A real trend**: Mann–Kendall one-sided p < `significance`. Rank based,
-//!    so a few huge outliers (a flood, a forced GC, a late sample) cannot
-//!    create or hide a trend. Its p-value is optimistic on autocorrelated
-//!    samples, hence gates 1, 3 and 4.
+//! A series (last `windowMs`, at most `maxSamples` points) is resampled onto
+//! a 64-slot time grid (a burst of GCs counts as much as the same time of
+//! calm) and is *growing* when all of these hold:
+//!
+//! 1. **Enough evidence**: ≥ `minSamples` points spanning ≥ `minDurationMs`
+//!    (and ≥ `minFullGcs` full GCs for the heap and external memory).
+//! 2. **A real trend**: Mann–Kendall one-sided p < `significance` (rank
+//!    based: outliers cannot make or hide one).
 //! 3. **Enough growth**: Theil–Sen slope × span ≥ `minGrowthBytes` and ≥
-//!    `minGrowthFraction` × the fitted starting baseline. Theil–Sen (median
-//!    of pairwise slopes) ignores up to ~29 % of outliers; the event's rate is
-//!    this slope.
-//! 4. **Growth that fills the span** (plateau / step test): the Theil–Sen
-//!    slope of *each third* of the span is ≥ `persistence` × the whole slope.
-//!    A cache that filled up and went flat, or start-up warm-up, fails the
-//!    last third; a flood that lifts the heap in a step (then oscillates)
-//!    fails the first; a leak grows in all three. This replaces memwatch's
-//!    consecutive count. A third holding fewer than 3 samples (Node 24+
-//!    sizes the young generation for throughput, so a quiet service may
-//!    scavenge only every few seconds) is widened to its neighbouring
-//!    sample on each side: the chord across it still shows growth or not.
+//!    `minGrowthFraction` × the fitted start.
+//! 4. **Growth that fills the span**: each third grows at ≥ `persistence` ×
+//!    the whole slope (a third with < 3 points is widened to its
+//!    neighbours). A cache that filled up fails the last third, a step from a
+//!    flood the first.
 //!
-//! The whole window is tested first, then its most recent half, quarter,
-//! eighth… while they still span `minDurationMs` (a third of it for the fast
-//! path below): a leak that starts after a long calm period is found on the
-//! suffix it fills, within about `minDurationMs` of confirmed evidence,
-//! without shortening the window that slow leaks need.
+//! The whole window is tested, then its most recent half, quarter… (a leak
+//! that starts late is found on the suffix it fills); the reported rate is
+//! that of the shortest suffix still growing (its current rate). A *fast
+//! path* lets heap evidence spanning a third of `minDurationMs` suffice for
+//! steep growth (≥ 64 MiB, the heap at least doubled, 3 rising full GCs) that
+//! would reach `heap_size_limit` within `oomHorizonMs`.
 //!
-//! **Fast path: evidence scaled to the stakes.** `minDurationMs` is there
-//! because a cache filling up or a warm-up looks like a leak for as long as
-//! it fills; waiting out 15 s costs nothing when the heap is far from its
-//! limit. It costs the process when the growth, if it is a leak, exhausts the
-//! heap within minutes: at full speed the restify closure leak adds ~10 MB/s
-//! and V8 spaces its full GCs 1, 8, 16 s apart (the old-generation limit
-//! grows ~4× each time), so the 15 s rule waits for the 4th full GC, ~26 s in.
-//! Evidence spanning only `minDurationMs` / 3 therefore suffices when *all*
-//! of these hold:
+//! # Suspected, then confirmed: growth that stops is not a leak
 //!
-//! 1. every gate above except the duration (≥ `minSamples`, significance,
-//!    growth, the plateau test on each third of the span);
-//! 2. ≥ 3 full GCs in the span, each baseline above the previous one: the
-//!    live heap rose across 2 consecutive full-GC intervals, each confirmed
-//!    by a full GC, not by young-GC floors alone;
-//! 3. the live heap at least doubled (growth ≥ the fitted start) and grew
-//!    ≥ 16 × `minGrowthBytes` (64 MiB by default) within that short span:
-//!    more than start-up data, JIT or a typical cache fill adds in seconds;
-//! 4. at the fitted rate the heap reaches `heap_size_limit` within
-//!    `oomHorizonMs` — the same horizon at which `heap-limit` warns. A cache
-//!    filling at that rate would itself be one `oomHorizonMs` from an OOM if
-//!    it did not stop; a typical cache fill (a few MB/s on a multi-GB limit)
-//!    projects hours and takes the normal path.
+//! At 10–20 s a warm-up (lazy tables, a JIT'd data load) or a cache filling
+//! to its cap is, byte for byte, the same curve as a leak of the same rate:
+//! no detector can tell them apart until the growth stops or does not. So
+//! the detector says two things, and keeps them apart:
 //!
-//! Condition 4 is what ties the shortcut to the cost of waiting rather than
-//! to a particular program; conditions 1–3 keep the statistics (a flood
-//! whose baselines oscillate fails 2, a step fails the plateau test). With a
-//! small `--max-old-space-size` the horizon is reached at lower rates, which
-//! is exactly where waiting is most dangerous.
+//! * **`leak-suspected`** as soon as any kind passes the trend test on all
+//!   its evidence, tail included (a fast leak is seen between full GCs,
+//!   however far apart V8 puts them): typically 15–20 s into a ≥ 1 MB/s leak.
+//!   For dashboards; it ends with `leak-end` (`confirmed: false`) when the
+//!   growth stops.
+//! * **`leak`** only when the *confirmed* evidence (no tail) passes the test
+//!   and the growth has outlasted what a benign shape can do:
+//!   - **duration**: the evidence lies past the thread's first `warmupMs`
+//!     (60 s), or at least 3 confirmed points after it, spanning ≥
+//!     `minDurationMs`/3, still grow at ≥ `persistence` × the rate. A
+//!     warm-up of up to a minute has stopped by then; a leak has not. In a
+//!     process older than its warm-up (the usual production case) this is
+//!     just the trend test;
+//!   - **size**: the kind grew by more than `cacheFraction` (¼) of its limit
+//!     (`heap_size_limit`; the container's limit for memory outside the
+//!     heap) — more than a cache should ever hold, whatever the age.
 //!
-//! The price, stated plainly: a fill of ≥ 64 MiB that keeps rising across
-//! 3 full GCs at a rate reaching the limit within `oomHorizonMs` (≳ 7 MB/s on
-//! a 4 GiB heap) — e.g. 100 MB of data loaded in 8 s — is reported as a leak,
-//! then ends with `leak-end` once flat. Before it stops no detector can tell
-//! it from a leak; at that rate, waiting is what the process cannot afford.
-//! Slower or smaller fills need the full `minDurationMs` and the plateau test
-//! (`tests/traces.rs`: the recorded full-speed closure leak fires at its 3rd
-//! full GC, ~10 s in; synthetic 60 MB and 200 MB/40 s fills do not take it).
+//! Heap points are confirmed only by full GCs, so a heap leak from start-up
+//! is confirmed at the first full GC after the warm-up that shows it kept
+//! growing; external memory gets full GCs from V8's external-memory pressure;
+//! native memory needs none. Process age, not load, is the clock: leakwatch
+//! cannot know what a request is, but every warm-up starts with the process.
+//! The price: a cache that keeps filling for more than a minute after start
+//! (or that fills late in life, for longer than `minDurationMs`) is reported
+//! once it passes the test; raise `warmupMs` for such services.
 //!
-//! **No spam.** After a `leak`, the same episode is reported again only when
-//! the fitted live heap grew ≥ max(`reportGrowthBytes`,
-//! `reportGrowthFraction` × the growth already reported) beyond the last
-//! report *and* ≥ `reportIntervalMs` passed. The episode ends with
-//! `leak-end` when the trend is no longer suspected and the recent evidence
-//! — a stretch as long as the evidence that raised the alarm, at least
-//! `minDurationMs` — grows at less than `persistence` × the reported rate
-//! and no longer significantly. Saying "it stopped" needs as much evidence
-//! as saying "it grows": a slow, noisy leak must not flap.
-//! A new episode right after a `leak-end` needs the same interval or growth
-//! as a repeat report (a trend flapping around the threshold does not
-//! alternate `leak`/`leak-end`).
+//! The episode's kind is the fastest-growing kind that passes; the event
+//! carries every kind's rate (`rates`), the measured sizes at the start and
+//! end of the evidence (`baseline_start`: the size after the full GC nearest
+//! its start; `growth` = `baseline_end` − `baseline_start`), and for native
+//! growth advice only where the evidence supports it (external memory freed
+//! while RSS stayed up: allocator arenas, `MALLOC_ARENA_MAX`, jemalloc;
+//! otherwise an addon, a library, or isolates never torn down).
 //!
-//! **Heap limit.** `heap-limit` fires when the used heap after a full GC is
-//! ≥ `heapLimitFraction` of `heap_size_limit`, or when growth that passes the
-//! leak test projects reaching the limit within `oomHorizonMs` (a cache
-//! filling up fast is not projected). At most one per `reportIntervalMs`;
-//! while the condition holds, it repeats only for every further 5 points of
-//! the limit, and it re-arms once the heap is 5 points below the fraction
-//! with no short projection.
+//! **No spam.** A follow-up `leak` needs ≥ `reportIntervalMs` and growth ≥
+//! max(`reportGrowthBytes`, `reportGrowthFraction` × the growth reported).
+//! `leak-end` needs as much evidence of flatness (at least `minDurationMs`)
+//! as the alarm had of growth; a new episode right after one needs the same
+//! interval or growth as a repeat report.
+//!
+//! # Limits
+//!
+//! `heap-limit` fires when the used heap after a full GC is ≥
+//! `heapLimitFraction` of `heap_size_limit`, or when confirmed growth
+//! projects reaching it within `oomHorizonMs` (a fifth of it while the
+//! growth is only suspected: a warm-up that would exhaust the heap within two
+//! minutes is worth hearing about). `memory-limit` does the same for the
+//! container: the memory cgroup's usage against its limit (v1 and v2, every
+//! level, read by `lib/memory-limit.js`; or `memoryLimitBytes` /
+//! `LEAKWATCH_MEMORY_LIMIT`), projected at the RSS growth rate. Both are
+//! rate-limited (one per `reportIntervalMs`, again only every 5 more points
+//! of the limit) and re-arm with hysteresis.
 //!
 //! # Why these defaults (a web service)
 //!
-//! * `minDurationMs` 15 s, `minFullGcs` 2, `minSamples` 8: the span is that
-//!   of *confirmed* samples, which lags the wall clock by one full-GC
-//!   interval; with a growing heap V8 spaces full GCs 5–15 s apart, so the
-//!   first alarm comes 15–26 s into the recorded leaks (table in `tests/traces.rs`)
-//!   — memwatch needs 5 full GCs, i.e. often minutes. Under
-//!   `npm run bench:detect` (real services, natural GCs) a 1 MB/s leak fires
-//!   21 s into the load; ~300 kB/s leaks on an 8 MB service fire 46–59 s in,
-//!   at V8's second natural full GC (it lets the old generation roughly
-//!   triple after the first): no detector can confirm earlier, since until
-//!   then the extra heap is as likely garbage as a leak. The plateau test, not
-//!   a long duration, is what keeps start-up and caches quiet; raise it for
-//!   services with long warm-ups (a 20 s cache fill looks like a leak for 20
-//!   s to any detector).
+//! * `minDurationMs` 15 s, `minFullGcs` 2, `minSamples` 8: below 15 s,
+//!   start-up noise and GC timing dominate; a ≥ 1 MB/s leak is suspected 15–20
+//!   s in (`npm run bench:detect`).
+//! * `warmupMs` 60 s: the longest warm-up a service should have; `leak` for
+//!   a leak present from start-up comes a little after it.
+//! * `cacheFraction` 0.25: a cache beyond a quarter of the heap (or
+//!   container) is a capacity problem whatever its cap.
 //! * `minGrowthBytes` 4 MiB and `minGrowthFraction` 0.1: below a few MB,
 //!   JIT code, inline caches and V8 metadata move the baseline; 10 % keeps a
-//!   2 GB heap from alarming on 4 MB. A slow leak becomes reportable once it
-//!   has leaked that much — a 10 kB/s leak on a 40 MB service after ~7 min.
+//!   2 GB heap from alarming on 4 MB. A 10 kB/s leak on a 40 MB service is
+//!   reportable after ~7 min.
 //! * `significance` 0.01 (`sensitivity: "medium"`); "low" 0.001, "high" 0.05.
 //! * `persistence` 0.3: a leak whose rate fluctuates keeps > 30 % of its
 //!   average rate in every third; a plateau or a step drops to ~0.
 //! * `windowMs` 10 min, `maxSamples` 1200, `floorBucketMs` 1 s: ten minutes
-//!   at one floor per second plus the baselines; statistics run on the 64-slot
-//!   grid (O(64²) per test, a few tests per full GC); memory stays under
-//!   ~150 KB.
+//!   at one point per second per kind; statistics run on the 64-slot grid
+//!   (O(64²) per test, a few tests per kind per judgement, at most two
+//!   judgements a second); memory stays under ~200 KB.
 //! * `reportIntervalMs` 60 s, `reportGrowthBytes` 16 MiB,
-//!   `reportGrowthFraction` 0.5: a report per minute at most, and only when
-//!   the leak grew by half again.
-//! * `heapLimitFraction` 0.85, `oomHorizonMs` 10 min. `heap_size_limit`
-//!   includes the young generation's reserve, so with a small
-//!   `--max-old-space-size` V8 can die of OOM before the used heap reaches
-//!   85 % of it (the recorded `leak-oom` trace dies near 55 %); the
-//!   projection fires first there.
-//!
-//! The detector runs on the JS thread after collections, never in a GC
-//! callback; it allocates but stays bounded.
+//!   `reportGrowthFraction` 0.5: a report per minute at most.
+//! * `heapLimitFraction` / `memoryLimitFraction` 0.85, `oomHorizonMs` 10 min.
+//!   `heap_size_limit` includes the young generation's reserve, so with a
+//!   small `--max-old-space-size` V8 can die before 85 %; the projection
+//!   fires first there.
 
 pub mod config;
 pub mod events;
