@@ -72,7 +72,11 @@ pub struct Evaluation {
 pub fn evaluate(pts: &[Point], c: &DetectorConfig, ctx: Context) -> Option<Evaluation> {
   let whole = evaluate_from(pts, 0, c, ctx)?;
   let (first_t, last_t) = (pts.first()?.t_ms, pts.last()?.t_ms);
-  let shortest = if ctx.fast { c.min_duration_ms / FAST_SPAN_DIVISOR } else { c.min_duration_ms };
+  let shortest = if ctx.fast {
+    c.min_duration_ms / FAST_SPAN_DIVISOR
+  } else {
+    c.min_duration_ms
+  };
   let mut found = whole.suspected.then_some(whole);
   let mut f = 0.5;
   loop {
@@ -98,7 +102,10 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
   let first = samples.first()?;
   let last = samples.last()?;
   let t0 = first.t_ms;
-  let raw: Vec<(f64, f64)> = samples.iter().map(|s| ((s.t_ms - t0) / 1000.0, s.bytes as f64)).collect();
+  let raw: Vec<(f64, f64)> = samples
+    .iter()
+    .map(|s| ((s.t_ms - t0) / 1000.0, s.bytes as f64))
+    .collect();
   let n = raw.len();
   let full = samples.iter().filter(|s| s.source == Source::Baseline).count();
   let span_ms = last.t_ms - t0;
@@ -120,7 +127,11 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
   let part_slope = |lo: f64, hi: f64| {
     let i = pts.partition_point(|p| p.0 < lo);
     let j = pts.partition_point(|p| p.0 <= hi);
-    let (a, b) = if j - i >= 3 { (i, j) } else { (i.saturating_sub(1), (j + 1).min(pts.len())) };
+    let (a, b) = if j - i >= 3 {
+      (i, j)
+    } else {
+      (i.saturating_sub(1), (j + 1).min(pts.len()))
+    };
     if b >= a + 2 {
       trend::theil_sen(&pts[a..b]).map(|l| l.slope)
     } else {
@@ -138,7 +149,11 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
     Some(r) if slope > 0.0 => (r / slope).clamp(0.0, 1.0),
     _ => 0.0,
   };
-  let confidence = if slope > 0.0 { ((1.0 - p) * (0.5 + 0.5 * persistence_ratio)).clamp(0.0, 1.0) } else { 0.0 };
+  let confidence = if slope > 0.0 {
+    ((1.0 - p) * (0.5 + 0.5 * persistence_ratio)).clamp(0.0, 1.0)
+  } else {
+    0.0
+  };
   // Fast path (module docs): a shorter span suffices for steep, large,
   // persistent growth that would exhaust the limit within `oomHorizonMs`.
   let fast = || {
@@ -170,7 +185,9 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
     && slope > 0.0
     && growth >= c.min_growth_bytes as f64
     && growth >= c.min_growth_fraction * start_fit.max(0.0)
-    && thirds.iter().all(|part| part.is_some_and(|r| r >= c.persistence * slope));
+    && thirds
+      .iter()
+      .all(|part| part.is_some_and(|r| r >= c.persistence * slope));
   // Measured figures: the size after the full GC nearest the start of the
   // evidence (at or before it, else the first within it), else the lowest
   // of its first three points (a floor, not a spike); and the newest point.
@@ -179,7 +196,10 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
     .rev()
     .chain(samples.iter())
     .find(|s| s.source == Source::Baseline)
-    .map_or_else(|| samples.iter().take(3).map(|s| s.bytes).min().unwrap_or(0), |s| s.bytes);
+    .map_or_else(
+      || samples.iter().take(3).map(|s| s.bytes).min().unwrap_or(0),
+      |s| s.bytes,
+    );
   Some(Evaluation {
     n,
     full,
@@ -211,7 +231,10 @@ pub fn trailing_trend(pts: &[Point], ms: f64) -> Option<(f64, f64)> {
   if pts.len() - i < 3 || last - first < 0.8 * ms {
     return None;
   }
-  let raw: Vec<(f64, f64)> = pts[i..].iter().map(|s| ((s.t_ms - first) / 1000.0, s.bytes as f64)).collect();
+  let raw: Vec<(f64, f64)> = pts[i..]
+    .iter()
+    .map(|s| ((s.t_ms - first) / 1000.0, s.bytes as f64))
+    .collect();
   let grid = trend::resample(&raw, (last - first) / 1000.0, GRID_SLOTS);
   let ys: Vec<f64> = grid.iter().map(|p| p.1).collect();
   let p = trend::mann_kendall(&ys).map_or(1.0, |m| m.p_increasing);
@@ -230,6 +253,9 @@ pub fn grows_after(post: &[Point], c: &DetectorConfig, slope: f64) -> bool {
   if post.len() < 3 || last.t_ms - first.t_ms < c.min_duration_ms / FAST_SPAN_DIVISOR || slope <= 0.0 {
     return false;
   }
-  let raw: Vec<(f64, f64)> = post.iter().map(|p| ((p.t_ms - first.t_ms) / 1000.0, p.bytes as f64)).collect();
+  let raw: Vec<(f64, f64)> = post
+    .iter()
+    .map(|p| ((p.t_ms - first.t_ms) / 1000.0, p.bytes as f64))
+    .collect();
   trend::theil_sen(&raw).is_some_and(|l| l.slope >= c.persistence * slope)
 }

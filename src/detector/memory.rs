@@ -85,7 +85,9 @@ pub struct MemorySample {
 impl MemorySample {
   /// RSS not explained by the heap's committed pages and external memory.
   pub fn native(&self) -> u64 {
-    self.rss.saturating_sub(self.heap_total.saturating_add(self.external))
+    self
+      .rss
+      .saturating_sub(self.heap_total.saturating_add(self.external))
   }
 
   /// The figure of a sampled kind (`Heap` reads `heap_used`).
@@ -122,9 +124,19 @@ mod tests {
 
   #[test]
   fn native_is_what_rss_leaves_unexplained() {
-    let s = MemorySample { rss: 300, heap_total: 100, external: 50, ..Default::default() };
+    let s = MemorySample {
+      rss: 300,
+      heap_total: 100,
+      external: 50,
+      ..Default::default()
+    };
     assert_eq!(s.native(), 150);
-    let s = MemorySample { rss: 100, heap_total: 100, external: 50, ..Default::default() };
+    let s = MemorySample {
+      rss: 100,
+      heap_total: 100,
+      external: 50,
+      ..Default::default()
+    };
     assert_eq!(s.native(), 0, "never negative");
     assert_eq!(s.bytes(Kind::Rss), 100);
     assert_eq!(MemoryLimit { limit: 10, usage: 12 }.headroom(), 0);

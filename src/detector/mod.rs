@@ -160,8 +160,16 @@ pub mod signals;
 pub mod trend;
 
 #[cfg(test)]
+#[path = "tests/support.rs"]
+mod traces_support;
+
+#[cfg(test)]
 #[path = "tests/traces.rs"]
 mod traces;
+
+#[cfg(test)]
+#[path = "tests/corpus.rs"]
+mod corpus;
 
 #[cfg(test)]
 #[path = "tests/memory.rs"]
@@ -225,7 +233,10 @@ impl Verdict {
 
   /// The suspected evaluation (confirmed evidence first).
   fn suspicion(&self) -> Option<Evaluation> {
-    self.confirmed.filter(|e| e.suspected).or(self.any.filter(|e| e.suspected))
+    self
+      .confirmed
+      .filter(|e| e.suspected)
+      .or(self.any.filter(|e| e.suspected))
   }
 }
 
@@ -324,7 +335,10 @@ impl Detector {
     let c = &self.config;
     let t_ms = r.end_ns as f64 / 1e6;
     self.start_ms.get_or_insert(t_ms);
-    if !self.signals.push(r, c.floor_bucket_ms, c.window_ms, c.max_samples) {
+    if !self
+      .signals
+      .push(r, c.floor_bucket_ms, c.window_ms, c.max_samples)
+    {
       return Vec::new();
     }
     self.external.full_gc();
@@ -342,9 +356,13 @@ impl Detector {
     let c = &self.config;
     self.start_ms.get_or_insert(m.t_ms);
     let (bucket, window, max) = (c.floor_bucket_ms, c.window_ms, c.max_samples);
-    self.external.push(m.t_ms, m.wall_ms, m.external, bucket, window, max);
+    self
+      .external
+      .push(m.t_ms, m.wall_ms, m.external, bucket, window, max);
     if m.rss > 0 {
-      self.native.push(m.t_ms, m.wall_ms, m.native(), bucket, window, max);
+      self
+        .native
+        .push(m.t_ms, m.wall_ms, m.native(), bucket, window, max);
       self.rss.push(m.t_ms, m.wall_ms, m.rss, bucket, window, max);
     }
     self.limit = match (c.memory_limit_bytes, m.rss) {
@@ -385,7 +403,11 @@ impl Detector {
       Kind::Heap | Kind::External => self.config.min_full_gcs,
       Kind::Native | Kind::Rss => 0,
     };
-    Context { min_full_gcs, limit: self.limit_of(kind), fast: fast && kind == Kind::Heap }
+    Context {
+      min_full_gcs,
+      limit: self.limit_of(kind),
+      fast: fast && kind == Kind::Heap,
+    }
   }
 
   /// Judges one kind: suspicion on all evidence, confirmation on confirmed
@@ -401,7 +423,11 @@ impl Detector {
     if let Some(e) = confirmed.filter(|e| e.suspected) {
       let warm_end = self.start_ms.unwrap_or(f64::NEG_INFINITY) + c.warmup_ms;
       let i = confirmed_pts.partition_point(|p| p.t_ms < warm_end);
-      let lowest = confirmed_pts.iter().map(|p| p.bytes).min().unwrap_or(e.start_bytes);
+      let lowest = confirmed_pts
+        .iter()
+        .map(|p| p.bytes)
+        .min()
+        .unwrap_or(e.start_bytes);
       let limit = self.limit_of(kind);
       if e.first_t_ms >= warm_end || judge::grows_after(&confirmed_pts[i..], c, e.slope) {
         confirmed_by = Some("duration");
@@ -409,7 +435,11 @@ impl Detector {
         confirmed_by = Some("size");
       }
     }
-    Verdict { any, confirmed, confirmed_by }
+    Verdict {
+      any,
+      confirmed,
+      confirmed_by,
+    }
   }
 
   fn rates(&self) -> Rates {
@@ -448,7 +478,9 @@ impl Detector {
     let confirmed = self.pick(|v| v.confirmed_by.and(v.confirmed));
     let suspected = self.pick(|v| v.suspicion());
     let cooled = |e: &Evaluation, cd: Option<(f64, u64, f64)>| {
-      cd.is_none_or(|(t, base, needed)| e.last_t_ms - t >= c.report_interval_ms || e.end_bytes as f64 >= base as f64 + needed)
+      cd.is_none_or(|(t, base, needed)| {
+        e.last_t_ms - t >= c.report_interval_ms || e.end_bytes as f64 >= base as f64 + needed
+      })
     };
     match self.episode.clone() {
       None => {
@@ -462,8 +494,11 @@ impl Detector {
         if let Some((k, e)) = confirmed {
           // The suspicion is confirmed: the same episode, now a `leak`.
           let keep = k == ep.kind;
-          let (start_wall, start_bytes) =
-            if keep { (ep.start_wall_ms, ep.start_bytes.min(e.start_bytes)) } else { (e.first_wall_ms, e.start_bytes) };
+          let (start_wall, start_bytes) = if keep {
+            (ep.start_wall_ms, ep.start_bytes.min(e.start_bytes))
+          } else {
+            (e.first_wall_ms, e.start_bytes)
+          };
           let ev = self.leak_event(k, &e, true, start_wall, start_bytes, 1);
           self.episode = Some(Episode {
             kind: k,
@@ -580,30 +615,61 @@ impl Detector {
     (slope > 0.0).then(|| l.headroom() as f64 / slope * 1000.0)
   }
 
-  fn leak_event(&self, k: Kind, e: &Evaluation, confirmed: bool, start_wall_ms: f64, start: u64, report: u32) -> LeakEvent {
+  fn leak_event(
+    &self,
+    k: Kind,
+    e: &Evaluation,
+    confirmed: bool,
+    start_wall_ms: f64,
+    start: u64,
+    report: u32,
+  ) -> LeakEvent {
     let growth = e.end_bytes as f64 - start as f64;
     let rates = self.rates();
     let mut rates = rates;
     rates[k.index()] = Some(e.rate);
-    let heap_rate = if k == Kind::Heap { None } else { rates[Kind::Heap.index()] };
+    let heap_rate = if k == Kind::Heap {
+      None
+    } else {
+      rates[Kind::Heap.index()]
+    };
     LeakEvent {
       confirmed,
       kind: k.name(),
-      confirmed_by: if confirmed { self.verdicts[k.index()].confirmed_by.unwrap_or("duration") } else { "" },
+      confirmed_by: if confirmed {
+        self.verdicts[k.index()].confirmed_by.unwrap_or("duration")
+      } else {
+        ""
+      },
       start_wall_ms,
       end_wall_ms: e.last_wall_ms,
       growth_bytes: growth as i64,
-      reason: reason::leak_of(k.name(), e.full, e.last_t_ms - e.first_t_ms, e.rate, heap_rate, confirmed),
+      reason: reason::leak_of(
+        k.name(),
+        e.full,
+        e.last_t_ms - e.first_t_ms,
+        e.rate,
+        heap_rate,
+        confirmed,
+      ),
       rate_bytes_per_sec: e.rate,
       rates,
       confidence: e.confidence,
       baseline_start: start,
       baseline_end: e.end_bytes,
-      advice: if k == Kind::Native { self.native_advice() } else { String::new() },
+      advice: if k == Kind::Native {
+        self.native_advice()
+      } else {
+        String::new()
+      },
       memory_limit: self.limit.map(|l| l.limit),
       projected_memory_limit_ms: self.projected_memory_limit_ms(),
       heap_size_limit: self.signals.heap_size_limit,
-      growing_spaces: if k == Kind::Heap { self.growing_spaces(growth) } else { Vec::new() },
+      growing_spaces: if k == Kind::Heap {
+        self.growing_spaces(growth)
+      } else {
+        Vec::new()
+      },
       projected_oom_ms: if k == Kind::Heap {
         self.projected_heap_oom_ms(e.rate, e.end_bytes as f64)
       } else {
@@ -625,7 +691,9 @@ impl Detector {
       (Some(peak), Some(now)) => peak.saturating_sub(now),
       _ => 0,
     };
-    let grown = self.verdicts[Kind::Native.index()].suspicion().map_or(0.0, |e| e.end_bytes as f64 - e.start_bytes as f64);
+    let grown = self.verdicts[Kind::Native.index()]
+      .suspicion()
+      .map_or(0.0, |e| e.end_bytes as f64 - e.start_bytes as f64);
     if grown > 0.0 && freed as f64 >= 0.5 * grown {
       format!(
         "RSS stayed up after {} of external memory was freed: the allocator is keeping the pages \
@@ -643,23 +711,40 @@ impl Detector {
   /// Spaces whose usage at full GCs grew by ≥ 10 % of `growth` (and ≥ 256 KiB),
   /// largest first.
   fn growing_spaces(&self, growth: f64) -> Vec<String> {
-    let baselines: Vec<&signals::Sample> =
-      self.signals.samples().iter().filter(|s| s.source == Source::Baseline).collect();
+    let baselines: Vec<&signals::Sample> = self
+      .signals
+      .samples()
+      .iter()
+      .filter(|s| s.source == Source::Baseline)
+      .collect();
     let (Some(first), Some(last)) = (baselines.first(), baselines.last()) else {
       return Vec::new();
     };
     let span_s = (last.t_ms - first.t_ms) / 1000.0;
-    let count = baselines.iter().filter_map(|s| s.spaces.as_ref().map(|v| v.len())).max().unwrap_or(0);
+    let count = baselines
+      .iter()
+      .filter_map(|s| s.spaces.as_ref().map(|v| v.len()))
+      .max()
+      .unwrap_or(0);
     let threshold = (0.1 * growth).max(256.0 * 1024.0);
     let mut grown: Vec<(f64, String)> = Vec::new();
     for i in 0..count {
       let pts: Vec<(f64, f64)> = baselines
         .iter()
-        .filter_map(|s| s.spaces.as_ref().and_then(|v| v.get(i)).map(|&u| ((s.t_ms - first.t_ms) / 1000.0, u as f64)))
+        .filter_map(|s| {
+          s.spaces
+            .as_ref()
+            .and_then(|v| v.get(i))
+            .map(|&u| ((s.t_ms - first.t_ms) / 1000.0, u as f64))
+        })
         .collect();
       let g = trend::theil_sen(&pts).map_or(0.0, |l| l.slope * span_s);
       if g >= threshold {
-        let name = self.space_names.get(i).cloned().unwrap_or_else(|| format!("space#{i}"));
+        let name = self
+          .space_names
+          .get(i)
+          .cloned()
+          .unwrap_or_else(|| format!("space#{i}"));
         grown.push((g, name));
       }
     }
@@ -677,23 +762,43 @@ impl Detector {
       let v = &self.verdicts[k.index()];
       let bytes = match k {
         Kind::Heap => self.signals.last_baseline,
-        _ => self.last_memory.filter(|m| k == Kind::External || m.rss > 0).map(|m| m.bytes(k)),
+        _ => self
+          .last_memory
+          .filter(|m| k == Kind::External || m.rss > 0)
+          .map(|m| m.bytes(k)),
       };
-      kinds[k.index()] = KindState { bytes, slope_bytes_per_sec: rates[k.index()], suspected: v.suspected() };
+      kinds[k.index()] = KindState {
+        bytes,
+        slope_bytes_per_sec: rates[k.index()],
+        suspected: v.suspected(),
+      };
     }
-    let age = self.start_ms.zip(self.last_memory.map(|m| m.t_ms).or(self.signals.last_t_ms)).map(|(s, n)| n - s);
+    let age = self
+      .start_ms
+      .zip(self.last_memory.map(|m| m.t_ms).or(self.signals.last_t_ms))
+      .map(|(s, n)| n - s);
     DetectorState {
       baseline_bytes: self.signals.last_baseline,
       floor_bytes: self.signals.floor_since_full,
       slope_bytes_per_sec: e.slope,
       confidence: e.confidence,
-      leak_suspected: self.episode.is_some() || Kind::LEAKING.iter().any(|k| self.verdicts[k.index()].suspected()),
+      leak_suspected: self.episode.is_some()
+        || Kind::LEAKING.iter().any(|k| self.verdicts[k.index()].suspected()),
       samples_in_window: self.signals.samples().len(),
-      full_gcs_in_window: self.signals.samples().iter().filter(|s| s.source == Source::Baseline).count(),
+      full_gcs_in_window: self
+        .signals
+        .samples()
+        .iter()
+        .filter(|s| s.source == Source::Baseline)
+        .count(),
       window_span_ms: e.span_ms,
       pending_floors: self.signals.pending(),
       heap_size_limit: self.signals.heap_size_limit,
-      projected_oom_ms: if e.suspected { self.projected_heap_oom_ms(e.rate, e.end_fit) } else { None },
+      projected_oom_ms: if e.suspected {
+        self.projected_heap_oom_ms(e.rate, e.end_fit)
+      } else {
+        None
+      },
       gcs_observed: self.signals.gcs,
       full_gcs_observed: self.signals.full_gcs,
       leak_reports: self.leak_reports,
@@ -724,11 +829,21 @@ impl Detector {
     // Only growth that passes the leak test on confirmed evidence is
     // projected: a cache filling up has a steep but temporary slope.
     let e = self.verdicts[Kind::Heap.index()].confirmed;
-    let projected = e.filter(|e| e.suspected).and_then(|e| self.projected_heap_oom_ms(e.rate, used as f64));
+    let projected = e
+      .filter(|e| e.suspected)
+      .and_then(|e| self.projected_heap_oom_ms(e.rate, used as f64));
     let by_fraction = fraction >= c.heap_limit_fraction;
     let by_projection = projected.is_some_and(|p| p < self.horizon());
     let rate = e.map_or(0.0, |e| e.rate);
-    if fire(&mut self.heap_limit, c, t_ms, fraction, c.heap_limit_fraction, by_fraction || by_projection, projected) {
+    if fire(
+      &mut self.heap_limit,
+      c,
+      t_ms,
+      fraction,
+      c.heap_limit_fraction,
+      by_fraction || by_projection,
+      projected,
+    ) {
       events.push(DetectorEvent::HeapLimit(HeapLimitEvent {
         wall_ms: r.wall_ms,
         used_bytes: used,
@@ -766,11 +881,23 @@ impl Detector {
     let v = self.verdicts[Kind::Rss.index()];
     let growing = v.suspected() || self.episode.is_some();
     let rate = v.suspicion().or(v.any).map_or(0.0, |e| e.rate);
-    let projected = if growing { self.projected_memory_limit_ms() } else { None };
+    let projected = if growing {
+      self.projected_memory_limit_ms()
+    } else {
+      None
+    };
     let by_fraction = fraction >= c.memory_limit_fraction;
     let by_projection = projected.is_some_and(|p| p < self.horizon());
     let frac_cfg = c.memory_limit_fraction;
-    if fire(&mut self.memory_limit, c, m.t_ms, fraction, frac_cfg, by_fraction || by_projection, projected) {
+    if fire(
+      &mut self.memory_limit,
+      c,
+      m.t_ms,
+      fraction,
+      frac_cfg,
+      by_fraction || by_projection,
+      projected,
+    ) {
       events.push(DetectorEvent::MemoryLimit(MemoryLimitEvent {
         wall_ms: m.wall_ms,
         rss: m.rss,
@@ -798,7 +925,9 @@ fn fire(
   condition: bool,
   projected: Option<f64>,
 ) -> bool {
-  let interval_ok = st.last_t_ms.is_none_or(|last| t_ms - last >= c.report_interval_ms);
+  let interval_ok = st
+    .last_t_ms
+    .is_none_or(|last| t_ms - last >= c.report_interval_ms);
   let fire = if condition {
     interval_ok && (!st.active || fraction >= st.last_fraction + 0.05)
   } else {

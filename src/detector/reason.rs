@@ -64,7 +64,14 @@ pub fn leak(full_gcs: usize, span_ms: f64, rate: f64) -> String {
 /// for the heap; `external memory (Buffers, ArrayBuffers) growth over 41s -
 /// 96.3 mb/hr (heap 0.02 mb/hr)` for the others; a suspicion says what it
 /// could still be.
-pub fn leak_of(kind: &str, full_gcs: usize, span_ms: f64, rate: f64, heap_rate: Option<f64>, confirmed: bool) -> String {
+pub fn leak_of(
+  kind: &str,
+  full_gcs: usize,
+  span_ms: f64,
+  rate: f64,
+  heap_rate: Option<f64>,
+  confirmed: bool,
+) -> String {
   let mut s = match kind {
     "heap" => leak(full_gcs, span_ms, rate),
     other => {
@@ -72,8 +79,14 @@ pub fn leak_of(kind: &str, full_gcs: usize, span_ms: f64, rate: f64, heap_rate: 
         "external" => "external memory (Buffers, ArrayBuffers)",
         _ => "native memory (outside the V8 heap and Buffers)",
       };
-      let heap = heap_rate.map(|h| format!(" (heap {})", rate_per_hour(h))).unwrap_or_default();
-      format!("{what} growth over {} - {}{heap}", duration(span_ms), rate_per_hour(rate))
+      let heap = heap_rate
+        .map(|h| format!(" (heap {})", rate_per_hour(h)))
+        .unwrap_or_default();
+      format!(
+        "{what} growth over {} - {}{heap}",
+        duration(span_ms),
+        rate_per_hour(rate)
+      )
     }
   };
   if !confirmed {
@@ -105,7 +118,13 @@ pub fn leak_end_of(kind: &str, episode_ms: f64, growth: f64, rate: f64) -> Strin
 
 /// `memory 870.0 mb is 85% of the container's 1.00 gb limit` /
 /// `memory will reach the container's 1.00 gb limit (OOM kill) in 2m 5s at 480.0 mb/hr`.
-pub fn memory_limit(usage: f64, limit: f64, projected_ms: Option<f64>, rate: f64, by_fraction: bool) -> String {
+pub fn memory_limit(
+  usage: f64,
+  limit: f64,
+  projected_ms: Option<f64>,
+  rate: f64,
+  by_fraction: bool,
+) -> String {
   match projected_ms {
     Some(ms) if !by_fraction => format!(
       "memory {} will reach the container's {} limit (OOM kill) in {} at {}",
@@ -165,9 +184,18 @@ mod tests {
       "external memory (Buffers, ArrayBuffers) growth over 41s - 96.3 mb/hr (heap 0.00 mb/hr)"
     );
     assert!(leak_of("heap", 2, 41_000.0, r, None, false).ends_with("a cache filling up"));
-    assert_eq!(leak_end_of("native", 72_000.0, MIB, 0.0), "native memory growth stopped after 1m 12s (+1.0 mb, now 0.00 mb/hr)");
     assert_eq!(
-      memory_limit(870.0 * MIB, 1024.0 * MIB, Some(125_000.0), 480.0 * MIB / 3600.0, false),
+      leak_end_of("native", 72_000.0, MIB, 0.0),
+      "native memory growth stopped after 1m 12s (+1.0 mb, now 0.00 mb/hr)"
+    );
+    assert_eq!(
+      memory_limit(
+        870.0 * MIB,
+        1024.0 * MIB,
+        Some(125_000.0),
+        480.0 * MIB / 3600.0,
+        false
+      ),
       "memory 870.0 mb will reach the container's 1.00 gb limit (OOM kill) in 2m 5s at 480.0 mb/hr"
     );
   }

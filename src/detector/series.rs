@@ -92,7 +92,8 @@ impl Series {
   /// Adds one sample taken at `t_ms`; `bucket_ms`, `window_ms` and `max`
   /// bound the series as the detector's configuration says.
   pub fn push(&mut self, t_ms: f64, wall_ms: f64, bytes: u64, bucket_ms: f64, window_ms: f64, max: usize) {
-    if self.pending.back().is_some_and(|b| t_ms < b.t_ms) || self.points.back().is_some_and(|p| t_ms < p.t_ms) {
+    if self.pending.back().is_some_and(|b| t_ms < b.t_ms) || self.points.back().is_some_and(|p| t_ms < p.t_ms)
+    {
       return; // the clock went backwards: drop
     }
     self.last = Some(bytes);
@@ -100,7 +101,12 @@ impl Series {
     if self.anchor_due {
       self.anchor_due = false;
       self.confirm_pending(bytes, max);
-      self.points.push_back(Point { t_ms, wall_ms, bytes, source: Source::Baseline });
+      self.points.push_back(Point {
+        t_ms,
+        wall_ms,
+        bytes,
+        source: Source::Baseline,
+      });
     } else {
       match self.pending.back_mut() {
         Some(b) if t_ms - b.start_ms < bucket_ms => {
@@ -115,10 +121,18 @@ impl Series {
             let b = self.pending.remove(1).expect("len >= 2");
             let a = &mut self.pending[0];
             if b.min < a.min {
-              *a = Bucket { start_ms: a.start_ms, ..b };
+              *a = Bucket {
+                start_ms: a.start_ms,
+                ..b
+              };
             }
           }
-          self.pending.push_back(Bucket { start_ms: t_ms, t_ms, wall_ms, min: bytes });
+          self.pending.push_back(Bucket {
+            start_ms: t_ms,
+            t_ms,
+            wall_ms,
+            min: bytes,
+          });
         }
       }
       if let Confirm::Settle(ms) = self.confirm {
@@ -136,7 +150,12 @@ impl Series {
     let mut floors: Vec<Point> = Vec::with_capacity(self.pending.len());
     for b in self.pending.drain(..).rev() {
       running = running.min(b.min);
-      floors.push(Point { t_ms: b.t_ms, wall_ms: b.wall_ms, bytes: running, source: Source::Floor });
+      floors.push(Point {
+        t_ms: b.t_ms,
+        wall_ms: b.wall_ms,
+        bytes: running,
+        source: Source::Floor,
+      });
     }
     self.points.extend(floors.into_iter().rev());
     while self.points.len() > max {
@@ -159,7 +178,12 @@ impl Series {
         .min()
         .unwrap_or(front.min);
       self.pending.pop_front();
-      self.points.push_back(Point { t_ms: front.t_ms, wall_ms: front.wall_ms, bytes: floor, source: Source::Floor });
+      self.points.push_back(Point {
+        t_ms: front.t_ms,
+        wall_ms: front.wall_ms,
+        bytes: floor,
+        source: Source::Floor,
+      });
     }
   }
 
@@ -172,7 +196,12 @@ impl Series {
       let mut t: Vec<Point> = Vec::with_capacity(self.pending.len());
       for b in self.pending.iter().rev() {
         running = running.min(b.min);
-        t.push(Point { t_ms: b.t_ms, wall_ms: b.wall_ms, bytes: running, source: Source::Tail });
+        t.push(Point {
+          t_ms: b.t_ms,
+          wall_ms: b.wall_ms,
+          bytes: running,
+          source: Source::Tail,
+        });
       }
       out.extend(t.into_iter().rev());
     }
@@ -205,12 +234,23 @@ mod tests {
       s.push(1000.0 * i as f64, 0.0, *b, 500.0, 1e9, 100);
     }
     assert_eq!(s.confirmed(), 0);
-    assert_eq!(s.points(true).iter().map(|p| p.bytes).collect::<Vec<_>>(), vec![10, 20, 30, 40]);
+    assert_eq!(
+      s.points(true).iter().map(|p| p.bytes).collect::<Vec<_>>(),
+      vec![10, 20, 30, 40]
+    );
     s.full_gc();
     s.push(4500.0, 0.0, 10, 500.0, 1e9, 100);
     let v: Vec<(u64, Source)> = s.points(false).iter().map(|p| (p.bytes, p.source)).collect();
-    assert_eq!(v, vec![(10, Source::Floor), (10, Source::Floor), (10, Source::Floor), (10, Source::Floor),
-      (10, Source::Baseline)]);
+    assert_eq!(
+      v,
+      vec![
+        (10, Source::Floor),
+        (10, Source::Floor),
+        (10, Source::Floor),
+        (10, Source::Floor),
+        (10, Source::Baseline)
+      ]
+    );
   }
 
   #[test]
@@ -237,6 +277,9 @@ mod tests {
     s.full_gc();
     s.push(200_000.0, 0.0, 5, 50.0, 10_000.0, 32);
     assert!(s.confirmed() <= 32);
-    assert!(s.points(false).iter().all(|p| 200_000.0 - p.t_ms <= 10_000.0 || p.source == Source::Baseline));
+    assert!(s
+      .points(false)
+      .iter()
+      .all(|p| 200_000.0 - p.t_ms <= 10_000.0 || p.source == Source::Baseline));
   }
 }

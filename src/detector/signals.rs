@@ -160,9 +160,16 @@ impl Signals {
     // when full GCs are far apart). The live heap between two baselines is
     // no higher than the young-GC floors, and a leak fills the interval
     // roughly evenly.
-    let prev = self.samples.iter().rev().find(|s| s.source == Source::Baseline).map(|s| (s.t_ms, s.bytes as f64));
+    let prev = self
+      .samples
+      .iter()
+      .rev()
+      .find(|s| s.source == Source::Baseline)
+      .map(|s| (s.t_ms, s.bytes as f64));
     let chord = |t: f64| match prev {
-      Some((t0, b0)) if t_ms > t0 => (b0 + (baseline as f64 - b0) * ((t - t0) / (t_ms - t0)).clamp(0.0, 1.0)).max(0.0) as u64,
+      Some((t0, b0)) if t_ms > t0 => {
+        (b0 + (baseline as f64 - b0) * ((t - t0) / (t_ms - t0)).clamp(0.0, 1.0)).max(0.0) as u64
+      }
       _ => u64::MAX,
     };
     let mut running = baseline;
@@ -216,14 +223,24 @@ impl Signals {
     let mut out: Vec<Point> = self
       .samples
       .iter()
-      .map(|s| Point { t_ms: s.t_ms, wall_ms: s.wall_ms, bytes: s.bytes, source: s.source })
+      .map(|s| Point {
+        t_ms: s.t_ms,
+        wall_ms: s.wall_ms,
+        bytes: s.bytes,
+        source: s.source,
+      })
       .collect();
     if tail {
       let mut running = u64::MAX;
       let mut t: Vec<Point> = Vec::with_capacity(self.pending.len());
       for b in self.pending.iter().rev() {
         running = running.min(b.min_used);
-        t.push(Point { t_ms: b.t_ms, wall_ms: b.wall_ms, bytes: running, source: Source::Tail });
+        t.push(Point {
+          t_ms: b.t_ms,
+          wall_ms: b.wall_ms,
+          bytes: running,
+          source: Source::Tail,
+        });
       }
       out.extend(t.into_iter().rev());
     }

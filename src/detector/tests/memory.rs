@@ -60,7 +60,11 @@ fn feed(shape: &Shape, seconds: f64) -> Vec<(f64, In)> {
     seq += 1;
     let mut r = GcRecord {
       seq,
-      kind: if full { GcKind::MarkSweepCompact } else { GcKind::Scavenge },
+      kind: if full {
+        GcKind::MarkSweepCompact
+      } else {
+        GcKind::Scavenge
+      },
       start_ns: (t * 1e9) as u64 + 5_000_000_000_000,
       end_ns: (t * 1e9) as u64 + 5_000_000_000_000 + 1_000_000,
       wall_ms: 1.7e12 + t * 1000.0,
@@ -98,7 +102,13 @@ fn run(shape: &Shape, seconds: f64, age: f64, limit: Option<u64>) -> (Detector, 
   for (t, i) in feed(shape, seconds) {
     let out = match i {
       In::Gc(r) => d.observe(&r),
-      In::Mem(m) => d.observe_memory(&m, limit.map(|l| MemoryLimit { limit: l, usage: m.rss })),
+      In::Mem(m) => d.observe_memory(
+        &m,
+        limit.map(|l| MemoryLimit {
+          limit: l,
+          usage: m.rss,
+        }),
+      ),
     };
     ev.extend(out.into_iter().map(|e| (t, e)));
   }
@@ -141,11 +151,32 @@ fn a_buffer_leak_is_external_at_its_real_rate() {
   assert_eq!(leak.confirmed_by, "duration");
   // The process's real growth: RSS grows by external + the heap's 1.2x.
   let real = 8.0 * MB + 1.2 * 20e3;
-  assert!((leak.rate_bytes_per_sec - real).abs() < 0.25 * real, "{} vs {real}", leak.rate_bytes_per_sec);
-  assert!(leak.reason.starts_with("external memory (Buffers, ArrayBuffers) growth over "), "{}", leak.reason);
-  assert!(leak.rates[Kind::Heap.index()].is_some_and(|h| h < 0.01 * real), "{:?}", leak.rates);
-  assert!(leak.rates[Kind::Rss.index()].is_some_and(|r| (r - real).abs() < 0.25 * real), "{:?}", leak.rates);
-  assert_eq!(leak.growth_bytes, leak.baseline_end as i64 - leak.baseline_start as i64);
+  assert!(
+    (leak.rate_bytes_per_sec - real).abs() < 0.25 * real,
+    "{} vs {real}",
+    leak.rate_bytes_per_sec
+  );
+  assert!(
+    leak
+      .reason
+      .starts_with("external memory (Buffers, ArrayBuffers) growth over "),
+    "{}",
+    leak.reason
+  );
+  assert!(
+    leak.rates[Kind::Heap.index()].is_some_and(|h| h < 0.01 * real),
+    "{:?}",
+    leak.rates
+  );
+  assert!(
+    leak.rates[Kind::Rss.index()].is_some_and(|r| (r - real).abs() < 0.25 * real),
+    "{:?}",
+    leak.rates
+  );
+  assert_eq!(
+    leak.growth_bytes,
+    leak.baseline_end as i64 - leak.baseline_start as i64
+  );
   assert!(leak.growing_spaces.is_empty());
   let s = d.snapshot();
   assert_eq!(s.episode, Some(("leak", "external")));
@@ -176,7 +207,11 @@ fn a_container_limit_is_forecast_before_the_oom_kill() {
   // At `at`, RSS ≈ 70 MB + 8 MB/s × at: the kill is (limit − that) / 8 MB/s away.
   let truth = (limit as f64 - (76.0 * MB + 8.0 * MB * at)) / (8.0 * MB) * 1000.0;
   assert!((p - truth).abs() < 0.3 * truth, "projected {p} vs {truth}");
-  assert!(first.reason.contains("container's 1.00 gb limit (OOM kill)"), "{}", first.reason);
+  assert!(
+    first.reason.contains("container's 1.00 gb limit (OOM kill)"),
+    "{}",
+    first.reason
+  );
   assert_eq!(first.limit, limit);
   // Growth beyond a quarter of the container is more than a cache: a leak
   // long before the warm-up is over.
@@ -195,43 +230,89 @@ fn a_container_limit_is_forecast_before_the_oom_kill() {
 fn native_growth_is_named_with_advice_the_evidence_supports() {
   // RSS grows 2 MB/s outside the heap and external memory (an addon, or
   // isolates never torn down).
-  let shape = Shape { native: Box::new(|t| 40.0 * MB + 2.0 * MB * t), ..Shape::flat() };
+  let shape = Shape {
+    native: Box::new(|t| 40.0 * MB + 2.0 * MB * t),
+    ..Shape::flat()
+  };
   let (_, ev) = run(&shape, 120.0, 300.0, None);
   let l = leaks(&ev);
   eprintln!("native: {:?}", names(&ev));
   let leak = l.iter().find(|x| x.1.confirmed).expect("confirmed").1;
   assert_eq!(leak.kind, "native");
-  assert!((leak.rate_bytes_per_sec - 2.0 * MB).abs() < 0.25 * 2.0 * MB, "{}", leak.rate_bytes_per_sec);
+  assert!(
+    (leak.rate_bytes_per_sec - 2.0 * MB).abs() < 0.25 * 2.0 * MB,
+    "{}",
+    leak.rate_bytes_per_sec
+  );
   assert!(leak.advice.contains("native addon"), "{}", leak.advice);
-  assert!(!leak.advice.contains("MALLOC_ARENA_MAX"), "no allocator evidence here: {}", leak.advice);
+  assert!(
+    !leak.advice.contains("MALLOC_ARENA_MAX"),
+    "no allocator evidence here: {}",
+    leak.advice
+  );
   // External memory freed while RSS stays up: now the allocator advice.
   let shape = Shape {
-    external: Box::new(|t| if t < 30.0 { 2.0 * MB + 10.0 * MB * t } else { 2.0 * MB }),
-    native: Box::new(|t| 40.0 * MB + if t < 30.0 { 0.0 } else { 300.0 * MB + 0.5 * MB * (t - 30.0) }),
+    external: Box::new(|t| {
+      if t < 30.0 {
+        2.0 * MB + 10.0 * MB * t
+      } else {
+        2.0 * MB
+      }
+    }),
+    native: Box::new(|t| {
+      40.0 * MB
+        + if t < 30.0 {
+          0.0
+        } else {
+          300.0 * MB + 0.5 * MB * (t - 30.0)
+        }
+    }),
     ..Shape::flat()
   };
   let (_, ev) = run(&shape, 200.0, 300.0, None);
-  let native = leaks(&ev).into_iter().find(|x| x.1.kind == "native").expect("native").1;
+  let native = leaks(&ev)
+    .into_iter()
+    .find(|x| x.1.kind == "native")
+    .expect("native")
+    .1;
   assert!(native.advice.contains("MALLOC_ARENA_MAX"), "{}", native.advice);
 }
 
 #[test]
 fn warm_ups_caches_and_transients_are_not_leaks() {
   // Lazy tables: 7 MB/s of heap for the first 20 s, then flat.
-  let warm = Shape { heap: Box::new(|t| 20.0 * MB + 7.0 * MB * t.min(20.0)), ..Shape::flat() };
+  let warm = Shape {
+    heap: Box::new(|t| 20.0 * MB + 7.0 * MB * t.min(20.0)),
+    ..Shape::flat()
+  };
   // A Buffer cache filling to 120 MB over 50 s, then evicting.
-  let cache = Shape { external: Box::new(|t| 2.0 * MB + 2.4 * MB * t.min(50.0)), ..Shape::flat() };
+  let cache = Shape {
+    external: Box::new(|t| 2.0 * MB + 2.4 * MB * t.min(50.0)),
+    ..Shape::flat()
+  };
   // A 60 s warm-up of native memory (a JIT'd addon loading data) at 3 MB/s.
-  let native = Shape { native: Box::new(|t| 40.0 * MB + 3.0 * MB * t.min(60.0)), ..Shape::flat() };
+  let native = Shape {
+    native: Box::new(|t| 40.0 * MB + 3.0 * MB * t.min(60.0)),
+    ..Shape::flat()
+  };
   // A 150 MB Buffer taken and released every 20 s (batch export).
   let transient = Shape {
     external: Box::new(|t| 2.0 * MB + if (t % 20.0) < 4.0 { 150.0 * MB } else { 0.0 }),
     ..Shape::flat()
   };
-  for (name, shape) in [("warm-up", warm), ("cache", cache), ("native warm-up", native), ("transient", transient)] {
+  for (name, shape) in [
+    ("warm-up", warm),
+    ("cache", cache),
+    ("native warm-up", native),
+    ("transient", transient),
+  ] {
     let (d, ev) = run(&shape, 300.0, 0.0, None);
     eprintln!("{name}: {:?}", names(&ev));
-    assert!(leaks(&ev).iter().all(|x| !x.1.confirmed), "{name}: {:?}", names(&ev));
+    assert!(
+      leaks(&ev).iter().all(|x| !x.1.confirmed),
+      "{name}: {:?}",
+      names(&ev)
+    );
     assert!(ev.iter().all(|(_, e)| e.name() != "heap-limit"), "{name}");
     assert!(d.snapshot().episode.is_none(), "{name}: a suspicion must end");
   }
@@ -242,7 +323,11 @@ fn a_worker_thread_judges_no_rss() {
   // Workers send RSS 0 (it is the process's): no native or RSS evidence.
   let mut d = Detector::new(DetectorConfig::default(), vec![]).unwrap();
   for i in 0..100 {
-    let m = MemorySample { t_ms: i as f64 * 1000.0, external: 1000 + i * 1_000_000, ..Default::default() };
+    let m = MemorySample {
+      t_ms: i as f64 * 1000.0,
+      external: 1000 + i * 1_000_000,
+      ..Default::default()
+    };
     d.observe_memory(&m, None);
   }
   let s = d.snapshot();

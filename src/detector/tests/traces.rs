@@ -37,116 +37,12 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
-
 use super::judge::GRID_SLOTS;
+use super::traces_support::{load, Input, Trace};
 use super::*;
-use crate::record::{GcKind, GcRecord, SpaceUsage, MAX_SPACES};
+use crate::record::{GcKind, GcRecord};
 
 const MIB: u64 = 1024 * 1024;
-
-struct Trace {
-  name: String,
-  leak: bool,
-  space_names: Vec<String>,
-  records: Vec<GcRecord>,
-  /// GC records and memory readings in time order (what a live detector
-  /// is fed: records at drains, a memory reading after them).
-  inputs: Vec<Input>,
-  /// The thread's start on the trace's clock (ms), if recorded.
-  start_ms: Option<f64>,
-  header: Value,
-}
-
-/// One input of a replay.
-#[derive(Clone, Copy, Debug)]
-enum Input {
-  Gc(GcRecord),
-  Mem(MemorySample),
-}
-
-impl Input {
-  fn t_ms(&self) -> f64 {
-    match self {
-      Input::Gc(r) => r.end_ns as f64 / 1e6,
-      Input::Mem(m) => m.t_ms,
-    }
-  }
-}
-
-fn load(name: &str) -> Trace {
-  let path = if name.ends_with(".jsonl") {
-    PathBuf::from(name)
-  } else {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-      .join("test/fixtures/gc-traces")
-      .join(format!("{name}.jsonl"))
-  };
-  let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-  let mut lines = text.lines();
-  let header: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
-  let origin = header["timeOriginWallMs"].as_f64().unwrap();
-  let limit = header["heapSizeLimit"].as_u64().unwrap();
-  let space_names: Vec<String> = header["spaceNames"]
-    .as_array()
-    .unwrap()
-    .iter()
-    .map(|s| s.as_str().unwrap().to_string())
-    .collect();
-  let mut records = Vec::new();
-  let mut inputs = Vec::new();
-  for (i, line) in lines.enumerate() {
-    let g: Value = serde_json::from_str(line).unwrap();
-    if g[0] == "mem" {
-      let n = |k: usize| g[k].as_f64().unwrap_or(0.0).max(0.0) as u64;
-      let t_ms = g[1].as_f64().unwrap();
-      inputs.push(Input::Mem(MemorySample {
-        t_ms,
-        wall_ms: origin + t_ms,
-        rss: n(2),
-        heap_total: n(3),
-        heap_used: n(4),
-        external: n(5),
-        array_buffers: n(6),
-      }));
-      continue;
-    }
-    let start_ms = g[2].as_f64().unwrap();
-    let end_ms = start_ms + g[3].as_f64().unwrap();
-    let mut r = GcRecord {
-      seq: i as u64 + 1,
-      kind: GcKind::from_v8(g[0].as_u64().unwrap() as u32),
-      flags: g[1].as_u64().unwrap() as u32,
-      start_ns: (start_ms * 1e6) as u64,
-      end_ns: (end_ms * 1e6) as u64,
-      wall_ms: origin + end_ms,
-      ..Default::default()
-    };
-    r.after.used_heap_size = g[4].as_u64().unwrap();
-    r.after.total_heap_size = g[5].as_u64().unwrap();
-    r.after.heap_size_limit = limit;
-    let spaces = g[7].as_array().unwrap();
-    r.space_count = spaces.len().min(MAX_SPACES) as u8;
-    for (j, s) in spaces.iter().take(MAX_SPACES).enumerate() {
-      r.spaces[j] = SpaceUsage {
-        used: s.as_u64().unwrap(),
-        ..Default::default()
-      };
-    }
-    records.push(r);
-    inputs.push(Input::Gc(r));
-  }
-  inputs.sort_by(|a, b| a.t_ms().total_cmp(&b.t_ms()));
-  Trace {
-    name: name.to_string(),
-    leak: header["leak"].as_bool().unwrap(),
-    space_names,
-    records,
-    inputs,
-    start_ms: header["processStartMs"].as_f64(),
-    header,
-  }
-}
 
 /// Runs a detector over records; returns (seconds since the first record, event).
 fn run(d: &mut Detector, records: &[GcRecord]) -> Vec<(f64, DetectorEvent)> {
@@ -166,23 +62,6 @@ fn detector(t: &Trace) -> Detector {
   // fixtures began at the time origin (performance.now() 0).
   d.set_start_ms(t.start_ms.unwrap_or(0.0));
   d
-}
-
-/// Replays a trace's records and memory readings in time order, as the live
-/// detector sees them (a container limit from the header's `memoryLimit`, or
-/// `limit`); returns (seconds since the trace's first input, event).
-fn replay(d: &mut Detector, t: &Trace, limit: Option<u64>) -> Vec<(f64, DetectorEvent)> {
-  let limit = limit.or(t.header["memoryLimit"].as_u64());
-  let t0 = t.inputs.first().map_or(0.0, |i| i.t_ms());
-  let mut out = Vec::new();
-  for i in &t.inputs {
-    let ev = match i {
-      Input::Gc(r) => d.observe(r),
-      Input::Mem(m) => d.observe_memory(m, limit.map(|l| MemoryLimit { limit: l, usage: m.rss })),
-    };
-    out.extend(ev.into_iter().map(|e| ((i.t_ms() - t0) / 1000.0, e)));
-  }
-  out
 }
 
 /// Dev aid: `TRACE=/tmp/x.jsonl cargo test --lib detector::traces::debug_replay
@@ -236,7 +115,11 @@ const NOT_LEAKS: &[&str] = &["lru-cache", "flood-404", "hello-steady", "batch-jo
 /// Real growth rate of a trace: last vs first full-GC baseline.
 /// End times of the full GCs in `records`.
 fn full_gc_ends(records: &[GcRecord]) -> Vec<u64> {
-  records.iter().filter(|r| r.kind.is_full()).map(|r| r.end_ns).collect()
+  records
+    .iter()
+    .filter(|r| r.kind.is_full())
+    .map(|r| r.end_ns)
+    .collect()
 }
 
 /// The first `leak` the detector raises over `records`, with the end time of the GC that raised it.
@@ -298,13 +181,24 @@ fn leak_traces_fire_with_plausible_rates() {
     // `growth`, `baseline_start`, `baseline_end` are measured heap sizes:
     // the start is the used heap after a real full GC of the trace, the end
     // a real young-GC or full-GC figure, and growth their difference.
-    assert_eq!(first.growth_bytes, first.baseline_end as i64 - first.baseline_start as i64, "{name}");
+    assert_eq!(
+      first.growth_bytes,
+      first.baseline_end as i64 - first.baseline_start as i64,
+      "{name}"
+    );
     assert!(
-      t.records.iter().any(|r| r.kind.is_full() && r.after.used_heap_size == first.baseline_start),
+      t.records
+        .iter()
+        .any(|r| r.kind.is_full() && r.after.used_heap_size == first.baseline_start),
       "{name}: baseline_start {} is no full GC's used heap",
       first.baseline_start
     );
-    assert!(t.records.iter().any(|r| r.after.used_heap_size == first.baseline_end), "{name}: baseline_end");
+    assert!(
+      t.records
+        .iter()
+        .any(|r| r.after.used_heap_size == first.baseline_end),
+      "{name}: baseline_end"
+    );
     assert!(first.growth_bytes < first.baseline_end as i64);
     assert!(first.confidence > 0.5 && first.confidence <= 1.0);
     assert!(first.reason.starts_with("heap growth over "), "{}", first.reason);
@@ -405,7 +299,13 @@ fn debug_gates() {
   for r in &t.records {
     let ev = d.observe(r);
     if r.kind.is_full() {
-      let e = judge::evaluate_from(&d.signals.points(false), 0, &d.config, d.context(Kind::Heap, true)).unwrap();
+      let e = judge::evaluate_from(
+        &d.signals.points(false),
+        0,
+        &d.config,
+        d.context(Kind::Heap, true),
+      )
+      .unwrap();
       eprintln!(
         "{:6.1}s n={} full={} span={:.1}s p={:.4} slope={:.0} growth={:.1}MB start={:.1}MB thirds={:?} suspected={}",
         (r.end_ns as f64 / 1e6 - t0) / 1000.0,
@@ -555,15 +455,25 @@ fn leak_end_after_growth_stops_and_no_new_leak() {
   // warm-up looks like: a suspicion, ended, never a `leak`.
   let mut d = detector(&leak);
   let ev = run(&mut d, &records);
-  let names: Vec<(f64, &str)> = ev.iter().map(|(t, e)| ((t * 10.0).round() / 10.0, e.name())).collect();
+  let names: Vec<(f64, &str)> = ev
+    .iter()
+    .map(|(t, e)| ((t * 10.0).round() / 10.0, e.name()))
+    .collect();
   eprintln!("warm-up shape: {names:?}");
-  assert_eq!(names.iter().map(|x| x.1).collect::<Vec<_>>(), vec!["leak-suspected", "leak-end"], "{names:?}");
+  assert_eq!(
+    names.iter().map(|x| x.1).collect::<Vec<_>>(),
+    vec!["leak-suspected", "leak-end"],
+    "{names:?}"
+  );
   assert!(matches!(&ev[1].1, DetectorEvent::LeakEnd(e) if !e.confirmed));
   // The same growth in a process two minutes old is a leak, then it ends.
   let mut d = detector(&leak);
   d.set_start_ms(leak.records[0].end_ns as f64 / 1e6 - 120_000.0);
   let ev = run(&mut d, &records);
-  let names: Vec<(f64, &str)> = ev.iter().map(|(t, e)| ((t * 10.0).round() / 10.0, e.name())).collect();
+  let names: Vec<(f64, &str)> = ev
+    .iter()
+    .map(|(t, e)| ((t * 10.0).round() / 10.0, e.name()))
+    .collect();
   eprintln!("leak + plateau: {names:?}");
   assert_eq!(
     ev.iter().filter(|(_, e)| e.name() == "leak").count(),
@@ -594,8 +504,12 @@ fn leak_then_recovery_then_new_leak_is_a_new_episode() {
   let mut records = leak.records.clone();
   // Flat for a while (the LRU trace once its cache is full), then leak again.
   let lru = load("lru-cache");
-  let plateau: Vec<GcRecord> =
-    lru.records.iter().copied().filter(|r| r.end_ns >= lru.records[0].end_ns + 13_000_000_000).collect();
+  let plateau: Vec<GcRecord> = lru
+    .records
+    .iter()
+    .copied()
+    .filter(|r| r.end_ns >= lru.records[0].end_ns + 13_000_000_000)
+    .collect();
   let base = leak
     .records
     .iter()
@@ -604,7 +518,12 @@ fn leak_then_recovery_then_new_leak_is_a_new_episode() {
     .unwrap()
     .after
     .used_heap_size;
-  let pbase = plateau.iter().find(|r| r.kind.is_full()).unwrap().after.used_heap_size;
+  let pbase = plateau
+    .iter()
+    .find(|r| r.kind.is_full())
+    .unwrap()
+    .after
+    .used_heap_size;
   for _ in 0..2 {
     let prev = *records.last().unwrap();
     records.extend(shifted(&plateau, &prev, base as i64 - pbase as i64, 2));
@@ -640,7 +559,10 @@ fn no_spam_on_a_long_steady_leak() {
   let all = leaks(&ev);
   eprintln!(
     "long leak reports at {:?}",
-    all.iter().map(|x| (x.0.round(), x.1.confirmed)).collect::<Vec<_>>()
+    all
+      .iter()
+      .map(|x| (x.0.round(), x.1.confirmed))
+      .collect::<Vec<_>>()
   );
   assert!(all[0].0 < 90.0, "first signal at {}", all[0].0);
   // From the process's start: first suspected, confirmed once it has grown past the warm-up.
@@ -664,7 +586,8 @@ fn no_spam_on_a_long_steady_leak() {
   let rate = l[0].1.rate_bytes_per_sec;
   assert!((rate - 100e3).abs() < 20e3, "rate {rate}");
   assert!(
-    ev.iter().all(|(_, e)| e.name() == "leak" || e.name() == "leak-suspected"),
+    ev.iter()
+      .all(|(_, e)| e.name() == "leak" || e.name() == "leak-suspected"),
     "no leak-end while it grows"
   );
 }
@@ -739,7 +662,11 @@ fn late_onset_leak_in_a_long_flat_window() {
   let ev = run(&mut d, &recs);
   let l = leaks(&ev);
   assert!(!l.is_empty());
-  eprintln!("late onset: first leak {:.0}s after onset: {:?}", l[0].0 - 480.0, l[0].1);
+  eprintln!(
+    "late onset: first leak {:.0}s after onset: {:?}",
+    l[0].0 - 480.0,
+    l[0].1
+  );
   assert!(l[0].0 - 480.0 < 60.0, "{}", l[0].0);
   assert!(l[0].1.rate_bytes_per_sec > 150e3);
 }
