@@ -10,8 +10,9 @@
 //! Traces are gzip'd JSON lines (see `traces.rs` for the row format); the
 //! header says the program (`scenario`), its `seed`, whether this thread
 //! leaks (`leak`), which memory (`kind`), the nominal rate (`rate`, bytes/s,
-//! a lower bound over seeds), and when the load started (`loadStartMs`) and
-//! the thread (`processStartMs`), on the trace's clock.
+//! a lower bound over seeds), when the process started (`processStartMs`,
+//! on the trace's clock) and how long after that the load began
+//! (`uptimeAtLoadMs`).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -64,9 +65,12 @@ fn rows() -> Vec<Row> {
   for path in files {
     let t = load_text(&path.to_string_lossy(), &read(&path));
     let h = &t.header;
-    let load_start = h["loadStartMs"].as_f64().unwrap_or(0.0);
+    // The load began `uptimeAtLoadMs` after the process started; the
+    // thread's warm-up counts from its own time origin (0 on its clock), as
+    // index.js tells the live detector.
+    let load_start = t.start_ms.unwrap_or(0.0) + h["uptimeAtLoadMs"].as_f64().unwrap_or(0.0);
     let mut d = Detector::new(DetectorConfig::default(), t.space_names.clone()).unwrap();
-    d.set_start_ms(t.start_ms.unwrap_or(0.0));
+    d.set_start_ms(0.0);
     let ev = replay_trace(&mut d, &t, None);
     let since = |at_ms: f64| (at_ms - load_start) / 1000.0;
     let first_signal = ev
