@@ -57,12 +57,121 @@ struct Bucket {
   min: u64,
 }
 
+/// Readings waiting for confirmation, as the minimum per `bucket_ms`
+/// bucket (at most `max` buckets: the two oldest merge when full). Shared
+/// by the heap's young-GC floors (`signals.rs`) and the sampled kinds.
+#[derive(Clone, Debug, Default)]
+pub struct Pending {
+  buckets: VecDeque<Bucket>,
+}
+
+impl Pending {
+  /// Adds one reading.
+  pub fn add(&mut self, t_ms: f64, wall_ms: f64, bytes: u64, bucket_ms: f64, max: usize) {
+    match self.buckets.back_mut() {
+      Some(b) if t_ms - b.start_ms < bucket_ms => {
+        if bytes < b.min {
+          b.min = bytes;
+          b.t_ms = t_ms;
+          b.wall_ms = wall_ms;
+        }
+      }
+      _ => {
+        if self.buckets.len() >= max.max(2) {
+          let b = self.buckets.remove(1).expect("len >= 2");
+          let a = &mut self.buckets[0];
+          if b.min < a.min {
+            *a = Bucket {
+              start_ms: a.start_ms,
+              ..b
+            };
+          }
+        }
+        self.buckets.push_back(Bucket {
+          start_ms: t_ms,
+          t_ms,
+          wall_ms,
+          min: bytes,
+        });
+      }
+    }
+  }
+
+  /// Newest bucket's time, if any.
+  pub fn last_t_ms(&self) -> Option<f64> {
+    self.buckets.back().map(|b| b.t_ms)
+  }
+
+  /// Every bucket as a point of `source`, oldest first: the running minimum
+  /// from it up to `anchor` (the confirming reading; `u64::MAX` for none),
+  /// and no higher than `cap(t)`.
+  pub fn floors(&self, anchor: u64, source: Source, cap: impl Fn(f64) -> u64) -> Vec<Point> {
+    let mut running = anchor;
+    let mut out: Vec<Point> = Vec::with_capacity(self.buckets.len());
+    for b in self.buckets.iter().rev() {
+      running = running.min(b.min);
+      out.push(Point {
+        t_ms: b.t_ms,
+        wall_ms: b.wall_ms,
+        bytes: running.min(cap(b.t_ms)),
+        source,
+      });
+    }
+    out.reverse();
+    out
+  }
+
+  /// The unconfirmed buckets as `Tail` points (running minimum back from
+  /// the newest reading).
+  pub fn tail(&self) -> Vec<Point> {
+    self.floors(u64::MAX, Source::Tail, |_| u64::MAX)
+  }
+
+  /// Confirms the buckets with `ms` of newer readings after them: each
+  /// becomes the floor over [t, t + ms] (the lowest bucket starting in it).
+  pub fn settle(&mut self, now_ms: f64, ms: f64) -> Vec<Point> {
+    let mut out = Vec::new();
+    while let Some(front) = self.buckets.front().copied() {
+      if now_ms - front.t_ms < ms {
+        break;
+      }
+      let floor = self
+        .buckets
+        .iter()
+        .take_while(|b| b.start_ms <= front.t_ms + ms)
+        .map(|b| b.min)
+        .min()
+        .unwrap_or(front.min);
+      self.buckets.pop_front();
+      out.push(Point {
+        t_ms: front.t_ms,
+        wall_ms: front.wall_ms,
+        bytes: floor,
+        source: Source::Floor,
+      });
+    }
+    out
+  }
+
+  pub fn len(&self) -> usize {
+    self.buckets.len()
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.buckets.is_empty()
+  }
+
+  pub fn clear(&mut self) {
+    self.buckets.clear();
+  }
+}
+
 /// One sampled kind's evidence (bounded in time and count).
 #[derive(Clone, Debug)]
 pub struct Series {
   confirm: Confirm,
   points: VecDeque<Point>,
-  pending: VecDeque<Bucket>,
+  pending: Pending,
   anchor_due: bool,
   /// The newest sample, as read.
   pub last: Option<u64>,
@@ -75,7 +184,7 @@ impl Series {
     Series {
       confirm,
       points: VecDeque::new(),
-      pending: VecDeque::new(),
+      pending: Pending::default(),
       anchor_due: false,
       last: None,
       lowest: None,
@@ -92,7 +201,7 @@ impl Series {
   /// Adds one sample taken at `t_ms`; `bucket_ms`, `window_ms` and `max`
   /// bound the series as the detector's configuration says.
   pub fn push(&mut self, t_ms: f64, wall_ms: f64, bytes: u64, bucket_ms: f64, window_ms: f64, max: usize) {
-    if self.pending.back().is_some_and(|b| t_ms < b.t_ms) || self.points.back().is_some_and(|p| t_ms < p.t_ms)
+    if self.pending.last_t_ms().is_some_and(|t| t_ms < t) || self.points.back().is_some_and(|p| t_ms < p.t_ms)
     {
       return; // the clock went backwards: drop
     }
@@ -100,7 +209,9 @@ impl Series {
     self.lowest = Some(self.lowest.map_or(bytes, |l| l.min(bytes)));
     if self.anchor_due {
       self.anchor_due = false;
-      self.confirm_pending(bytes, max);
+      self
+        .points
+        .extend(self.pending.floors(bytes, Source::Floor, |_| u64::MAX, true));
       self.points.push_back(Point {
         t_ms,
         wall_ms,
@@ -108,82 +219,13 @@ impl Series {
         source: Source::Baseline,
       });
     } else {
-      match self.pending.back_mut() {
-        Some(b) if t_ms - b.start_ms < bucket_ms => {
-          if bytes < b.min {
-            b.min = bytes;
-            b.t_ms = t_ms;
-            b.wall_ms = wall_ms;
-          }
-        }
-        _ => {
-          if self.pending.len() >= max.max(2) {
-            let b = self.pending.remove(1).expect("len >= 2");
-            let a = &mut self.pending[0];
-            if b.min < a.min {
-              *a = Bucket {
-                start_ms: a.start_ms,
-                ..b
-              };
-            }
-          }
-          self.pending.push_back(Bucket {
-            start_ms: t_ms,
-            t_ms,
-            wall_ms,
-            min: bytes,
-          });
-        }
-      }
+      self.pending.add(t_ms, wall_ms, bytes, bucket_ms, max);
       if let Confirm::Settle(ms) = self.confirm {
-        self.settle(t_ms, ms);
+        self.points.extend(self.pending.settle(t_ms, ms));
       }
     }
     while self.points.front().is_some_and(|p| t_ms - p.t_ms > window_ms) || self.points.len() > max {
       self.points.pop_front();
-    }
-  }
-
-  /// Confirms every pending bucket against `anchor` (backward running min).
-  fn confirm_pending(&mut self, anchor: u64, max: usize) {
-    let mut running = anchor;
-    let mut floors: Vec<Point> = Vec::with_capacity(self.pending.len());
-    for b in self.pending.drain(..).rev() {
-      running = running.min(b.min);
-      floors.push(Point {
-        t_ms: b.t_ms,
-        wall_ms: b.wall_ms,
-        bytes: running,
-        source: Source::Floor,
-      });
-    }
-    self.points.extend(floors.into_iter().rev());
-    while self.points.len() > max {
-      self.points.pop_front();
-    }
-  }
-
-  /// Confirms the buckets that have `ms` of newer samples after them.
-  fn settle(&mut self, now_ms: f64, ms: f64) {
-    while let Some(front) = self.pending.front().copied() {
-      if now_ms - front.t_ms < ms {
-        break;
-      }
-      // The floor over [t, t + ms]: the lowest bucket starting in it.
-      let floor = self
-        .pending
-        .iter()
-        .take_while(|b| b.start_ms <= front.t_ms + ms)
-        .map(|b| b.min)
-        .min()
-        .unwrap_or(front.min);
-      self.pending.pop_front();
-      self.points.push_back(Point {
-        t_ms: front.t_ms,
-        wall_ms: front.wall_ms,
-        bytes: floor,
-        source: Source::Floor,
-      });
     }
   }
 
@@ -192,18 +234,7 @@ impl Series {
   pub fn points(&self, tail: bool) -> Vec<Point> {
     let mut out: Vec<Point> = self.points.iter().copied().collect();
     if tail {
-      let mut running = u64::MAX;
-      let mut t: Vec<Point> = Vec::with_capacity(self.pending.len());
-      for b in self.pending.iter().rev() {
-        running = running.min(b.min);
-        t.push(Point {
-          t_ms: b.t_ms,
-          wall_ms: b.wall_ms,
-          bytes: running,
-          source: Source::Tail,
-        });
-      }
-      out.extend(t.into_iter().rev());
+      out.extend(self.pending.tail());
     }
     out
   }

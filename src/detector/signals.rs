@@ -30,7 +30,7 @@ use std::collections::VecDeque;
 
 use crate::record::GcRecord;
 
-pub use super::series::{Point, Source};
+pub use super::series::{Pending, Point, Source};
 
 /// One live-heap sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,19 +45,11 @@ pub struct Sample {
   pub spaces: Option<Box<[u64]>>,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Bucket {
-  start_ms: f64,
-  t_ms: f64,
-  wall_ms: f64,
-  min_used: u64,
-}
-
 /// The live-heap series and the running figures around it.
 #[derive(Clone, Debug, Default)]
 pub struct Signals {
   samples: VecDeque<Sample>,
-  pending: Vec<Bucket>,
+  pending: Pending,
   /// Last time seen, ms (monotonic).
   pub last_t_ms: Option<f64>,
   pub last_wall_ms: f64,
@@ -109,7 +101,9 @@ impl Signals {
       true
     } else if r.kind.is_minor() {
       self.floor_since_full = Some(self.floor_since_full.map_or(used, |f| f.min(used)));
-      self.add_pending(t_ms, r.wall_ms, used, floor_bucket_ms, max_samples);
+      self
+        .pending
+        .add(t_ms, r.wall_ms, used, floor_bucket_ms, max_samples);
       false
     } else {
       false
@@ -119,36 +113,6 @@ impl Signals {
     }
     self.evict(t_ms, window_ms, max_samples);
     added
-  }
-
-  fn add_pending(&mut self, t_ms: f64, wall_ms: f64, used: u64, bucket_ms: f64, max: usize) {
-    match self.pending.last_mut() {
-      Some(b) if t_ms - b.start_ms < bucket_ms => {
-        if used < b.min_used {
-          b.min_used = used;
-          b.t_ms = t_ms;
-          b.wall_ms = wall_ms;
-        }
-      }
-      _ => {
-        if self.pending.len() >= max.max(2) {
-          // Bounded: fold the two oldest buckets together.
-          let b = self.pending.remove(1);
-          let a = &mut self.pending[0];
-          if b.min_used < a.min_used {
-            a.min_used = b.min_used;
-            a.t_ms = b.t_ms;
-            a.wall_ms = b.wall_ms;
-          }
-        }
-        self.pending.push(Bucket {
-          start_ms: t_ms,
-          t_ms,
-          wall_ms,
-          min_used: used,
-        });
-      }
-    }
   }
 
   fn confirm(&mut self, t_ms: f64, r: &GcRecord, max: usize) {
@@ -172,20 +136,15 @@ impl Signals {
       }
       _ => u64::MAX,
     };
-    let mut running = baseline;
-    let mut floors: Vec<Sample> = Vec::with_capacity(self.pending.len());
-    for b in self.pending.drain(..).rev() {
-      running = running.min(b.min_used);
-      floors.push(Sample {
-        t_ms: b.t_ms,
-        wall_ms: b.wall_ms,
-        bytes: running.min(chord(b.t_ms)),
-        source: Source::Floor,
-        spaces: None,
-      });
-    }
-    floors.reverse();
-    self.samples.extend(floors);
+    let floors = self.pending.floors(baseline, Source::Floor, chord);
+    self.pending.clear();
+    self.samples.extend(floors.into_iter().map(|p| Sample {
+      t_ms: p.t_ms,
+      wall_ms: p.wall_ms,
+      bytes: p.bytes,
+      source: Source::Floor,
+      spaces: None,
+    }));
     let spaces: Box<[u64]> = r.spaces().iter().map(|s| s.used).collect();
     self.samples.push_back(Sample {
       t_ms,
@@ -231,18 +190,7 @@ impl Signals {
       })
       .collect();
     if tail {
-      let mut running = u64::MAX;
-      let mut t: Vec<Point> = Vec::with_capacity(self.pending.len());
-      for b in self.pending.iter().rev() {
-        running = running.min(b.min_used);
-        t.push(Point {
-          t_ms: b.t_ms,
-          wall_ms: b.wall_ms,
-          bytes: running,
-          source: Source::Tail,
-        });
-      }
-      out.extend(t.into_iter().rev());
+      out.extend(self.pending.tail());
     }
     out
   }
