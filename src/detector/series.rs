@@ -211,7 +211,8 @@ impl Series {
       self.anchor_due = false;
       self
         .points
-        .extend(self.pending.floors(bytes, Source::Floor, |_| u64::MAX, true));
+        .extend(self.pending.floors(bytes, Source::Floor, |_| u64::MAX));
+      self.pending.clear();
       self.points.push_back(Point {
         t_ms,
         wall_ms,
