@@ -209,17 +209,44 @@ function slope(samples, key, from) {
   return sxy / sxx;
 }
 
-test('a Buffer leak is named external at its real rate, and a container limit is forecast', async () => {
-  // Production defaults; a 640 MiB limit set as a container's would be.
-  const child = fork(path.join(__dirname, 'fixtures', 'buffer-leak.js'), [], {
-    env: { ...process.env, LEAK_SECONDS: '35', LEAKWATCH_MEMORY_LIMIT: '640m' },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+/** Runs the Buffer-leaking fixture (through `argv0 args…` when given) and collects its IPC messages. */
+async function bufferLeak(env, wrapper) {
+  const fixture = path.join(__dirname, 'fixtures', 'buffer-leak.js');
+  const child = wrapper ?
+    fork(fixture, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execPath: wrapper[0], execArgv: [...wrapper.slice(1), process.execPath] }) :
+    fork(fixture, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const msgs = [];
   child.on('message', (m) => msgs.push(m));
   const killer = setTimeout(() => child.kill('SIGKILL'), 90000);
   const code = await new Promise((resolve) => child.on('exit', resolve));
   clearTimeout(killer);
+  return { code, msgs };
+}
+
+/**
+ * A real memory cgroup of `limit` bytes below this process's own (v1, as
+ * root, where the kernel lets us create one), or null. Returns {dir, wrapper,
+ * remove}: `wrapper` moves the child into it before Node starts.
+ */
+function memoryCgroup(limit) {
+  const fs = require('node:fs');
+  try {
+    const own = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
+    if (!own) return null;
+    const dir = path.join('/sys/fs/cgroup/memory', own.split(':')[2], `leakwatch-test-${process.pid}`);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limit));
+    const wrapper = ['/bin/sh', '-c', `echo $$ > ${dir}/cgroup.procs && exec "$0" "$@"`];
+    return { dir, wrapper, remove: () => { try { fs.rmdirSync(dir); } catch { /* still busy: the kernel frees it later */ } } };
+  } catch {
+    return null;
+  }
+}
+
+test('a Buffer leak is named external at its real rate, and a container limit is forecast', async () => {
+  // Production defaults; a 640 MiB limit set as a container's would be.
+  const { code, msgs } = await bufferLeak({ LEAK_SECONDS: '35', LEAKWATCH_MEMORY_LIMIT: '640m' });
   assert.strictEqual(code, 0);
   const mem = msgs.filter((m) => m.ev === 'mem');
   const t0 = mem[0].at;
@@ -249,4 +276,42 @@ test('a Buffer leak is named external at its real rate, and a container limit is
   assert.strictEqual(leak.payload.kind, 'external');
   assert.strictEqual(leak.payload.confirmed_by, 'size');
   assert.ok(leak.at < t0 + (640 * 1048576 - mem[0].rss) / rssRate * 1000, 'before the limit would be reached');
+});
+
+test('the memory cgroup\'s own limit is read from the kernel files and forecast', async (t) => {
+  const binding = require('../binding.js');
+  const guard = require('../lib/dump-guard.js');
+  // The files of this machine, whatever they say: a limit, or none.
+  const real = binding.memoryCgroup(JSON.stringify(guard.cgroups(binding)));
+  assert.ok(real.length === 0 || (real.length === 2 && real[0] > 0 && real[1] >= 0), JSON.stringify(real));
+  // v1 and v2 files as the kernel writes them: the level with the least headroom wins.
+  assert.deepStrictEqual(binding.memoryCgroup(JSON.stringify([
+    { v2: true, max: 'max\n', current: '1000\n' },
+    { v2: true, max: '1073741824\n', current: '536870912\n', stat: 'anon 1\ninactive_file 1048576\n' },
+    { v2: false, max: '9223372036854771712\n', current: '5\n' },
+  ])), [1073741824, 536870912 - 1048576]);
+  assert.deepStrictEqual(binding.memoryCgroup('[]'), []);
+  const { parseLimit } = require('../lib/memory-limit.js');
+  assert.strictEqual(parseLimit('1g'), 1073741824);
+  assert.strictEqual(parseLimit('512m'), 536870912);
+  assert.strictEqual(parseLimit(' 1048576 '), 1048576);
+  assert.strictEqual(parseLimit(undefined), null);
+  assert.throws(() => parseLimit('lots'), /LEAKWATCH_MEMORY_LIMIT must be a byte count such as 1073741824, 512m or 1g, got "lots"/);
+  // A real cgroup with a 512 MiB limit around the leaking child, where this machine lets us make one.
+  const cg = process.platform === 'linux' ? memoryCgroup(512 * 1048576) : null;
+  if (!cg) {
+    t.diagnostic('cannot create a memory cgroup here (needs cgroup v1 and root): real-cgroup case skipped');
+    return;
+  }
+  try {
+    const { code, msgs } = await bufferLeak({ LEAK_SECONDS: '25', LEAKWATCH_MEMORY_LIMIT: '' }, cg.wrapper);
+    assert.strictEqual(code, 0, JSON.stringify(msgs.filter((m) => m.ev !== 'mem')));
+    const limit = msgs.find((m) => m.ev === 'memory-limit');
+    assert.ok(limit, `no memory-limit: ${JSON.stringify(msgs.filter((m) => m.ev !== 'mem'))}`);
+    assert.strictEqual(limit.payload.limit, 512 * 1048576);
+    assert.ok(limit.payload.usage > 0 && limit.payload.usage < limit.payload.limit, JSON.stringify(limit.payload));
+    assert.ok(limit.payload.projected_oom_ms > 0 && limit.payload.projected_oom_ms < 120000, JSON.stringify(limit.payload));
+  } finally {
+    cg.remove();
+  }
 });
