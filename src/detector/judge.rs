@@ -27,6 +27,10 @@ pub struct Context {
   pub limit: f64,
   /// Whether the fast path may shorten the evidence.
   pub fast: bool,
+  /// Growth must also reach this many bytes (0: no extra floor). Native
+  /// memory is judged against the whole process: allocator pages creeping
+  /// up by a few MB under Buffer churn are not a leak of a 200 MB service.
+  pub min_growth_floor: f64,
 }
 
 /// The outcome of one trend evaluation.
@@ -184,6 +188,7 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
     && p < c.significance
     && slope > 0.0
     && growth >= c.min_growth_bytes as f64
+    && growth >= ctx.min_growth_floor
     && growth >= c.min_growth_fraction * start_fit.max(0.0)
     && thirds
       .iter()

@@ -403,10 +403,18 @@ impl Detector {
       Kind::Heap | Kind::External => self.config.min_full_gcs,
       Kind::Native | Kind::Rss => 0,
     };
+    // Native growth is what RSS leaves unexplained: measured against the
+    // whole process (`minGrowthFraction` of RSS), not against its own,
+    // often small, part.
+    let min_growth_floor = match (kind, self.last_memory) {
+      (Kind::Native, Some(m)) => self.config.min_growth_fraction * m.rss as f64,
+      _ => 0.0,
+    };
     Context {
       min_full_gcs,
       limit: self.limit_of(kind),
       fast: fast && kind == Kind::Heap,
+      min_growth_floor,
     }
   }
 

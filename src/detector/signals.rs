@@ -39,7 +39,12 @@ pub struct Sample {
   pub t_ms: f64,
   /// Unix-epoch ms, for display.
   pub wall_ms: f64,
+  /// The measured bound: the lowest used heap from here to the next
+  /// baseline (sound: the live heap was never above it).
   pub bytes: u64,
+  /// `bytes` capped by the chord between the two baselines (an estimate,
+  /// for suspicion only; see [`Signals::points`]).
+  pub estimate: u64,
   pub source: Source,
   /// Per-space used bytes (baselines only).
   pub spaces: Option<Box<[u64]>>,
@@ -117,13 +122,17 @@ impl Signals {
 
   fn confirm(&mut self, t_ms: f64, r: &GcRecord, max: usize) {
     let baseline = r.after.used_heap_size;
-    // The chord from the previous baseline to this one caps the floors too:
-    // old-space garbage piles up between full GCs, so the running minimum
-    // alone would sit at the new baseline for the whole last stretch before
-    // it (a staircase: a steady leak looking flat just before each full GC,
-    // when full GCs are far apart). The live heap between two baselines is
-    // no higher than the young-GC floors, and a leak fills the interval
-    // roughly evenly.
+    // Two versions of each floor. `bytes`: the running minimum up to the
+    // new baseline, a sound upper bound of the live heap. `estimate`: that,
+    // capped by the chord between the previous baseline and this one. Old
+    // garbage piles up between full GCs, so the running minimum sits at the
+    // new baseline for the whole last stretch before it: a steady leak looks
+    // like a staircase, flat just before each (rare) full GC. The chord
+    // spreads the growth evenly over the interval, which is right for a
+    // leak and wrong for growth that happened early in it (a warm-up that
+    // ended right after the previous full GC would look like growth for the
+    // whole interval) — so the estimate may raise a suspicion, but only the
+    // measured bound can confirm a `leak`.
     let prev = self
       .samples
       .iter()
@@ -136,12 +145,13 @@ impl Signals {
       }
       _ => u64::MAX,
     };
-    let floors = self.pending.floors(baseline, Source::Floor, chord);
+    let floors = self.pending.floors(baseline, Source::Floor, |_| u64::MAX);
     self.pending.clear();
     self.samples.extend(floors.into_iter().map(|p| Sample {
       t_ms: p.t_ms,
       wall_ms: p.wall_ms,
       bytes: p.bytes,
+      estimate: p.bytes.min(chord(p.t_ms)),
       source: Source::Floor,
       spaces: None,
     }));
@@ -150,6 +160,7 @@ impl Signals {
       t_ms,
       wall_ms: r.wall_ms,
       bytes: baseline,
+      estimate: baseline,
       source: Source::Baseline,
       spaces: Some(spaces),
     });
@@ -178,6 +189,10 @@ impl Signals {
   /// The evidence as points: the confirmed series, then (with `tail`) the
   /// young-GC buckets still waiting for a full GC, each the minimum from it
   /// to the newest collection (unconfirmed: it may hold old-space garbage).
+  ///
+  /// Without `tail`, the confirmed series as measured bounds (what confirms
+  /// a `leak`); with it, the chord estimates then the unconfirmed tail (what
+  /// raises a suspicion).
   pub fn points(&self, tail: bool) -> Vec<Point> {
     let mut out: Vec<Point> = self
       .samples
@@ -185,7 +200,7 @@ impl Signals {
       .map(|s| Point {
         t_ms: s.t_ms,
         wall_ms: s.wall_ms,
-        bytes: s.bytes,
+        bytes: if tail { s.estimate } else { s.bytes },
         source: s.source,
       })
       .collect();
@@ -251,11 +266,13 @@ mod tests {
     }
     s.push(&rec(GcKind::MarkSweepCompact, 10_000, 20), 500.0, 1e9, 100);
     // Young-GC floors 12, 14, 14, 30 between baselines 10 (t=5 s) and 20
-    // (t=10 s): the running minimum gives 12, 14, 14, 20, and the chord
-    // between the baselines (10 + 2/s) caps the last one at 18: garbage
-    // cannot lift a floor above either.
+    // (t=10 s): the running minimum gives 12, 14, 14, 20 (garbage cannot
+    // lift a floor above the next baseline), and the estimate caps the last
+    // one by the chord between the baselines (10 + 2/s) at 18.
     let v: Vec<u64> = s.samples().iter().skip(5).map(|x| x.bytes).collect();
-    assert_eq!(v, vec![12, 14, 14, 18, 20]);
+    assert_eq!(v, vec![12, 14, 14, 20, 20]);
+    let e: Vec<u64> = s.samples().iter().skip(5).map(|x| x.estimate).collect();
+    assert_eq!(e, vec![12, 14, 14, 18, 20]);
   }
 
   #[test]
