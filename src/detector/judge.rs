@@ -31,6 +31,13 @@ pub struct Context {
   /// memory is judged against the whole process: allocator pages creeping
   /// up by a few MB under Buffer churn are not a leak of a 200 MB service.
   pub min_growth_floor: f64,
+  /// Growth must also exceed this many times the noise around the fitted
+  /// line (1.4826 × the median absolute residual; 0: no such gate). Native
+  /// memory is a difference of three readings taken at slightly different
+  /// moments (RSS lags the heap's commits and releases by seconds): it
+  /// jumps by the heap's size changes, which a trend test alone can take
+  /// for growth.
+  pub min_snr: f64,
 }
 
 /// The outcome of one trend evaluation.
@@ -189,6 +196,7 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
     && slope > 0.0
     && growth >= c.min_growth_bytes as f64
     && growth >= ctx.min_growth_floor
+    && (ctx.min_snr <= 0.0 || line.is_some_and(|l| growth >= ctx.min_snr * noise(&pts, &l)))
     && growth >= c.min_growth_fraction * start_fit.max(0.0)
     && thirds
       .iter()
@@ -263,4 +271,11 @@ pub fn grows_after(post: &[Point], c: &DetectorConfig, slope: f64) -> bool {
     .map(|p| ((p.t_ms - first.t_ms) / 1000.0, p.bytes as f64))
     .collect();
   trend::theil_sen(&raw).is_some_and(|l| l.slope >= c.persistence * slope)
+}
+
+/// Robust spread of `pts` around `line`: 1.4826 × the median absolute
+/// residual (the standard deviation, for normal noise).
+fn noise(pts: &[(f64, f64)], line: &trend::Line) -> f64 {
+  let mut r: Vec<f64> = pts.iter().map(|p| (p.1 - line.at(p.0)).abs()).collect();
+  1.4826 * trend::median(&mut r).unwrap_or(0.0)
 }

@@ -191,6 +191,9 @@ use signals::{Signals, Source};
 /// Native memory and RSS become evidence once this much newer data shows
 /// they did not fall back (a transient spike is not a floor).
 const SETTLE_MS: f64 = 10_000.0;
+/// Native and RSS growth must exceed this many times their noise around
+/// the fitted line (`judge::Context::min_snr`).
+const NATIVE_MIN_SNR: f64 = 4.0;
 /// Memory samples are judged at most this often (full GCs always are).
 const JUDGE_EVERY_MS: f64 = 500.0;
 
@@ -254,6 +257,9 @@ pub struct Detector {
   start_ms: Option<f64>,
   limit: Option<MemoryLimit>,
   last_memory: Option<MemorySample>,
+  /// Committed heap size per reading (bounded like the series), to tell
+  /// native growth from heap pages being paged in.
+  heap_totals: std::collections::VecDeque<(f64, u64)>,
   last_judged_ms: f64,
   verdicts: [Verdict; 4],
   episode: Option<Episode>,
@@ -281,6 +287,7 @@ impl Detector {
       start_ms: None,
       limit: None,
       last_memory: None,
+      heap_totals: std::collections::VecDeque::new(),
       last_judged_ms: f64::NEG_INFINITY,
       verdicts: [Verdict::default(); 4],
       episode: None,
@@ -371,6 +378,15 @@ impl Detector {
       (l, rss) => Some(MemoryLimit { limit: l, usage: rss }),
     };
     self.last_memory = Some(*m);
+    self.heap_totals.push_back((m.t_ms, m.heap_total));
+    while self
+      .heap_totals
+      .front()
+      .is_some_and(|&(t, _)| m.t_ms - t > window)
+      || self.heap_totals.len() > max
+    {
+      self.heap_totals.pop_front();
+    }
     if m.t_ms - self.last_judged_ms < JUDGE_EVERY_MS {
       return Vec::new();
     }
@@ -415,6 +431,11 @@ impl Detector {
       limit: self.limit_of(kind),
       fast: fast && kind == Kind::Heap,
       min_growth_floor,
+      min_snr: if matches!(kind, Kind::Native | Kind::Rss) {
+        NATIVE_MIN_SNR
+      } else {
+        0.0
+      },
     }
   }
 
@@ -428,7 +449,25 @@ impl Detector {
     let any = judge::evaluate(&all, c, self.context(kind, true));
     let confirmed = judge::evaluate(&confirmed_pts, c, self.context(kind, true));
     let mut confirmed_by = None;
-    if let Some(e) = confirmed.filter(|e| e.suspected) {
+    // Native memory is RSS minus two other readings taken a moment apart
+    // (V8 commits heap pages seconds before they are resident): it jumps by
+    // the heap's size changes. A native leak must show in RSS itself too.
+    // And it must be more than the heap's committed size moved from half a
+    // minute before the evidence on: RSS follows a commit by seconds, so
+    // RSS − committed heap climbs back after every step of the heap.
+    let rss_grows = self.verdicts[Kind::Rss.index()]
+      .confirmed
+      .is_some_and(|e| e.suspected);
+    let beyond_heap = |e: &Evaluation| {
+      let moved = self
+        .heap_totals
+        .iter()
+        .filter(|&&(t, _)| t >= e.first_t_ms - 30_000.0 && t <= e.last_t_ms);
+      let (lo, hi) = moved.fold((u64::MAX, 0), |(lo, hi), &(_, h)| (lo.min(h), hi.max(h)));
+      e.end_bytes.saturating_sub(e.start_bytes) > hi.saturating_sub(lo)
+    };
+    let native_ok = |e: &Evaluation| kind != Kind::Native || (rss_grows && beyond_heap(e));
+    if let Some(e) = confirmed.filter(|e| e.suspected && native_ok(e)) {
       let warm_end = self.start_ms.unwrap_or(f64::NEG_INFINITY) + c.warmup_ms;
       let i = confirmed_pts.partition_point(|p| p.t_ms < warm_end);
       let lowest = confirmed_pts
@@ -465,7 +504,8 @@ impl Detector {
 
   fn judge(&mut self, now_ms: f64) -> Vec<DetectorEvent> {
     self.last_judged_ms = now_ms;
-    for k in Kind::ALL {
+    // RSS first: native growth is confirmed only if RSS itself grows.
+    for k in [Kind::Rss, Kind::Heap, Kind::External, Kind::Native] {
       self.verdicts[k.index()] = self.verdict(k);
     }
     let mut events = Vec::new();

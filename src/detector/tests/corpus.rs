@@ -193,3 +193,15 @@ fn corpus_replay_meets_the_bars() {
   eprintln!("\n{} traces of {} programs: {caught}/{leaks} leaks signalled in time and of the right kind, {quiet}/{benign} benign traces without a `leak`", rows.len(), by.len());
   assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+#[test]
+fn corpus_traces_stay_small() {
+  let Ok(dir) = std::fs::read_dir(corpus_dir()) else {
+    return;
+  };
+  let total: u64 = dir.map(|e| e.unwrap().metadata().unwrap().len()).sum();
+  assert!(
+    total < 8 << 20,
+    "{total} bytes: gzip the traces (the replay reads .jsonl.gz)"
+  );
+}
