@@ -1,268 +1,179 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm run bench:detect` — the leak detector's truth table.
+ * `npm run bench:detect` — the leak detector's truth table over a corpus of
+ * real programs (`bench/scenarios/list.js`): express, fastify, koa, restify
+ * and node:http services, worker threads, non-HTTP jobs; leaks of the V8
+ * heap, of external memory (Buffers, ArrayBuffers) and of native memory
+ * (RSS outside both), from ~50 kB/s to tens of MB/s; and programs that must
+ * not alarm — bounded caches, warm-ups, floods, batch sawtooths, large
+ * transient buffers, steady, idle (5 minutes each).
  *
- * Runs every scenario of `bench/scenarios/list.js` — real Node services that
- * leak (closure, also at full speed; listener, Map, slow at two rates,
- * setInterval, inside a worker) or do not (LRU cache, repeated floods of 404s,
- * hello-world, batch job, idle; 5 minutes each) — one at a time, each with
- * leakwatch required inside it, the production default configuration, only
- * natural GCs, and bounded loopback load from autocannon (127.0.0.1, a fixed
- * request rate — or unthrottled but capped in count — and a fixed duration).
- * Prints one row per scenario: expected, got, time from load start to the
- * first `leak`, the rate it reported, peak used heap, natural full GCs, and
- * false alarms (`leak`/`heap-limit` from a service that does not leak, or
- * from a thread that does not).
+ * Each run: the program is forked with leakwatch required inside it, the
+ * production default configuration and only natural GCs; it draws its rates,
+ * sizes and lengths from the run's seed (harness.js `params()`); autocannon
+ * drives bounded loopback load (127.0.0.1, a fixed rate — or unthrottled but
+ * capped in count — for a fixed time). Printed per run: expected and got
+ * (judged on `leak` only), seconds from load start to the first
+ * `leak-suspected` and the first `leak`, the kind reported vs expected, the
+ * reported rate vs the real growth rate of that kind (least-squares slope of
+ * the program's once-a-second process.memoryUsage() ticks over the load;
+ * native = rss − heapTotal − external), false alarms (`leak` from a program
+ * or thread that does not leak), `leak-suspected` count on non-leaks (shown,
+ * not failed), and memwatch's rule on the same run: lloyd/node-memwatch
+ * (src/memwatch.cc) fires `leak` when the used heap after a full GC grew over
+ * 5 consecutive full GCs, computed from the `stats` events leakwatch emitted.
  *
- * Beside it, the same runs judged by memwatch's rule, computed from the
- * `stats` events leakwatch emitted in the scenario (one per natural full GC):
- * lloyd/node-memwatch (src/memwatch.cc, AsyncMemwatchAfter) keeps `last_base`
- * (used heap right after the previous mark-sweep-compact, 0 at start-up) and
- * on every mark-sweep-compact counts a growth when the used heap after it is
- * above `last_base`, else resets the count to 0; at 5 consecutive growths it
- * emits `leak` ("heap growth over 5 consecutive GCs") and resets the count to
- * 0, so it may fire again after 5 more. Columns: what that rule got, when it
- * first fired, and its false alarms (fires in a thread that does not leak).
+ * Summary: precision and recall of `leak` over all runs, time-to-detect per
+ * scenario over the repetitions (min / median / max), and the issue's bars:
+ * every leak ≥ 1 MB/s signalled within 30 s of load start, every leak
+ * ≥ 50 kB/s within 180 s, every leak reported, zero `leak` on non-leaks, the
+ * same verdict on every seed.
  *
  * Options:
+ *   --seed N        first seed (default: random; always printed, so a run can be repeated)
+ *   --reps R        run every scenario R times, with seeds N, N+1, … (default 1)
  *   --only a,b      run only these scenarios
- *   --seconds N     override every scenario's load duration
- *   --trace DIR     also record each thread's GC trace as leakwatch saw it
- *                   (DIR/<scenario>[-worker].jsonl, the gc-traces fixture format)
+ *   --quick         non-leaks run half their duration
+ *   --jobs J        run J programs at a time (default 1; printed, timings then less comparable)
+ *   --seconds S     override every scenario's load duration
+ *   --list          print the corpus and exit
+ *   --trace DIR     record each thread's GC and memory trace as leakwatch saw it
+ *                   (DIR/<scenario>-s<seed>[-worker].jsonl, the gc-traces fixture format)
  *   --node PATH     run the scenario programs with another node binary
  *   --diagnose      turn the diagnosis on, print each leak's report (top finding)
  *                   and judge it against the scenario's `expect` (holder, site)
- * Exit code 1 when a leak is missed (or found later than its `maxFirst`), or
- * a non-leak alarms. Diagnosis mismatches are printed, not failed.
+ * Exit code 1 when a bar fails or a run is not as expected (a leak missed or
+ * later than its `maxFirst`, a false alarm, a program that did not exit
+ * cleanly). Diagnosis mismatches, kinds and rates are printed, not failed.
  */
 const path = require('node:path');
 const fs = require('node:fs');
-const autocannon = require('autocannon');
+const os = require('node:os');
 const scenarios = require('./scenarios/list.js');
 const { start } = require('./scenarios/driver.js');
+const { load } = require('./scenarios/load.js');
+const { draw } = require('./scenarios/seed.js');
+const { growth, memwatchVerdict, spread } = require('./scenarios/measure.js');
+const { judge, printDiagnoses } = require('./scenarios/judge.js');
 
 const args = process.argv.slice(2);
 const opt = (name) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
+const seed0 = opt('seed') !== undefined ? Number(opt('seed')) : Math.floor(Math.random() * 1e6);
+const reps = Number(opt('reps') || 1);
 const only = opt('only') ? opt('only').split(',') : null;
+const quick = args.includes('--quick');
+const jobs = Number(opt('jobs') || 1);
 const secondsOverride = opt('seconds') ? Number(opt('seconds')) : null;
 const traceDir = opt('trace') ? path.resolve(opt('trace')) : null;
 const nodeBin = opt('node') || process.execPath;
 const diagnose = args.includes('--diagnose');
 const DIAGNOSE_WAIT_MS = 150000; // after the load, at most this long for a pending report
-
-const MB = 1024 * 1024;
-
-/** Request paths per load mode (see list.js). */
-function pathFor(mode, n, elapsedMs) {
-  switch (mode) {
-    case 'lru':
-      return `/item?k=${Math.floor(Math.random() * 1e6)}`;
-    case 'flood': {
-      // A 15 s burst of missing pages in every minute of load: 10–25 s, 70–85 s, …
-      const s = (elapsedMs / 1000) % 60;
-      if (s >= 10 && s < 25) return `/no/such/page/${n}?q=${'a'.repeat(40)}`;
-      return '/';
-    }
-    case 'hello':
-      return '/';
-    default:
-      return `/api/v1/users/${n}?session=${(n * 2654435761) % 4294967296}`;
-  }
+if (!Number.isSafeInteger(seed0) || !(reps >= 1) || !(jobs >= 1)) {
+  console.error('--seed must be an integer, --reps and --jobs ≥ 1');
+  process.exit(2);
 }
 
-/**
- * Bounded loopback load: a fixed rate (or, with `rps: 0`, unthrottled but at
- * most `amount` requests), a fixed duration, a hard stop 15 s later. Mode
- * `none` sends nothing and just waits.
- */
-function load(port, sc, seconds) {
-  if (sc.mode === 'none') {
-    return new Promise((resolve) => setTimeout(() => resolve({ requests: { average: 0 }, errors: 0, timeouts: 0 }),
-      seconds * 1000));
-  }
-  const t0 = Date.now();
-  let n = 0;
-  const instance = autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: 10,
-    duration: seconds,
-    ...(sc.rps > 0 ? { overallRate: sc.rps } : { amount: sc.amount || 100000 }),
-    headers: { 'user-agent': 'leakwatch-bench/1.0' },
-    requests: [{ setupRequest: (req) => ({ ...req, path: pathFor(sc.mode, ++n, Date.now() - t0) }) }],
-  });
-  // autocannon ignores `duration` when `amount` is set: an unthrottled run is stopped at `seconds` here.
-  const hard = setTimeout(() => instance.stop(), (seconds + (sc.rps > 0 ? 15 : 0)) * 1000);
-  loadInstance = instance;
-  return new Promise((resolve, reject) => {
-    instance.on('done', (r) => {
-      clearTimeout(hard);
-      resolve(r);
-    });
-    instance.on('error', reject);
-  });
-}
+const MiB = 1024 * 1024;
+const rate = (b) => (b === null || b === undefined ? '—' : Math.abs(b) >= 1e6 ? `${(b / 1e6).toFixed(1)} MB/s` :
+  `${(b / 1e3).toFixed(0)} kB/s`);
+const secs = (s) => (s === null || s === undefined ? '—' : `${s.toFixed(1)} s`);
+const durationOf = (sc) => secondsOverride || (quick && !sc.leak ? sc.seconds / 2 : sc.seconds);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let loadInstance = null;
-
-/**
- * memwatch's leak rule (lloyd/node-memwatch, src/memwatch.cc) over one
- * thread's full-GC `stats` messages, in order: fires when the used heap after
- * a full GC grew over 5 consecutive full GCs (starting from a `last_base` of
- * 0), then counts again from 0. Returns the `at` (epoch ms) of every fire.
- */
-function memwatchRule(stats) {
-  let lastBase = 0;
-  let consecutive = 0;
-  const fires = [];
-  for (const s of stats) {
-    const used = s.used_after ?? s.current_base;
-    if (lastBase < used) {
-      consecutive++;
-      if (consecutive >= 5) {
-        consecutive = 0;
-        fires.push(s.at);
-      }
-    } else {
-      consecutive = 0;
-    }
-    lastBase = used;
-  }
-  return fires;
-}
-
-/** memwatch's verdict on a run: fires in the leaking thread, and in threads that do not leak. */
-function memwatchVerdict(sc, run, loadStart) {
-  const threads = [...new Set(run.stats.map((s) => s.thread))];
-  let hits = [];
-  let alarms = [];
-  for (const t of threads) {
-    // memwatch counted every mark-sweep-compact; the bench forces none, so all of these are natural.
-    const fires = memwatchRule(run.stats.filter((s) => s.thread === t));
-    if (sc.leak && t === sc.thread) hits = fires;
-    else alarms = alarms.concat(fires);
-  }
-  return { hits: hits.length, first: hits.length ? (hits[0] - loadStart) / 1000 : null, alarms: alarms.length,
-    alarmsBeforeLoad: alarms.filter((at) => at < loadStart).length };
-}
-
-/** Holder and allocation site of a report's top finding, judged against the scenario's `expect`. */
-function judge(sc, report) {
-  if (!sc.expect) return null;
-  const top = report && report.findings && report.findings[0];
-  if (!top) return { holder: null, site: null, holderOk: false, siteOk: false, why: report ? 'no finding' : 'no report' };
-  let holder = top.holder && typeof top.holder === 'object' ? top.holder.edge : top.holder;
-  if (!holder) {
-    try {
-      const h = require('../lib/explain.js').holder(top.retainer_path || []);
-      holder = h ? h.edge : null;
-    } catch (e) {
-      holder = null;
-    }
-  }
-  const a = top.allocation;
-  const site = a && a.file ? `${path.basename(a.file)}:${a.line}` : null;
-  return {
-    holder,
-    site,
-    holderOk: holder === sc.expect.holder,
-    siteOk: site !== null && sc.expect.site.includes(site),
-    fnOk: site !== null && site === sc.expect.fn,
-  };
-}
-
-async function runOne(sc) {
+async function runOne(sc, seed) {
   // With --diagnose, leaks get 60 s more load so the diagnosis can watch them grow; the load stops at the report.
-  const seconds = (secondsOverride || sc.seconds) + (diagnose && sc.leak ? 60 : 0);
-  const env = { LEAKWATCH_BENCH_LEAK: sc.leak ? '1' : '0' };
+  const seconds = durationOf(sc) + (diagnose && sc.leak ? 60 : 0);
+  const draws = sc.load ? draw(sc.load, seed, `${sc.name}/load`) : {};
+  const env = { LEAKWATCH_BENCH_LEAK: sc.leak ? '1' : '0', LEAKWATCH_BENCH_SEED: String(seed),
+    LEAKWATCH_BENCH_KIND: sc.kind || '', LEAKWATCH_BENCH_RATE: String(sc.rate || 0),
+    LEAKWATCH_BENCH_THREAD: sc.leak ? sc.thread : '',
+    LEAKWATCH_BENCH_PARAMS: sc.params ? JSON.stringify(sc.params) : '',
+    LEAKWATCH_BENCH_LOAD: sc.load ? JSON.stringify(draws) : '' };
   if (diagnose) {
-    const dumpDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), `leakwatch-bench-${sc.name}-`));
+    const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), `leakwatch-bench-${sc.name}-`));
     env.LEAKWATCH_BENCH_CONFIG = JSON.stringify({ diagnose: true, dumpDir, diagnoseMinWaitMs: 4000,
       diagnoseMaxWaitMs: 20000 });
   }
   if (traceDir) {
     fs.mkdirSync(traceDir, { recursive: true });
-    env.LEAKWATCH_BENCH_TRACE = path.join(traceDir, sc.name);
+    env.LEAKWATCH_BENCH_TRACE = path.join(traceDir, `${sc.name}-s${seed}`);
   }
   const run = start(sc.program || sc.name, { env, execArgv: sc.execArgv || [], execPath: nodeBin });
   const port = await run.ready;
-  if (diagnose) {
-    run.child.on('message', (m) => m && m.ev === 'report' && setTimeout(() => loadInstance && loadInstance.stop(), 500));
-  }
+  run.loadStarted();
   const loadStart = Date.now();
-  const result = await load(port, sc, seconds);
-  await new Promise((r) => setTimeout(r, 1500)); // last ticks and events
+  const l = load(port, sc, seconds, draws);
+  if (diagnose) run.child.on('message', (m) => m && m.ev === 'report' && setTimeout(() => l.stop(), 500));
+  const result = await l.done;
+  const loadEnd = Date.now();
+  await sleep(1500); // last ticks and events
   if (diagnose && sc.leak && run.events.some((e) => e.ev === 'leak') && !run.events.some((e) => e.ev === 'report')) {
     // The analysis may still be running after the load stopped: give it a bounded time to report.
     const until = Date.now() + DIAGNOSE_WAIT_MS;
-    while (Date.now() < until && !run.exited && !run.events.some((e) => e.ev === 'report')) {
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    while (Date.now() < until && !run.exited && !run.events.some((e) => e.ev === 'report')) await sleep(500);
   }
   await run.stop();
+  return judgeRun(sc, seed, run, { loadStart, loadEnd, result, draws });
+}
+
+/** One run's row: what leakwatch said, what really grew, memwatch's rule. */
+function judgeRun(sc, seed, run, { loadStart, loadEnd, result, draws }) {
   const at = (e) => (e.at - loadStart) / 1000;
-  const inThread = (e) => !sc.leak || e.thread === sc.thread;
-  const leaks = run.events.filter((e) => e.ev === 'leak');
+  const inThread = (e) => sc.leak && e.thread === sc.thread;
+  const of = (ev) => run.events.filter((e) => e.ev === ev);
+  const leaks = of('leak');
   const hits = leaks.filter(inThread);
-  const alarms = run.events.filter((e) => (e.ev === 'leak' || e.ev === 'heap-limit') && !inThread(e));
-  const ends = run.events.filter((e) => e.ev === 'leak-end' && inThread(e));
-  const limits = run.events.filter((e) => e.ev === 'heap-limit' && inThread(e));
-  const tick = run.ticks[sc.leak ? sc.thread : 'main'] || {};
-  const peak = Math.max(...Object.values(run.ticks).map((t) => t.peak_heap || 0), 0);
-  const got = sc.leak ? hits.length > 0 : alarms.length === 0;
-  const first = hits.length ? at(hits[0]) : null;
-  const late = sc.maxFirst !== undefined && first !== null && first > sc.maxFirst;
+  const alarms = leaks.filter((e) => !inThread(e));
+  const suspected = of('leak-suspected');
+  const firstLeak = hits.length ? at(hits[0]) : null;
+  const susHits = suspected.filter(inThread);
+  const firstSuspected = susHits.length ? at(susHits[0]) : null;
+  const signals = [firstLeak, firstSuspected].filter((x) => x !== null);
+  const thread = sc.leak ? sc.thread : 'main';
+  // Leaks: growth over the whole load; non-leaks: over its last half (warm-ups and caches fill early).
+  const real = growth(run.samples[thread], sc.leak ? loadStart : (loadStart + loadEnd) / 2, loadEnd);
+  const p = hits.length ? hits[0].payload : null;
+  const kind = p ? p.kind || null : null;
+  const reported = p ? (p.rates && kind && p.rates[kind]) ?? p.rate_bytes_per_sec ?? null : null;
+  const realOfKind = sc.leak ? real[kind || sc.kind] : null;
+  const late = sc.maxFirst !== undefined && firstLeak !== null && firstLeak > sc.maxFirst;
+  const cleanExit = Boolean(run.exited && run.exited.code === 0);
   const report = (run.events.find((e) => e.ev === 'report' && inThread(e)) || {}).payload || null;
   return {
     sc,
-    ok: got && !late && alarms.length === 0 && run.exited && run.exited.code === 0,
+    seed,
+    params: { ...Object.assign({}, ...Object.values(run.params)), ...draws },
+    ok: (sc.leak ? hits.length > 0 && !late : true) && alarms.length === 0 && cleanExit,
     late,
-    expected: sc.leak ? (sc.thread === 'main' ? 'leak' : `leak (${sc.thread})`) : 'no leak',
-    got: hits.length ? (sc.thread && sc.thread !== 'main' ? `leak (${hits[0].thread})` : 'leak') :
-      alarms.some((e) => e.ev === 'leak') ? 'leak' : 'no leak',
-    first,
-    rate: hits.length ? hits[0].payload.rate_bytes_per_sec : null,
+    got: sc.leak ? (hits.length ? 'leak' : 'no leak') : leaks.length ? 'leak' : 'no leak',
+    firstLeak,
+    firstSuspected,
+    firstSignal: signals.length ? Math.min(...signals) : null,
+    kind,
+    reported,
+    real,
+    ratio: reported !== null && realOfKind > 0 ? reported / realOfKind : null,
     reports: hits.length,
-    ends: ends.length,
-    limits: limits.length,
+    ends: of('leak-end').filter(inThread).length,
+    limits: of('heap-limit').length + of('memory-limit').length,
+    suspectedCount: suspected.length,
     alarms: alarms.length,
-    alarmText: alarms.map((e) => `${e.ev}@${at(e).toFixed(1)}s ${e.payload.reason}`),
-    peak,
-    fullGcs: tick.full_gcs,
+    alarmText: alarms.map((e) => `${e.thread} leak@${at(e).toFixed(1)}s ${e.payload.reason}`),
+    peak: Math.max(...Object.values(run.ticks).map((t) => t.peak_heap || 0), 0),
+    fullGcs: (run.ticks[thread] || {}).full_gcs,
     rps: result.requests.average,
     errors: result.errors + result.timeouts,
-    backend: tick.backend,
+    backend: (run.ticks[thread] || {}).backend,
     exit: run.exited,
+    cleanExit,
     report,
     judged: diagnose ? judge(sc, report) : null,
     memwatch: memwatchVerdict(sc, run, loadStart),
   };
-}
-
-function table(rows) {
-  const cols = [
-    ['scenario', (r) => r.sc.name],
-    ['expected', (r) => r.expected],
-    ['got', (r) => r.got],
-    ['first leak', (r) => (r.first === null ? '—' : `${r.first.toFixed(1)} s`) +
-      (r.sc.maxFirst !== undefined ? ` (≤ ${r.sc.maxFirst} s)` : '')],
-    ['rate', (r) => (r.rate === null ? '—' : `${(r.rate / 1024).toFixed(0)} kB/s`)],
-    ['leak/end/limit', (r) => `${r.reports}/${r.ends}/${r.limits}`],
-    ['peak heap', (r) => `${(r.peak / MB).toFixed(0)} MB`],
-    ['full GCs', (r) => String(r.fullGcs ?? '?')],
-    ['req/s', (r) => r.rps.toFixed(0)],
-    ['false alarms', (r) => String(r.alarms)],
-    ['', (r) => (r.ok ? 'ok' : 'FAIL')],
-    ['memwatch got', (r) => (r.sc.leak ? (r.memwatch.hits ? 'leak' : 'no leak') :
-      r.memwatch.alarms ? 'leak' : 'no leak')],
-    ['memwatch first', (r) => (r.memwatch.first === null ? '—' : `${r.memwatch.first.toFixed(1)} s`)],
-    ['memwatch false alarms', (r) => String(r.memwatch.alarms) +
-      (r.memwatch.alarmsBeforeLoad ? ` (${r.memwatch.alarmsBeforeLoad} before load)` : '')],
-  ];
-  printTable(cols, rows);
 }
 
 function printTable(cols, rows) {
@@ -273,69 +184,151 @@ function printTable(cols, rows) {
   for (const r of rows) console.log(line(cols.map(([, f]) => f(r))));
 }
 
+function printCorpus(list) {
+  printTable([
+    ['scenario', (s) => s.name + (s.program ? ` (${s.program})` : '')],
+    ['framework', (s) => s.framework],
+    ['truth', (s) => (s.leak ? `leak: ${s.kind}${s.thread !== 'main' ? ` (${s.thread})` : ''}` : s.shape)],
+    ['rate ≥', (s) => (s.leak ? rate(s.rate) : '')],
+    ['load', (s) => (s.mode === 'none' ? 'none' :
+      `${s.mode} ${s.rps ? `${s.rps} req/s` : `full speed, ≤ ${s.amount}`}`)],
+    ['seconds', (s) => String(durationOf(s))],
+    ['what', (s) => s.what],
+  ], list);
+}
+
+function printRuns(rows) {
+  const mb = (x) => (x === null || x === undefined ? '?' : (x / 1e6).toFixed(2));
+  printTable([
+    ['scenario', (r) => r.sc.name],
+    ['seed', (r) => String(r.seed)],
+    ['expected', (r) => (r.sc.leak ? `leak ${r.sc.kind}${r.sc.thread !== 'main' ? ` (${r.sc.thread})` : ''}` :
+      'no leak')],
+    ['got', (r) => r.got],
+    ['1st suspected', (r) => secs(r.firstSuspected)],
+    ['1st leak', (r) => secs(r.firstLeak) + (r.sc.maxFirst !== undefined ? ` (≤ ${r.sc.maxFirst} s)` : '')],
+    ['kind', (r) => (r.sc.leak && r.reports ? `${r.kind || '?'}${r.kind === r.sc.kind ? '' : ' ≠'}` : '')],
+    ['rate reported / real', (r) => (r.sc.leak ? `${rate(r.reported)} / ${rate(r.real[r.kind || r.sc.kind])}` +
+      (r.ratio !== null ? ` (${r.ratio.toFixed(2)}x)` : '') : '')],
+    ['growth h/e/n MB/s', (r) => `${mb(r.real.heap)}/${mb(r.real.external)}/${mb(r.real.native)}`],
+    ['leak/end/limit', (r) => `${r.reports}/${r.ends}/${r.limits}`],
+    ['suspected (no leak)', (r) => (r.sc.leak ? '' : String(r.suspectedCount))],
+    ['false alarms', (r) => String(r.alarms)],
+    ['peak heap', (r) => `${(r.peak / MiB).toFixed(0)} MB`],
+    ['req/s', (r) => r.rps.toFixed(0)],
+    ['', (r) => (r.ok ? 'ok' : 'FAIL')],
+    ['memwatch got', (r) => ((r.sc.leak ? r.memwatch.hits : r.memwatch.alarms) ? 'leak' : 'no leak')],
+    ['memwatch 1st', (r) => secs(r.memwatch.first)],
+    ['memwatch false alarms', (r) => String(r.memwatch.alarms) +
+      (r.memwatch.alarmsBeforeLoad ? ` (${r.memwatch.alarmsBeforeLoad} before load)` : '')],
+  ], rows);
+}
+
+/** Precision/recall, time-to-detect per scenario, the issue's bars. Returns the failed bars. */
+function summarize(rows) {
+  const leakRuns = rows.filter((r) => r.sc.leak);
+  const tp = leakRuns.filter((r) => r.reports > 0).length;
+  const fp = rows.filter((r) => r.alarms > 0).length;
+  const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(0)} % (${a}/${b})` : '— (0 runs)');
+  console.log(`\nleak events: precision ${pct(tp, tp + fp)}, recall ${pct(tp, leakRuns.length)} ` +
+    `(a false positive: a run with \`leak\` from a program or thread that does not leak)`);
+  const mwTp = leakRuns.filter((r) => r.memwatch.hits > 0).length;
+  const mwFp = rows.filter((r) => r.memwatch.alarms > 0).length;
+  console.log(`memwatch's rule: precision ${pct(mwTp, mwTp + mwFp)}, recall ${pct(mwTp, leakRuns.length)}`);
+  const withKind = leakRuns.filter((r) => r.reports > 0);
+  console.log(`kind right in ${withKind.filter((r) => r.kind === r.sc.kind).length} of ${withKind.length} reported ` +
+    `leaks; rate within 25 % of the real growth in ${withKind.filter((r) => r.ratio !== null &&
+      Math.abs(r.ratio - 1) <= 0.25).length} of ${withKind.length}`);
+
+  const names = [...new Set(rows.map((r) => r.sc.name))];
+  const per = names.map((name) => ({ sc: rows.find((r) => r.sc.name === name).sc,
+    runs: rows.filter((r) => r.sc.name === name) }));
+  const fmt = (s) => (s ? `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s` : '—');
+  console.log('\ntime to detect over seeds (min / median / max, s from load start):\n');
+  printTable([
+    ['scenario', (g) => g.sc.name],
+    ['rate ≥', (g) => rate(g.sc.rate)],
+    ['runs', (g) => String(g.runs.length)],
+    ['detected', (g) => String(g.runs.filter((r) => r.reports > 0).length)],
+    ['first signal', (g) => fmt(spread(g.runs.map((r) => r.firstSignal)))],
+    ['first leak', (g) => fmt(spread(g.runs.map((r) => r.firstLeak)))],
+    ['seeds', (g) => g.runs.map((r) => r.seed).join(',')],
+  ], per.filter((g) => g.sc.leak));
+
+  const bars = [
+    ['every leak ≥ 1 MB/s signalled (leak-suspected or leak) within 30 s of load start',
+      leakRuns.filter((r) => r.sc.rate >= 1e6 && !(r.firstSignal !== null && r.firstSignal <= 30))],
+    ['every leak ≥ 50 kB/s signalled within 180 s',
+      leakRuns.filter((r) => r.sc.rate >= 5e4 && !(r.firstSignal !== null && r.firstSignal <= 180))],
+    ['every leak reported (`leak`)', leakRuns.filter((r) => r.reports === 0)],
+    ['zero `leak` on programs that do not leak', rows.filter((r) => !r.sc.leak && r.got === 'leak')],
+    ['the same verdict on every seed', per.filter((g) => new Set(g.runs.map((r) => r.got)).size > 1)
+      .flatMap((g) => g.runs)],
+  ];
+  console.log('\nthe issue\'s bars:');
+  for (const [what, failed] of bars) {
+    const list = [...new Set(failed.map((r) => `${r.sc.name} s${r.seed}`))];
+    console.log(`  ${failed.length ? 'FAIL' : 'ok  '} ${what}${failed.length ? `: ${list.join(', ')}` : ''}`);
+  }
+  if (reps === 1) console.log('  (one seed per scenario: run --reps 3 to test the verdict across seeds)');
+  return bars.filter(([, failed]) => failed.length).map(([what]) => what);
+}
+
 async function main() {
   const list = scenarios.filter((s) => !only || only.includes(s.name));
-  const total = list.reduce((a, s) => a + (secondsOverride || s.seconds) + (diagnose && s.leak ? 60 : 0) + 3, 0);
+  if (only) {
+    const unknown = only.filter((n) => !scenarios.some((s) => s.name === n));
+    if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
+  }
+  if (args.includes('--list')) {
+    printCorpus(list);
+    console.log(`\n${list.length} scenarios (${list.filter((s) => s.leak).length} leaks), ` +
+      `${new Set(list.map((s) => s.program || s.name)).size} programs`);
+    return;
+  }
+  const tasks = [];
+  for (let rep = 0; rep < reps; rep++) for (const sc of list) tasks.push({ sc, seed: seed0 + rep });
+  const total = tasks.reduce((a, { sc }) => a + durationOf(sc) + (diagnose && sc.leak ? 60 : 0) + 4, 0) / jobs;
   console.log(`leakwatch detection bench: node ${require('node:child_process')
-    .execFileSync(nodeBin, ['-v'], { encoding: 'utf8' }).trim()}, ${list.length} scenarios, ` +
-    `default configuration, natural GCs, ~${Math.ceil(total / 60)} min`);
+    .execFileSync(nodeBin, ['-v'], { encoding: 'utf8' }).trim()}, ${list.length} scenarios × ${reps} seed(s) ` +
+    `from --seed ${seed0}${quick ? ', --quick (non-leaks run half their duration)' : ''}, default configuration, ` +
+    `natural GCs, ~${Math.ceil(total / 60)} min`);
+  if (jobs > 1) console.log(`running ${jobs} programs at a time: they share the CPU, so timings are less comparable`);
   const rows = [];
-  for (const sc of list) {
-    const r = await runOne(sc);
-    rows.push(r);
-    console.log(`  ${sc.name.padEnd(14)} ${r.ok ? 'ok  ' : 'FAIL'} ${sc.what}; backend ${r.backend}, ` +
-      `${r.rps.toFixed(0)} req/s${r.errors ? `, ${r.errors} errors` : ''}` +
-      (r.first !== null ? `, first leak at ${r.first.toFixed(1)} s` : '') +
-      (r.late ? ` (later than ${r.sc.maxFirst} s)` : '') +
-      (r.alarmText.length ? `; alarms: ${r.alarmText.join('; ')}` : '') +
-      (r.exit && r.exit.code !== 0 ? `; exit ${JSON.stringify(r.exit)}` : ''));
-  }
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const { sc, seed } = tasks[next++];
+      const r = await runOne(sc, seed);
+      rows.push(r);
+      console.log(`  ${sc.name.padEnd(20)} s${seed} ${r.ok ? 'ok  ' : 'FAIL'} ${JSON.stringify(r.params)}; ` +
+        `backend ${r.backend}, ${r.rps.toFixed(0)} req/s${r.errors ? `, ${r.errors} errors` : ''}` +
+        (r.firstSuspected !== null ? `, suspected at ${secs(r.firstSuspected)}` : '') +
+        (r.firstLeak !== null ? `, leak at ${secs(r.firstLeak)} (${r.kind || '?'}, ${rate(r.reported)})` : '') +
+        (r.sc.leak ? `; real ${r.sc.kind} growth ${rate(r.real[r.sc.kind])}` : '') +
+        (r.late ? ` (later than ${sc.maxFirst} s)` : '') +
+        (r.alarmText.length ? `; alarms: ${r.alarmText.join('; ')}` : '') +
+        (!r.cleanExit ? `; exit ${JSON.stringify(r.exit)}` : ''));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  const order = (r) => tasks.findIndex((t) => t.sc === r.sc && t.seed === r.seed);
+  rows.sort((a, b) => order(a) - order(b));
   console.log('');
-  table(rows);
+  printRuns(rows);
+  console.log('\n1st suspected / 1st leak: seconds from load start; rate: the first `leak` report\'s for its kind; ' +
+    'real: least-squares growth of that kind over the load (heap = heapUsed, external = external incl. ' +
+    'ArrayBuffers, native = rss − heapTotal − external); growth h/e/n: heap/external/native, over the load for ' +
+    'leaks, over its last half for non-leaks; memwatch: lloyd/node-memwatch\'s rule on the same run\'s stats events');
+  const failedBars = summarize(rows);
   const bad = rows.filter((r) => !r.ok);
-  console.log('');
-  console.log(`first leak: seconds from load start; rate: the first report's; peak heap: max used heap ` +
-    `(sampled every 100 ms); full GCs: natural ones; memwatch: lloyd/node-memwatch's rule (5 consecutive full ` +
-    `GCs of growth) on the same run's stats events`);
-  console.log(bad.length ? `${bad.length} scenario(s) not as expected: ${bad.map((r) => r.sc.name).join(', ')}` :
-    `all ${rows.length} scenarios as expected`);
-  if (diagnose) {
-    console.log('\ndiagnosis reports (top finding per scenario):');
-    for (const r of rows) {
-      const rep = r.report;
-      if (!rep) {
-        console.log(`\n  ${r.sc.name}: ${r.sc.leak ? 'NO REPORT' : 'no diagnosis ran (as expected)'}`);
-        continue;
-      }
-      const top = rep.findings[0];
-      console.log(`\n  ${r.sc.name}: ${rep.html}`);
-      if (top) {
-        console.log(`    ${top.headline}`);
-        console.log(`    retained by:  ${top.retainer_text}`);
-        console.log(`    allocated at: ${top.allocation ? `${top.allocation.file}:${top.allocation.line}:` +
-          `${top.allocation.column}` : '?'}`);
-      }
-      for (const d of rep.degraded) console.log(`    (incomplete: ${d})`);
-    }
-    const judged = rows.filter((r) => r.judged);
-    if (judged.length) {
-      console.log('\ndiagnosis judged against the true retainer and allocation site (bench/scenarios/list.js expect):\n');
-      printTable([
-        ['scenario', (r) => r.sc.name],
-        ['holder expected', (r) => r.sc.expect.holder],
-        ['holder got', (r) => r.judged.holder || (r.judged.why || '?')],
-        ['holder', (r) => (r.judged.holderOk ? 'match' : 'MISMATCH')],
-        ['site expected', (r) => r.sc.expect.site.join(' or ')],
-        ['site got', (r) => r.judged.site || '?'],
-        ['site', (r) => (r.judged.siteOk ? 'match' : r.judged.fnOk ? 'function' : 'MISMATCH')],
-      ], judged);
-      const miss = judged.filter((r) => !r.judged.holderOk || !(r.judged.siteOk || r.judged.fnOk));
-      console.log(miss.length ? `\n${miss.length} diagnosis mismatch(es): ${miss.map((r) => r.sc.name).join(', ')}` :
-        `\nall ${judged.length} diagnoses match`);
-      console.log('site "function": the allocating function (its definition line), not the exact allocation line');
-    }
-  }
-  process.exitCode = bad.length ? 1 : 0;
+  const badList = bad.map((r) => `${r.sc.name} s${r.seed}`).join(', ');
+  console.log(bad.length ? `\n${bad.length} run(s) not as expected: ${badList}` :
+    `\nall ${rows.length} runs as expected`);
+  console.log(`repeat with: node bench/detect.js --seed ${seed0}${reps > 1 ? ` --reps ${reps}` : ''}` +
+    `${only ? ` --only ${only.join(',')}` : ''}${quick ? ' --quick' : ''}`);
+  if (diagnose) printDiagnoses(rows, printTable);
+  process.exitCode = bad.length || failedBars.length ? 1 : 0;
 }
 
 main().catch((e) => {

@@ -8,7 +8,10 @@
  *   run.port; run.events; run.stats; run.ticks.main; await run.stop();
  *
  * `run.stats` holds the full-GC `stats` messages, `run.ticks` the latest tick
- * per thread, `run.events` everything else (detector and diagnosis events).
+ * per thread, `run.samples` every tick per thread (bounded), `run.params` the
+ * values each thread drew (harness.js `params()`), `run.events` everything
+ * else (detector and diagnosis events). `run.loadStarted()` tells the program
+ * that the caller's load begins (noted in its trace header).
  *
  * Every run is bounded: if the program does not report `ready` within 15 s it
  * is killed, and `stop()` kills it if it has not exited 5 s after being asked.
@@ -23,7 +26,7 @@ function start(name, { env = {}, execArgv = [], execPath = process.execPath, std
     env: { ...process.env, LEAKWATCH_BENCH_SCENARIO: name, ...env },
     stdio: ['ignore', stdout, 'inherit', 'ipc'],
   });
-  const run = { child, port: null, events: [], stats: [], ticks: {}, exited: null };
+  const run = { child, port: null, events: [], stats: [], ticks: {}, samples: {}, params: {}, exited: null };
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
     run.exited = { code, signal };
     resolve(run.exited);
@@ -41,6 +44,10 @@ function start(name, { env = {}, execArgv = [], execPath = process.execPath, std
         resolve(m.port);
       } else if (m.ev === 'tick') {
         run.ticks[m.thread] = m;
+        const list = run.samples[m.thread] || (run.samples[m.thread] = []);
+        if (list.length < 20000) list.push(m); // bounded: 5.5 h of ticks
+      } else if (m.ev === 'params') {
+        run.params[m.thread] = { ...run.params[m.thread], ...m.params };
       } else if (m.ev === 'stats') {
         if (run.stats.length < 100000) run.stats.push(m); // bounded
       } else {
@@ -53,6 +60,9 @@ function start(name, { env = {}, execArgv = [], execPath = process.execPath, std
     });
   });
   run.ready.catch(() => {});
+  run.loadStarted = () => {
+    if (child.connected) child.send({ cmd: 'load-start' });
+  };
   run.stop = async () => {
     if (!run.exited) {
       if (child.connected) child.send({ cmd: 'stop' });

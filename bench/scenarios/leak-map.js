@@ -1,11 +1,12 @@
 'use strict';
 /**
- * Leak: a Map "cache" of sessions keyed by request id, without eviction.
+ * Leak (heap): a Map "cache" of sessions keyed by request id, without
+ * eviction. Seeded: the size of each session's preferences blob.
  */
-const { watch, serve, hello } = require('./harness.js');
+const { watch, params, serve, hello, text } = require('./harness.js');
 
 watch('main');
-
+const { prefsChars } = params({ prefsChars: [800, 1600] });
 const sessions = new Map();
 let id = 0;
 
@@ -15,7 +16,7 @@ serve((req, res) => {
     url: req.url,
     ua: req.headers['user-agent'],
     started: Date.now(),
-    user: { id, roles: ['reader'] },
+    user: { id, roles: ['reader'], prefs: text(prefsChars, `{"theme":"dark","id":${id}}`) },
   });
   hello(req, res);
 });

@@ -1,35 +1,48 @@
 'use strict';
 /**
- * The detection bench's scenarios: which program, whether it leaks (and in
- * which thread), the loopback load that drives it, and — for leaks — what a
- * diagnosis should blame. Used by `bench/detect.js`.
+ * The detection bench's corpus: which program, whether it leaks (which kind of
+ * memory, how fast, in which thread), the loopback load that drives it, and —
+ * for leaks — what a diagnosis should blame. Used by `bench/detect.js`.
  *
  * Fields:
- *   name      the row; `program` (default: name) is `bench/scenarios/<program>.js`
- *   rps       autocannon's overall request rate; 0 = unthrottled ("full speed"),
- *             then `amount` bounds the request count (and `seconds` the time)
- *   seconds   load duration
- *   mode      the request paths the client sends:
- *               api    unique paths `/api/v1/users/<n>?session=…`
- *               lru    random keys `/item?k=<0..1e6>` (almost every request a cache miss)
- *               flood  `/`, except a 15 s burst of unique missing pages in every
- *                      minute (10–25 s, 70–85 s, …): five floods in five minutes
- *               hello  `/`
- *               none   no requests at all (the idle process)
- *   maxFirst  the row fails if the first `leak` comes later than this (s from load start)
- *   expect    for leaks: what `--diagnose` must blame (see below)
+ *   name       the row; `program` (default: name) is `bench/scenarios/<program>.js`
+ *   framework  'node:http', 'express', 'fastify', 'koa', 'restify', 'worker_threads'
+ *              (a worker thread serves), 'job' (no HTTP work: a health endpoint only)
+ *   leak       true for a leak; then
+ *     kind     'heap' (V8 heap), 'external' (Buffers/ArrayBuffers outside the
+ *              heap) or 'native' (RSS outside both)
+ *     rate     nominal leak rate in bytes/s of that kind: a lower bound over
+ *              every seed (measured, see the README table); the bench also
+ *              measures each run's real rate
+ *     thread   the leaking thread ('main', 'worker')
+ *   shape      for non-leaks: 'bounded-cache', 'warm-up', 'flood', 'sawtooth',
+ *              'transient', 'steady', 'idle', 'bounded-queue', 'memoize'
+ *   rps        autocannon's overall request rate; 0 = unthrottled ("full speed"),
+ *              then `amount` bounds the request count (and `seconds` the time)
+ *   seconds    load duration: ≥ 45 s for leaks of ≥ 1 MB/s, ≥ 200 s for slower
+ *              ones, 300 s for non-leaks (the issue's bar is zero false alarms
+ *              in 5-minute runs)
+ *   mode       the request paths the client sends:
+ *                api     unique paths `/api/v1/users/<n>?session=…`
+ *                lru     random keys `/item?k=<0..1e6>` (almost every request a cache miss)
+ *                flood   `/`, except a 15 s burst of unique missing pages in every
+ *                        minute (10–25 s, 70–85 s, …): five floods in five minutes
+ *                hello   `/`
+ *                upload  POST `/upload` with a body of `load.body` bytes
+ *                none    no requests at all (idle processes, jobs)
+ *   params     replaces entries of the program's seeded ranges (harness.js `params()`)
+ *   load       the load's own seeded draws (seed.js spec): `body` (upload bytes)
+ *   maxFirst   the row fails if the first `leak` comes later than this (s from load start)
+ *   expect     for leaks: what `--diagnose` must blame (see below)
  *
- * Durations. Non-leaks run 5 minutes: the issue's bar is zero false alarms
- * in 5-minute runs. A leak can only be confirmed by natural full GCs (the
- * used heap between them is as likely garbage as leak), and it takes two. The
- * ~300 kB/s leaks on a ~8 MB service get their second natural full GC only
- * 40–50 s into the load (V8 lets the old generation roughly triple first),
- * hence 75 s. The low-rate slow leak (~20 kB/s) must first leak `minGrowthBytes`
- * (4 MiB, ~3.5 min) and then wait for V8's next natural full GC.
+ * Every program draws its rates, sizes and lengths from the run's seed
+ * (harness.js `params()`), so one row is a family of programs; `rate` holds
+ * for all of them.
  *
- * `expect` (the truth a diagnosis is judged against): `holder` — the
- * variable or property that really retains the leaking objects (as a report's
- * top finding names it: the holder of its retainer path); `site` — where the
+ * `expect` (the truth a diagnosis is judged against; only where the holder
+ * variable and the site line are certain): `holder` — the variable or
+ * property that really retains the leaking objects (as a report's top
+ * finding names it: the holder of its retainer path); `site` — where the
  * leaking program code allocates them, `file:line` (the first entry is the
  * leaking object itself; further entries are equally right answers, e.g. the
  * per-request context a leaked closure captures); `fn` — the definition
@@ -38,43 +51,121 @@
  * at best name the allocating function: the judge prints "function" for that
  * (right function, not the exact line), "match" for an exact site.
  */
+const KB = 1000;
+const MB = 1000 * 1000;
 const API = 'api';
+const BENIGN = { leak: false, seconds: 300 };
+// restify 11 (through spdy) reads process.binding('http_parser'): silence its DEP0111 warnings.
+const NO_DEP = ['--no-deprecation'];
 
-module.exports = [
-  { name: 'leak-closure', leak: true, thread: 'main', rps: 1000, seconds: 45, mode: API,
+const leaks = [
+  // heap
+  { name: 'leak-closure', framework: 'node:http', kind: 'heap', rate: 1 * MB, rps: 1000, seconds: 45, mode: API,
     what: 'closure capturing req pushed to a global array (restify example)',
-    expect: { holder: 'tasks', site: ['leak-closure.js:15'], fn: 'leak-closure.js:14' } },
-  { name: 'leak-closure-full', program: 'leak-closure', leak: true, thread: 'main', rps: 0, amount: 600000,
-    seconds: 30, maxFirst: 10, mode: API,
+    expect: { holder: 'tasks', site: ['leak-closure.js:17'], fn: 'leak-closure.js:16' } },
+  { name: 'leak-closure-full', program: 'leak-closure', framework: 'node:http', kind: 'heap', rate: 4 * MB, rps: 0,
+    amount: 600000, seconds: 45, maxFirst: 10, mode: API,
     what: 'the same closure leak at full speed (no rate limit); must fire within 10 s',
-    expect: { holder: 'tasks', site: ['leak-closure.js:15'], fn: 'leak-closure.js:14' } },
-  { name: 'leak-listener', leak: true, thread: 'main', rps: 1000, seconds: 75, mode: API,
+    expect: { holder: 'tasks', site: ['leak-closure.js:17'], fn: 'leak-closure.js:16' } },
+  { name: 'leak-listener', framework: 'node:http', kind: 'heap', rate: 1 * MB, rps: 1000, seconds: 45, mode: API,
     what: 'per-request listener on a long-lived EventEmitter',
-    expect: { holder: 'configBus', site: ['leak-listener.js:16', 'leak-listener.js:15'], fn: 'leak-listener.js:14' } },
-  { name: 'leak-map', leak: true, thread: 'main', rps: 1000, seconds: 75, mode: API,
+    expect: { holder: 'configBus', site: ['leak-listener.js:18', 'leak-listener.js:17'], fn: 'leak-listener.js:15' } },
+  { name: 'leak-map', framework: 'node:http', kind: 'heap', rate: 1 * MB, rps: 1000, seconds: 45, mode: API,
     what: 'Map keyed by request id, no eviction',
-    expect: { holder: 'sessions', site: ['leak-map.js:14', 'leak-map.js:18'], fn: 'leak-map.js:12' } },
-  { name: 'leak-slow', leak: true, thread: 'main', rps: 1000, seconds: 60, mode: API,
-    what: '~200 bytes per request kept in an array',
-    expect: { holder: 'audit', site: ['leak-slow.js:16'], fn: 'leak-slow.js:13' } },
-  { name: 'leak-slow-low', program: 'leak-slow', leak: true, thread: 'main', rps: 100, seconds: 420, mode: API,
-    what: '~200 bytes per request at 100 req/s (~20 kB/s)',
-    expect: { holder: 'audit', site: ['leak-slow.js:16'], fn: 'leak-slow.js:13' } },
-  { name: 'leak-interval', leak: true, thread: 'main', rps: 1000, seconds: 75, mode: API,
+    expect: { holder: 'sessions', site: ['leak-map.js:15', 'leak-map.js:19'], fn: 'leak-map.js:13' } },
+  { name: 'leak-slow', framework: 'node:http', kind: 'heap', rate: 150 * KB, rps: 1000, seconds: 200, mode: API,
+    what: 'a 200–300-character string per request kept in an array',
+    expect: { holder: 'audit', site: ['leak-slow.js:17'], fn: 'leak-slow.js:15' } },
+  { name: 'leak-slow-low', program: 'leak-slow', framework: 'node:http', kind: 'heap', rate: 50 * KB, rps: 150,
+    seconds: 240, mode: API, params: { entryChars: [350, 600] },
+    what: 'a 350–600-character string per request at 150 req/s',
+    expect: { holder: 'audit', site: ['leak-slow.js:17'], fn: 'leak-slow.js:15' } },
+  { name: 'leak-interval', framework: 'node:http', kind: 'heap', rate: 300 * KB, rps: 1000, seconds: 200, mode: API,
     what: 'setInterval per request, never cleared',
-    // The Timeout objects hang off Node's timer list for 30000 ms (timerListMap → TimersList → _idleNext…).
-    expect: { holder: 'timerListMap', site: ['leak-interval.js:15', 'leak-interval.js:14'], fn: 'leak-interval.js:13' } },
-  { name: 'leak-worker', leak: true, thread: 'worker', rps: 1000, seconds: 75, mode: API,
-    what: 'request contexts kept forever inside a worker thread',
-    expect: { holder: 'inflight', site: ['leak-worker.js:19'], fn: 'leak-worker.js:17' } },
-  { name: 'lru-cache', leak: false, rps: 1000, seconds: 300, mode: 'lru',
-    what: 'LRU cache, 10k x 2 KB, full after ~10 s, then flat' },
-  { name: 'flood-404', leak: false, rps: 150, seconds: 300, mode: 'flood',
+    // The Timeout objects hang off Node's timer list (timerListMap → TimersList → _idleNext…).
+    expect: { holder: 'timerListMap', site: ['leak-interval.js:17', 'leak-interval.js:16'],
+      fn: 'leak-interval.js:14' } },
+  { name: 'leak-worker', framework: 'worker_threads', kind: 'heap', rate: 1 * MB, thread: 'worker', rps: 1000,
+    seconds: 45, mode: API, what: 'request contexts kept forever inside a worker thread',
+    expect: { holder: 'inflight', site: ['leak-worker.js:22'], fn: 'leak-worker.js:19' } },
+  { name: 'express-audit', framework: 'express', kind: 'heap', rate: 4 * MB, rps: 1000, seconds: 45, mode: API,
+    what: 'every finished res kept in a Map "audit trail"' },
+  { name: 'fastify-listener', framework: 'fastify', kind: 'heap', rate: 1 * MB, rps: 1000, seconds: 45, mode: API,
+    what: 'handler adds a listener to a long-lived emitter per request' },
+  { name: 'koa-als', framework: 'koa', kind: 'heap', rate: 1 * MB, rps: 1000, seconds: 45, mode: API,
+    what: 'AsyncLocalStorage store per request kept in a global traces Map' },
+  { name: 'restify-pending', framework: 'restify', execArgv: NO_DEP, kind: 'heap', rate: 1 * MB, rps: 1000,
+    seconds: 45, mode: API,
+    what: 'per-request promise waiting on a limiter that never refills' },
+  { name: 'express-render-cache', framework: 'express', kind: 'heap', rate: 1 * MB, rps: 500, seconds: 45, mode: API,
+    what: 'rendered pages memoized by full URL (session in it), no eviction' },
+  { name: 'koa-seen-set', framework: 'koa', kind: 'heap', rate: 80 * KB, rps: 1000, seconds: 200, mode: API,
+    what: 'Set of idempotency keys never pruned' },
+  { name: 'queue-consumer', framework: 'job', kind: 'heap', rate: 75 * KB, rps: 0, seconds: 200, mode: 'none',
+    what: 'timer-fed queue consumer remembers every processed message' },
+  { name: 'batch-history', framework: 'job', kind: 'heap', rate: 1 * MB, rps: 0, seconds: 45, mode: 'none',
+    what: 'batch sawtooth whose per-run summary keeps thousands of rows' },
+  { name: 'express-retry-timer', framework: 'express', kind: 'heap', rate: 100 * KB, rps: 300, seconds: 200,
+    mode: API, what: 'webhook retry chain per request (setTimeout), no attempt limit' },
+  // external
+  { name: 'upload-chunks', framework: 'node:http', kind: 'external', rate: 3 * MB, rps: 100, seconds: 45,
+    mode: 'upload', load: { body: [32768, 98304] }, what: 'upload body chunks queued for a scanner that never runs' },
+  { name: 'buffer-cache', framework: 'node:http', kind: 'external', rate: 7 * MB, rps: 300, seconds: 45, mode: API,
+    what: '24–40 KiB Buffer per request cached by request id' },
+  { name: 'fastify-arraybuffer', framework: 'fastify', kind: 'external', rate: 250 * KB, rps: 50, seconds: 200,
+    mode: API, what: 'ArrayBuffer tile per request kept in a per-session history' },
+  // native
+  { name: 'worker-spawn', framework: 'worker_threads', kind: 'native', rate: 2 * MB, rps: 100, seconds: 45,
+    mode: 'hello', what: 'a worker thread per job, never terminated' },
+  { name: 'worker-spawn-fast', program: 'worker-spawn', framework: 'worker_threads', kind: 'native', rate: 10 * MB,
+    rps: 100, seconds: 45, mode: 'hello', params: { jobEveryMs: [250, 500] },
+    what: 'the same, 2–4 workers a second' },
+  { name: 'tls-context', framework: 'job', kind: 'native', rate: 250 * KB, rps: 100, seconds: 200, mode: 'hello',
+    what: 'a TLS SecureContext (CA bundle) per delivery kept in a Map' },
+].map((r) => ({ leak: true, thread: 'main', ...r }));
+
+const benign = [
+  { name: 'lru-cache', framework: 'node:http', shape: 'bounded-cache', rps: 1000, mode: 'lru',
+    what: 'LRU, 8k–12k entries of ~2 KB, full after ~10 s' },
+  { name: 'express-lru', framework: 'express', shape: 'bounded-cache', rps: 1000, mode: 'lru',
+    what: 'LRU bounded at 80–120 MB, full after ~10–25 s' },
+  { name: 'fastify-buffer-lru', framework: 'fastify', shape: 'bounded-cache', rps: 500, mode: 'lru',
+    what: 'Buffer LRU bounded at 40–100 MB (external)' },
+  { name: 'koa-session-lru', framework: 'koa', shape: 'bounded-cache', rps: 1000, mode: 'lru',
+    what: 'session LRU of a few MB' },
+  { name: 'restify-ratelimit', framework: 'restify', execArgv: NO_DEP, shape: 'bounded-cache', rps: 1000,
+    mode: 'lru',
+    what: 'per-client rate-limit table bounded to 15k–30k clients' },
+  { name: 'warmup-geoip', framework: 'node:http', shape: 'warm-up', rps: 500, mode: 'hello',
+    what: 'lookup tables built at 4–8 MB/s for 5–15 s after the first request' },
+  { name: 'warmup-templates', framework: 'express', shape: 'warm-up', rps: 500, mode: 'hello',
+    what: 'templates compiled at 2–5 MB/s for 20–35 s' },
+  { name: 'warmup-schemas', framework: 'fastify', shape: 'warm-up', rps: 500, mode: 'hello',
+    what: 'validators built at 1.5–3 MB/s for 40–60 s' },
+  { name: 'warmup-assets', framework: 'koa', shape: 'warm-up', rps: 500, mode: 'hello',
+    what: 'assets preloaded into Buffers at 3–6 MB/s for 10–30 s (external)' },
+  { name: 'flood-404', framework: 'node:http', shape: 'flood', rps: 150, mode: 'flood',
     what: 'a 15 s flood of 404s answered with huge Error objects every minute' },
-  { name: 'hello-steady', leak: false, rps: 1000, seconds: 300, mode: 'hello',
+  { name: 'express-error-flood', framework: 'express', shape: 'flood', rps: 500, mode: 'flood',
+    what: 'error floods into a bounded ring of recent errors' },
+  { name: 'batch-job', framework: 'node:http', shape: 'sawtooth', rps: 500, mode: 'hello',
+    what: 'batch every 3–4.5 s builds and drops 1.3M–1.7M-row arrays' },
+  { name: 'batch-etl', framework: 'job', shape: 'sawtooth', rps: 0, mode: 'none',
+    what: 'ETL loop: parse and aggregate 0.3M–0.7M CSV lines, drop, sleep' },
+  { name: 'transient-buffer', framework: 'node:http', shape: 'transient', rps: 200, mode: 'hello',
+    what: 'a 50–200 MB backup Buffer built and dropped every 8–20 s (external)' },
+  { name: 'hello-steady', framework: 'node:http', shape: 'steady', rps: 1000, mode: 'hello',
     what: 'steady hello-world' },
-  { name: 'batch-job', leak: false, rps: 500, seconds: 300, mode: 'hello',
-    what: 'batch every 4 s builds and drops 1.5M-row arrays' },
-  { name: 'idle', leak: false, rps: 0, seconds: 300, mode: 'none',
-    what: 'idle process: no requests, a once-a-second timer' },
-];
+  { name: 'fastify-steady', framework: 'fastify', shape: 'steady', rps: 1000, mode: API,
+    what: 'steady JSON API with a compiled response schema' },
+  { name: 'worker-pool', framework: 'worker_threads', shape: 'steady', rps: 1000, mode: API,
+    what: 'requests hashed by a fixed pool of worker threads' },
+  { name: 'idle', framework: 'node:http', shape: 'idle', rps: 0, mode: 'none',
+    what: 'idle process: no requests, a housekeeping timer' },
+  { name: 'queue-bounded', framework: 'job', shape: 'bounded-queue', rps: 0, mode: 'none',
+    what: 'producer faster than consumer, queue capped at 5k–20k (drops)' },
+  { name: 'memoize-bounded', framework: 'node:http', shape: 'memoize', rps: 1000, mode: API,
+    what: 'price tables memoized over 1k–3k keys' },
+].map((r) => ({ ...BENIGN, ...r }));
+
+module.exports = [...leaks, ...benign];
