@@ -523,8 +523,13 @@ impl Detector {
 
   fn leak_logic(&mut self, events: &mut Vec<DetectorEvent>) {
     let c = self.config.clone();
-    let confirmed = self.pick(|v| v.confirmed_by.and(v.confirmed));
     let suspected = self.pick(|v| v.suspicion());
+    // A kind is confirmed as *the* leak only if it is a main part of the
+    // growth: the Buffer objects of an external leak grow the heap a little
+    // too, and their heap floors may confirm first — the event must still
+    // say `external`, so it waits for the kind that really grows.
+    let main = suspected.map_or(0.0, |(_, e)| e.rate) * 0.5;
+    let confirmed = self.pick(|v| v.confirmed_by.and(v.confirmed).filter(|e| e.rate >= main));
     let cooled = |e: &Evaluation, cd: Option<(f64, u64, f64)>| {
       cd.is_none_or(|(t, base, needed)| {
         e.last_t_ms - t >= c.report_interval_ms || e.end_bytes as f64 >= base as f64 + needed
