@@ -4,8 +4,9 @@
 //! Real recorded traces of the bench's programs are replayed in
 //! `tests/traces.rs`.
 
+use super::traces_support::synthetic_gc;
 use super::*;
-use crate::record::{GcKind, GcRecord};
+use crate::record::GcRecord;
 
 const MB: f64 = 1e6;
 
@@ -58,21 +59,16 @@ fn feed(shape: &Shape, seconds: f64) -> Vec<(f64, In)> {
     let since = t - last_full;
     let heap_used = (shape.heap)(t) + shape.heap_garbage * since;
     seq += 1;
-    let mut r = GcRecord {
+    let mut r = synthetic_gc(
       seq,
-      kind: if full {
-        GcKind::MarkSweepCompact
-      } else {
-        GcKind::Scavenge
-      },
-      start_ns: (t * 1e9) as u64 + 5_000_000_000_000,
-      end_ns: (t * 1e9) as u64 + 5_000_000_000_000 + 1_000_000,
-      wall_ms: 1.7e12 + t * 1000.0,
-      space_count: 1,
-      ..Default::default()
-    };
-    r.after.used_heap_size = heap_used as u64;
-    r.after.heap_size_limit = shape.limit;
+      full,
+      t,
+      5_000_000_000_000,
+      1_000_000,
+      heap_used as u64,
+      shape.limit,
+      1,
+    );
     r.spaces[0].used = heap_used as u64;
     out.push((t, In::Gc(r)));
     if i % 2 == 0 {

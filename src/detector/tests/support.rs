@@ -139,3 +139,47 @@ pub fn replay_trace(d: &mut Detector, t: &Trace, limit: Option<u64>) -> Vec<(f64
   }
   out
 }
+
+/// A synthetic collection `t` seconds into a run whose clock starts at
+/// `origin_ns`: a full GC or a scavenge lasting `pause_ns`, leaving `used`
+/// bytes under `limit`, with `spaces` spaces.
+pub fn synthetic_gc(
+  seq: u64,
+  full: bool,
+  t: f64,
+  origin_ns: u64,
+  pause_ns: u64,
+  used: u64,
+  limit: u64,
+  spaces: u8,
+) -> GcRecord {
+  let mut r = GcRecord {
+    seq,
+    kind: if full {
+      GcKind::MarkSweepCompact
+    } else {
+      GcKind::Scavenge
+    },
+    start_ns: (t * 1e9) as u64 + origin_ns,
+    end_ns: (t * 1e9) as u64 + origin_ns + pause_ns,
+    wall_ms: 1.7e12 + t * 1000.0,
+    space_count: spaces,
+    ..Default::default()
+  };
+  r.after.used_heap_size = used;
+  r.after.heap_size_limit = limit;
+  r
+}
+
+/// The `TRACE` (a fixture name or a path) and `CONFIG` (detector options as
+/// JSON) of the dev-aid tests, loaded and applied.
+pub fn dev_aid() -> (Trace, Detector) {
+  let name = std::env::var("TRACE").unwrap_or("leak-map".into());
+  let t = load(&name);
+  let mut d = Detector::new(DetectorConfig::default(), t.space_names.clone()).unwrap();
+  d.set_start_ms(0.0);
+  if let Ok(c) = std::env::var("CONFIG") {
+    d.configure(&serde_json::from_str(&c).unwrap()).unwrap();
+  }
+  (t, d)
+}

@@ -38,9 +38,9 @@
 use std::path::PathBuf;
 
 use super::judge::GRID_SLOTS;
-use super::traces_support::{load, Input, Trace};
+use super::traces_support::{dev_aid, load, synthetic_gc, Input, Trace};
 use super::*;
-use crate::record::{GcKind, GcRecord};
+use crate::record::GcRecord;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -70,12 +70,7 @@ fn detector(t: &Trace) -> Detector {
 #[test]
 #[ignore]
 fn debug_replay() {
-  let name = std::env::var("TRACE").unwrap_or("leak-map".into());
-  let t = load(&name);
-  let mut d = detector(&t);
-  if let Ok(c) = std::env::var("CONFIG") {
-    d.configure(&serde_json::from_str(&c).unwrap()).unwrap();
-  }
+  let (t, mut d) = dev_aid();
   let t0 = t.inputs.first().map_or(0.0, |i| i.t_ms());
   let mut next = 10.0;
   for i in &t.inputs {
@@ -289,12 +284,7 @@ fn debug_dump() {
 #[test]
 #[ignore]
 fn debug_gates() {
-  let name = std::env::var("TRACE").unwrap_or("leak-map".into());
-  let t = load(&name);
-  let mut d = detector(&t);
-  if let Ok(c) = std::env::var("CONFIG") {
-    d.configure(&serde_json::from_str(&c).unwrap()).unwrap();
-  }
+  let (t, mut d) = dev_aid();
   let t0 = t.records[0].end_ns as f64 / 1e6;
   for r in &t.records {
     let ev = d.observe(r);
@@ -388,22 +378,8 @@ fn synth(
       live(t) + garbage_rate * (t - last_full) + MIB as f64 + noise * rng.next()
     };
     seq += 1;
-    let mut r = GcRecord {
-      seq,
-      kind: if full {
-        GcKind::MarkSweepCompact
-      } else {
-        GcKind::Scavenge
-      },
-      start_ns: (t * 1e9) as u64 + 7_000_000_000_000,
-      end_ns: (t * 1e9) as u64 + 7_000_000_000_000 + 2_000_000,
-      wall_ms: 1.7e12 + t * 1000.0,
-      space_count: 2,
-      ..Default::default()
-    };
     let used = used.max(0.0) as u64;
-    r.after.used_heap_size = used;
-    r.after.heap_size_limit = limit;
+    let mut r = synthetic_gc(seq, full, t, 7_000_000_000_000, 2_000_000, used, limit, 2);
     r.spaces[0].used = if full { 0 } else { MIB };
     r.spaces[1].used = used - r.spaces[0].used;
     out.push(r);
