@@ -187,7 +187,7 @@ function printTable(cols, rows) {
 function printCorpus(list) {
   printTable([
     ['scenario', (s) => s.name + (s.program ? ` (${s.program})` : '')],
-    ['framework', (s) => s.framework],
+    ['framework', (s) => s.framework + (s.maxNode ? ` (Node ≤ ${s.maxNode})` : '')],
     ['truth', (s) => (s.leak ? `leak: ${s.kind}${s.thread !== 'main' ? ` (${s.thread})` : ''}` : s.shape)],
     ['rate ≥', (s) => (s.leak ? rate(s.rate) : '')],
     ['load', (s) => (s.mode === 'none' ? 'none' :
@@ -275,7 +275,14 @@ function summarize(rows) {
 }
 
 async function main() {
-  const list = scenarios.filter((s) => !only || only.includes(s.name));
+  const nodeVersion = require('node:child_process').execFileSync(nodeBin, ['-v'], { encoding: 'utf8' }).trim();
+  const nodeMajor = Number(nodeVersion.slice(1).split('.')[0]);
+  const chosen = scenarios.filter((s) => !only || only.includes(s.name));
+  const runnable = (s) => args.includes('--list') || !(s.maxNode < nodeMajor);
+  const list = chosen.filter(runnable);
+  for (const s of chosen.filter((x) => !runnable(x))) {
+    console.log(`skipped ${s.name}: needs Node ≤ ${s.maxNode} (${s.maxNodeWhy})`);
+  }
   if (only) {
     const unknown = only.filter((n) => !scenarios.some((s) => s.name === n));
     if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
@@ -289,8 +296,7 @@ async function main() {
   const tasks = [];
   for (let rep = 0; rep < reps; rep++) for (const sc of list) tasks.push({ sc, seed: seed0 + rep });
   const total = tasks.reduce((a, { sc }) => a + durationOf(sc) + (diagnose && sc.leak ? 60 : 0) + 4, 0) / jobs;
-  console.log(`leakwatch detection bench: node ${require('node:child_process')
-    .execFileSync(nodeBin, ['-v'], { encoding: 'utf8' }).trim()}, ${list.length} scenarios × ${reps} seed(s) ` +
+  console.log(`leakwatch detection bench: node ${nodeVersion}, ${list.length} scenarios × ${reps} seed(s) ` +
     `from --seed ${seed0}${quick ? ', --quick (non-leaks run half their duration)' : ''}, default configuration, ` +
     `natural GCs, ~${Math.ceil(total / 60)} min`);
   if (jobs > 1) console.log(`running ${jobs} programs at a time: they share the CPU, so timings are less comparable`);

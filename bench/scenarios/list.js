@@ -33,6 +33,8 @@
  *   params     replaces entries of the program's seeded ranges (harness.js `params()`)
  *   load       the load's own seeded draws (seed.js spec): `body` (upload bytes)
  *   maxFirst   the row fails if the first `leak` comes later than this (s from load start)
+ *   maxNode    the newest Node major the program runs on (`maxNodeWhy`: why); the bench skips
+ *              the row on newer ones and says so
  *   expect     for leaks: what `--diagnose` must blame (see below)
  *
  * Every program draws its rates, sizes and lengths from the run's seed
@@ -55,8 +57,11 @@ const KB = 1000;
 const MB = 1000 * 1000;
 const API = 'api';
 const BENIGN = { leak: false, seconds: 300 };
-// restify 11 (through spdy) reads process.binding('http_parser'): silence its DEP0111 warnings.
-const NO_DEP = ['--no-deprecation'];
+// restify 11 (through spdy) reads process.binding('http_parser'): silence its DEP0111 warnings. Node 24
+// removed that binding, so restify 11 does not load there; restify 12 (no spdy) declares Node ≥ 22 and
+// would not install cleanly on Node 18 and 20.
+const RESTIFY = { execArgv: ['--no-deprecation'], maxNode: 22,
+  maxNodeWhy: "restify 11 requires spdy, which calls process.binding('http_parser'), gone in Node 24" };
 
 const leaks = [
   // heap
@@ -94,7 +99,7 @@ const leaks = [
     what: 'handler adds a listener to a long-lived emitter per request' },
   { name: 'koa-als', framework: 'koa', kind: 'heap', rate: 1 * MB, rps: 1000, seconds: 45, mode: API,
     what: 'AsyncLocalStorage store per request kept in a global traces Map' },
-  { name: 'restify-pending', framework: 'restify', execArgv: NO_DEP, kind: 'heap', rate: 1 * MB, rps: 1000,
+  { name: 'restify-pending', framework: 'restify', ...RESTIFY, kind: 'heap', rate: 1 * MB, rps: 1000,
     seconds: 45, mode: API,
     what: 'per-request promise waiting on a limiter that never refills' },
   { name: 'express-render-cache', framework: 'express', kind: 'heap', rate: 1 * MB, rps: 500, seconds: 45, mode: API,
@@ -133,7 +138,7 @@ const benign = [
     what: 'Buffer LRU bounded at 40–100 MB (external)' },
   { name: 'koa-session-lru', framework: 'koa', shape: 'bounded-cache', rps: 1000, mode: 'lru',
     what: 'session LRU of a few MB' },
-  { name: 'restify-ratelimit', framework: 'restify', execArgv: NO_DEP, shape: 'bounded-cache', rps: 1000,
+  { name: 'restify-ratelimit', framework: 'restify', ...RESTIFY, shape: 'bounded-cache', rps: 1000,
     mode: 'lru',
     what: 'per-client rate-limit table bounded to 15k–30k clients' },
   { name: 'warmup-geoip', framework: 'node:http', shape: 'warm-up', rps: 500, mode: 'hello',
