@@ -66,8 +66,6 @@ pub struct Evaluation {
   pub last_t_ms: f64,
   pub confidence: f64,
   pub suspected: bool,
-  /// True when the evidence includes unconfirmed (`Tail`) points.
-  pub tail: bool,
 }
 
 /// Tests the whole series, then its most recent half, quarter, eighth… (as
@@ -231,7 +229,6 @@ pub fn evaluate_from(all: &[Point], start: usize, c: &DetectorConfig, ctx: Conte
     last_t_ms: last.t_ms,
     confidence,
     suspected,
-    tail: samples.iter().any(|s| s.source == Source::Tail),
   })
 }
 

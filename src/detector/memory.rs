@@ -55,17 +55,6 @@ impl Kind {
       Kind::Rss => 3,
     }
   }
-
-  /// The words a reason uses: "live heap", "external memory (Buffers,
-  /// ArrayBuffers)", "native memory outside V8".
-  pub fn words(self) -> &'static str {
-    match self {
-      Kind::Heap => "live heap",
-      Kind::External => "external memory (Buffers, ArrayBuffers)",
-      Kind::Native => "native memory outside the V8 heap and Buffers",
-      Kind::Rss => "resident memory (RSS)",
-    }
-  }
 }
 
 /// One `process.memoryUsage()` reading, on the detector's clock.

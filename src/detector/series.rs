@@ -78,13 +78,15 @@ impl Pending {
       }
       _ => {
         if self.buckets.len() >= max.max(2) {
-          let b = self.buckets.remove(1).expect("len >= 2");
-          let a = &mut self.buckets[0];
-          if b.min < a.min {
-            *a = Bucket {
-              start_ms: a.start_ms,
-              ..b
-            };
+          // Bounded: fold the two oldest buckets together.
+          if let Some(b) = self.buckets.remove(1) {
+            let a = &mut self.buckets[0];
+            if b.min < a.min {
+              *a = Bucket {
+                start_ms: a.start_ms,
+                ..b
+              };
+            }
           }
         }
         self.buckets.push_back(Bucket {
@@ -175,8 +177,6 @@ pub struct Series {
   anchor_due: bool,
   /// The newest sample, as read.
   pub last: Option<u64>,
-  /// The lowest sample ever seen (start of a cache or of a leak).
-  pub lowest: Option<u64>,
 }
 
 impl Series {
@@ -187,7 +187,6 @@ impl Series {
       pending: Pending::default(),
       anchor_due: false,
       last: None,
-      lowest: None,
     }
   }
 
@@ -206,7 +205,6 @@ impl Series {
       return; // the clock went backwards: drop
     }
     self.last = Some(bytes);
-    self.lowest = Some(self.lowest.map_or(bytes, |l| l.min(bytes)));
     if self.anchor_due {
       self.anchor_due = false;
       self
@@ -250,7 +248,6 @@ impl Series {
     self.points.clear();
     self.pending.clear();
     self.anchor_due = false;
-    self.lowest = self.last;
   }
 }
 
@@ -296,7 +293,6 @@ mod tests {
     let v: Vec<u64> = s.points(false).iter().map(|p| p.bytes).collect();
     assert_eq!(v, vec![10, 10, 10, 10, 20, 20]);
     assert_eq!(s.points(true).len(), xs.len());
-    assert_eq!(s.lowest, Some(10));
   }
 
   #[test]
