@@ -55,7 +55,7 @@ class LeakWatch extends EventEmitter {
     const spaces = v8.getHeapSpaceStatistics();
     this._spaceNames = spaces.map((s) => s.space_name);
     const force = String(process.env.LEAKWATCH_BACKEND || '').toLowerCase() === 'perf_hooks';
-    this._handle = new binding.Watchdog(() => this._drain(), {
+    this._handle = new binding.Watchdog(() => this._wake(), {
       nodeMajor,
       forcePerfHooks: force,
       heap: heapValues(),
@@ -158,6 +158,11 @@ class LeakWatch extends EventEmitter {
         arrayBuffers: m.arrayBuffers || 0 });
     }
     return [rss, m.heapTotal, m.heapUsed, m.external, m.arrayBuffers || 0, lim ? lim[0] : 0, lim ? lim[1] : 0];
+  }
+
+  /** The native side's wake-up (a full GC, a full ring, a due stats tick): drains. */
+  _wake() {
+    this._drain();
   }
 
   _drain() {

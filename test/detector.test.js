@@ -191,7 +191,13 @@ test('a service that does not leak emits no leak event', async () => {
     assert.deepStrictEqual(alarms.map((e) => e.payload.reason), []);
     const d = run.ticks.main.detector;
     assert.ok(d.full_gcs_observed >= 2, `the batch job caused natural full GCs: ${JSON.stringify(d)}`);
-    assert.strictEqual(d.leak_suspected, false);
+    // A batch that builds its rows over seconds is growth in progress: it may
+    // be suspected (a signal for dashboards), never confirmed as a leak.
+    for (const e of run.events.filter((x) => x.ev === 'leak-suspected')) {
+      assert.strictEqual(e.payload.confirmed, false, JSON.stringify(e.payload));
+      assert.match(e.payload.reason, /suspected: /);
+    }
+    assert.strictEqual(d.leak_reports, 0, JSON.stringify(d));
   } finally {
     await run.stop();
   }
