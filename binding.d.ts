@@ -20,6 +20,36 @@ export declare class HeapDiffSnapshot {
   compare(after: HeapDiffSnapshot): string
 }
 
+export declare class Sampler {
+  /** `own_dir`: leakwatch's package directory (its allocations are not sites). */
+  constructor(ownDir: string)
+  /** Why sampling cannot run in this process, or null. */
+  get unavailable(): string | null
+  /**
+   * Starts V8's sampler: `"started"`, `"busy"` (another sampler runs in
+   * this isolate) or `"unavailable"`.
+   */
+  start(intervalBytes: number): string
+  /** Stops our sampler (only if it is ours); the site table is kept. */
+  stop(): void
+  /**
+   * Reads the profile at wall time `t_ms` and folds it in. JSON:
+   * `{running, nodes, bytes, sites}`, or `{running: false, lost: true}` when
+   * our sampler was stopped by someone else, or `{error}` (sampling is then
+   * stopped: the error is a layout mismatch, not a hiccup).
+   */
+  poll(tMs: number): string
+  /**
+   * JSON array of the sites that grew since `from_ms` (wall), application
+   * sites first, at most `limit`.
+   */
+  sites(fromMs: number, limit: number): string
+  /** JSON array of the sites holding the most live sampled bytes now. */
+  largest(limit: number): string
+  /** `{readings, sites, memory_bytes}` of the site table. */
+  tableStats(): string
+}
+
 export declare class Watchdog {
   /**
    * Attaches to the current isolate. Never fails for a missing symbol or a

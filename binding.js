@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.HeapDiffSnapshot = nativeBinding.HeapDiffSnapshot
+module.exports.Sampler = nativeBinding.Sampler
 module.exports.Watchdog = nativeBinding.Watchdog
 module.exports.analyzeSnapshot = nativeBinding.analyzeSnapshot
 module.exports.diffSnapshots = nativeBinding.diffSnapshots

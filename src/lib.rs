@@ -15,6 +15,7 @@ pub mod events;
 pub mod layout;
 pub mod record;
 pub mod ring;
+pub mod sites;
 pub mod snapshot;
 pub mod stats;
 pub mod v8;

@@ -4,5 +4,6 @@
 //! where that saves per-field glue.
 
 pub mod dump;
+pub mod sampling;
 pub mod snapshot;
 pub mod watchdog;

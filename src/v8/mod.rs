@@ -55,6 +55,7 @@
 //! the native backend is not used.
 
 pub mod hooks;
+pub mod sampling;
 mod wake;
 
 use std::ffi::{c_char, c_int, c_void, CStr};

@@ -1,0 +1,127 @@
+//! The allocation-site binding: one [`Sampler`] per isolate, driven by
+//! `lib/sampling.js` on the JS thread.
+//!
+//! It owns the isolate's V8 sampler handle (`crate::v8::sampling`) and the
+//! pure [`SiteTable`]. `poll` reads the live profile and folds it into the
+//! table; `sites` ranks what grew. Results cross as JSON strings.
+
+use napi::{Env, Result};
+use napi_derive::napi;
+use serde_json::json;
+
+use crate::sites::SiteTable;
+use crate::v8;
+use crate::v8::sampling::{Sampler as V8Sampler, Started};
+
+#[napi]
+pub struct Sampler {
+  inner: std::result::Result<V8Sampler, String>,
+  table: SiteTable,
+  interval: f64,
+  running: bool,
+}
+
+#[napi]
+impl Sampler {
+  /// `own_dir`: leakwatch's package directory (its allocations are not sites).
+  #[napi(constructor, catch_unwind)]
+  pub fn new(env: Env, own_dir: String) -> Sampler {
+    let inner = v8::symbols().and_then(|s| {
+      let isolate = s.current_isolate().ok_or("v8::Isolate::GetCurrent() returned null")?;
+      V8Sampler::new(env.raw(), &isolate)
+    });
+    Sampler { inner, table: SiteTable::new(&own_dir), interval: 0.0, running: false }
+  }
+
+  /// Why sampling cannot run in this process, or null.
+  #[napi(getter, catch_unwind)]
+  pub fn unavailable(&self) -> Option<String> {
+    self.inner.as_ref().err().cloned()
+  }
+
+  /// Starts V8's sampler: `"started"`, `"busy"` (another sampler runs in
+  /// this isolate) or `"unavailable"`.
+  #[napi(catch_unwind)]
+  pub fn start(&mut self, interval_bytes: f64) -> String {
+    let Ok(s) = self.inner.as_mut() else { return "unavailable".into() };
+    if self.running {
+      return "started".into();
+    }
+    let interval = interval_bytes.clamp(1024.0, 1e9);
+    match s.start(interval as u64) {
+      Started::Yes => {
+        self.running = true;
+        self.interval = interval;
+        "started".into()
+      }
+      Started::Busy => "busy".into(),
+    }
+  }
+
+  /// Stops our sampler (only if it is ours); the site table is kept.
+  #[napi(catch_unwind)]
+  pub fn stop(&mut self) {
+    if let (Ok(s), true) = (self.inner.as_mut(), self.running) {
+      s.stop();
+    }
+    self.running = false;
+  }
+
+  /// Reads the profile at wall time `t_ms` and folds it in. JSON:
+  /// `{running, nodes, bytes, sites}`, or `{running: false, lost: true}` when
+  /// our sampler was stopped by someone else, or `{error}` (sampling is then
+  /// stopped: the error is a layout mismatch, not a hiccup).
+  #[napi(catch_unwind)]
+  pub fn poll(&mut self, env: Env, t_ms: f64) -> String {
+    if !self.running {
+      return json!({ "running": false }).to_string();
+    }
+    let Ok(s) = self.inner.as_mut() else { return json!({ "running": false }).to_string() };
+    match s.read(env.raw()) {
+      Ok(Some(p)) => {
+        self.table.ingest(t_ms, &p);
+        json!({ "running": true, "nodes": p.nodes.len(), "bytes": p.total_bytes(), "sites": self.table.len() })
+          .to_string()
+      }
+      Ok(None) => {
+        s.forget();
+        self.running = false;
+        json!({ "running": false, "lost": true }).to_string()
+      }
+      Err(e) => {
+        s.stop();
+        self.running = false;
+        self.inner = Err(e.clone());
+        json!({ "running": false, "error": e }).to_string()
+      }
+    }
+  }
+
+  /// JSON array of the sites that grew since `from_ms` (wall), application
+  /// sites first, at most `limit`.
+  #[napi(catch_unwind)]
+  pub fn sites(&self, from_ms: f64, limit: u32) -> String {
+    let ranked = self.table.rank(from_ms, self.interval.max(1.0), limit as usize);
+    serde_json::Value::Array(ranked.iter().map(|g| g.to_json()).collect()).to_string()
+  }
+
+  /// JSON array of the sites holding the most live sampled bytes now.
+  #[napi(catch_unwind)]
+  pub fn largest(&self, limit: u32) -> String {
+    serde_json::Value::Array(self.table.largest(limit as usize)).to_string()
+  }
+
+  /// `{readings, sites, memory_bytes}` of the site table.
+  #[napi(catch_unwind)]
+  pub fn table_stats(&self) -> Result<String> {
+    let frames = self.inner.as_ref().map_or(0, |s| s.frame_count());
+    Ok(
+      json!({
+        "readings": self.table.readings(),
+        "sites": self.table.len(),
+        "memory_bytes": self.table.memory_bytes() + frames * 96,
+      })
+      .to_string(),
+    )
+  }
+}

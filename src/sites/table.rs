@@ -1,0 +1,411 @@
+//! Live sampled bytes per allocation site over time, and which sites grow.
+//!
+//! A *site* is the first frame of the application's own code on an
+//! allocation's stack, walking from the allocating frame toward the root
+//! (`Origin::App`): the line a person fixes, even when the object itself is
+//! made inside Node or a dependency (a Buffer is allocated in
+//! `node:internal/buffer`, on behalf of the line that called
+//! `Buffer.allocUnsafe`). Stacks with no frame of the application (a
+//! `ServerResponse` made by Node's HTTP parser) are kept too, under their
+//! allocating frame, and marked `in_app: false`. Stacks that pass through
+//! leakwatch's own code are leakwatch's allocations and are left out.
+//!
+//! Each reading adds one point (time, live bytes) to every site's series.
+//! Series and the site table are bounded ([`MAX_POINTS`], [`MAX_SITES`]):
+//! when a series is full its older half is thinned, so a long run keeps a
+//! coarse past and a fine present.
+//!
+//! [`SiteTable::rank`] says which sites grew over a window (a leak's span):
+//! Mann–Kendall for the direction, Theil–Sen for the rate, and a growth of
+//! at least two sampling intervals (one sample more is noise). Sites of the
+//! application come first, then the others; within each, the fastest first.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::profile::{Frame, Origin, Profile};
+use crate::detector::trend::{mann_kendall, theil_sen};
+
+/// Points kept per site.
+pub const MAX_POINTS: usize = 64;
+/// Sites kept; past it, the smallest that do not grow are dropped.
+pub const MAX_SITES: usize = 1024;
+/// Frames kept of a site's largest stack.
+pub const MAX_STACK: usize = 16;
+/// One-sided Mann–Kendall p-value a growing site must reach.
+const MAX_P: f64 = 0.1;
+
+#[derive(Clone, Debug)]
+struct Site {
+  frame: Frame,
+  in_app: bool,
+  /// (wall ms, live bytes)
+  points: Vec<(f64, f64)>,
+  /// Frames (display form) of the stack that holds the most bytes here.
+  stack: Vec<String>,
+  /// Live sampled objects in the latest reading.
+  objects: u64,
+}
+
+impl Site {
+  fn push(&mut self, t_ms: f64, bytes: f64) {
+    if self.points.len() >= MAX_POINTS {
+      let half = self.points.len() / 2;
+      let mut i = 0;
+      self.points.retain(|_| {
+        i += 1;
+        i > half || i % 2 == 1
+      });
+    }
+    self.points.push((t_ms, bytes));
+  }
+
+  fn bytes(&self) -> f64 {
+    self.points.last().map_or(0.0, |p| p.1)
+  }
+}
+
+/// A site that grew over the ranked window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrowingSite {
+  pub frame: Frame,
+  pub in_app: bool,
+  pub live_bytes: u64,
+  pub bytes_per_sec: f64,
+  /// Live bytes gained over the window (last point − first).
+  pub growth_bytes: f64,
+  /// This site's rate over the sum of every growing site's.
+  pub share: f64,
+  pub objects: u64,
+  pub stack: Vec<String>,
+}
+
+impl GrowingSite {
+  pub fn to_json(&self) -> Value {
+    json!({
+      "function": if self.frame.function.is_empty() { "(anonymous)" } else { &self.frame.function },
+      "file": self.frame.file(),
+      "line": self.frame.line,
+      "column": self.frame.column,
+      "location": format!("{}:{}:{}", self.frame.file(), self.frame.line, self.frame.column),
+      "in_app": self.in_app,
+      "live_bytes": self.live_bytes,
+      "bytes_per_min": (self.bytes_per_sec * 60.0).round(),
+      "growth_bytes": self.growth_bytes.round(),
+      "share": (self.share * 1000.0).round() / 1000.0,
+      "objects": self.objects,
+      "stack": self.stack,
+    })
+  }
+}
+
+/// Sites and their series for one isolate.
+pub struct SiteTable {
+  own_dir: String,
+  sites: HashMap<Frame, Site>,
+  readings: u64,
+}
+
+impl SiteTable {
+  /// `own_dir`: leakwatch's package directory (its frames are never blamed).
+  pub fn new(own_dir: &str) -> SiteTable {
+    SiteTable { own_dir: own_dir.to_string(), sites: HashMap::new(), readings: 0 }
+  }
+
+  pub fn len(&self) -> usize {
+    self.sites.len()
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.sites.is_empty()
+  }
+
+  pub fn readings(&self) -> u64 {
+    self.readings
+  }
+
+  /// Bytes this table holds, roughly (for `getStats()`).
+  pub fn memory_bytes(&self) -> usize {
+    self
+      .sites
+      .values()
+      .map(|s| {
+        std::mem::size_of::<Site>()
+          + s.points.capacity() * 16
+          + s.stack.iter().map(|x| x.capacity() + 24).sum::<usize>()
+          + 2 * (s.frame.function.capacity() + s.frame.url.capacity())
+      })
+      .sum()
+  }
+
+  /// Where the live bytes of node `i` belong: `Some((site frame, in_app))`,
+  /// or `None` when leakwatch itself allocated them.
+  fn site_of(&self, p: &Profile, stack: &[usize]) -> Option<(usize, bool)> {
+    for &f in stack {
+      match p.frames[f].origin(&self.own_dir) {
+        Origin::App => return Some((f, true)),
+        Origin::Leakwatch => return None,
+        Origin::Runtime | Origin::Dependency => {}
+      }
+    }
+    // No frame of the application: the allocating frame with a script,
+    // else the allocating frame.
+    let f = stack.iter().copied().find(|&f| !p.frames[f].file().is_empty()).or(stack.first().copied())?;
+    Some((f, false))
+  }
+
+  /// Adds one reading taken at `t_ms` (wall clock).
+  pub fn ingest(&mut self, t_ms: f64, p: &Profile) {
+    self.readings += 1;
+    // site frame index → (bytes, objects, biggest node index, its bytes)
+    let mut now: HashMap<usize, (u64, u64, usize, u64, bool)> = HashMap::new();
+    for (i, n) in p.nodes.iter().enumerate() {
+      if n.bytes == 0 {
+        continue;
+      }
+      let stack = p.stack(i);
+      let Some((f, in_app)) = self.site_of(p, &stack) else { continue };
+      let e = now.entry(f).or_insert((0, 0, i, 0, in_app));
+      e.0 += n.bytes;
+      e.1 += n.objects;
+      if n.bytes > e.3 {
+        e.2 = i;
+        e.3 = n.bytes;
+      }
+    }
+    for (f, (bytes, objects, biggest, _, in_app)) in now.iter() {
+      let frame = &p.frames[*f];
+      let site = self.sites.entry(frame.clone()).or_insert_with(|| Site {
+        frame: frame.clone(),
+        in_app: *in_app,
+        points: Vec::new(),
+        stack: Vec::new(),
+        objects: 0,
+      });
+      site.push(t_ms, *bytes as f64);
+      site.objects = *objects;
+      site.stack = p.stack(*biggest).iter().take(MAX_STACK).map(|&x| p.frames[x].display()).collect();
+    }
+    // Sites whose objects all died read zero now.
+    let present: std::collections::HashSet<&Frame> = now.keys().map(|&f| &p.frames[f]).collect();
+    let gone: Vec<Frame> = self.sites.keys().filter(|k| !present.contains(k)).cloned().collect();
+    for k in gone {
+      let s = self.sites.get_mut(&k).expect("key just listed");
+      if s.bytes() == 0.0 && s.points.iter().rev().take(8).all(|p| p.1 == 0.0) && s.points.len() >= 8 {
+        self.sites.remove(&k);
+      } else {
+        s.push(t_ms, 0.0);
+        s.objects = 0;
+      }
+    }
+    self.evict();
+  }
+
+  /// Keeps at most [`MAX_SITES`]: drops the sites with the least live bytes.
+  fn evict(&mut self) {
+    if self.sites.len() <= MAX_SITES {
+      return;
+    }
+    let mut sizes: Vec<(f64, Frame)> = self.sites.values().map(|s| (s.bytes(), s.frame.clone())).collect();
+    sizes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let excess = self.sites.len() - MAX_SITES;
+    for (_, k) in sizes.into_iter().take(excess) {
+      self.sites.remove(&k);
+    }
+  }
+
+  /// The sites that grew from `from_ms` on (the last point before it is the
+  /// baseline), application sites first, fastest first; at most `limit`.
+  /// `interval_bytes`: the sampling interval (growth under two is noise).
+  pub fn rank(&self, from_ms: f64, interval_bytes: f64, limit: usize) -> Vec<GrowingSite> {
+    let mut out: Vec<GrowingSite> = Vec::new();
+    for s in self.sites.values() {
+      let start = s.points.iter().rposition(|p| p.0 < from_ms).unwrap_or(0);
+      let pts = &s.points[start..];
+      if pts.len() < 3 {
+        continue;
+      }
+      let growth = pts[pts.len() - 1].1 - pts[0].1;
+      if growth < 2.0 * interval_bytes || growth <= 0.0 {
+        continue;
+      }
+      let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
+      let Some(mk) = mann_kendall(&ys) else { continue };
+      if mk.p_increasing > MAX_P {
+        continue;
+      }
+      let t0 = pts[0].0;
+      let rel: Vec<(f64, f64)> = pts.iter().map(|&(t, b)| ((t - t0) / 1000.0, b)).collect();
+      let Some(line) = theil_sen(&rel) else { continue };
+      // A step of one large allocation has a Theil–Sen slope of zero: the
+      // chord over the window still says how fast it grew.
+      let span_s = (pts[pts.len() - 1].0 - t0) / 1000.0;
+      let rate = if line.slope > 0.0 { line.slope } else { growth / span_s.max(1e-3) };
+      out.push(GrowingSite {
+        frame: s.frame.clone(),
+        in_app: s.in_app,
+        live_bytes: s.bytes().max(0.0) as u64,
+        bytes_per_sec: rate,
+        growth_bytes: growth,
+        share: 0.0,
+        objects: s.objects,
+        stack: s.stack.clone(),
+      });
+    }
+    let total: f64 = out.iter().map(|g| g.bytes_per_sec).sum();
+    for g in &mut out {
+      g.share = if total > 0.0 { g.bytes_per_sec / total } else { 0.0 };
+    }
+    out.sort_by(|a, b| {
+      b.in_app.cmp(&a.in_app).then(b.bytes_per_sec.total_cmp(&a.bytes_per_sec)).then(a.frame.url.cmp(&b.frame.url))
+    });
+    out.truncate(limit);
+    out
+  }
+
+  /// The sites holding the most live sampled bytes now, largest first.
+  pub fn largest(&self, limit: usize) -> Vec<Value> {
+    let mut v: Vec<&Site> = self.sites.values().filter(|s| s.bytes() > 0.0).collect();
+    v.sort_by(|a, b| b.bytes().total_cmp(&a.bytes()).then(a.frame.url.cmp(&b.frame.url)));
+    v.into_iter()
+      .take(limit)
+      .map(|s| {
+        json!({
+          "function": if s.frame.function.is_empty() { "(anonymous)" } else { &s.frame.function },
+          "file": s.frame.file(),
+          "line": s.frame.line,
+          "column": s.frame.column,
+          "location": format!("{}:{}:{}", s.frame.file(), s.frame.line, s.frame.column),
+          "in_app": s.in_app,
+          "live_bytes": s.bytes() as u64,
+          "objects": s.objects,
+        })
+      })
+      .collect()
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::sites::profile::{FrameTable, ProfileNode};
+
+  const OWN: &str = "/opt/lw/";
+
+  fn fr(function: &str, url: &str, line: u32) -> Frame {
+    Frame { function: function.into(), url: url.into(), line, column: 5 }
+  }
+
+  /// A profile with a root and, per entry, a stack (root-most first) holding `bytes`.
+  fn profile(stacks: &[(&[Frame], u64)]) -> Profile {
+    let mut t = FrameTable::default();
+    let root = t.intern(fr("(root)", "", 0));
+    let mut nodes = vec![ProfileNode { id: 0, parent: None, frame: root, bytes: 0, objects: 0 }];
+    for (stack, bytes) in stacks {
+      let mut parent = 0;
+      for (d, f) in stack.iter().enumerate() {
+        let frame = t.intern(f.clone());
+        let existing = nodes.iter().position(|n| n.parent == Some(parent) && n.frame == frame);
+        parent = match existing {
+          Some(i) => i,
+          None => {
+            nodes.push(ProfileNode { id: nodes.len() as u32, parent: Some(parent), frame, bytes: 0, objects: 0 });
+            nodes.len() - 1
+          }
+        };
+        if d == stack.len() - 1 {
+          nodes[parent].bytes += bytes;
+          nodes[parent].objects += (*bytes / 64).max(1);
+        }
+      }
+    }
+    Profile { frames: t.frames().to_vec(), nodes }
+  }
+
+  fn app(line: u32) -> Frame {
+    fr("handler", "/srv/app/server.js", line)
+  }
+
+  #[test]
+  fn the_growing_app_line_ranks_first_even_when_node_allocates_the_object() {
+    let mut table = SiteTable::new(OWN);
+    let parser = [fr("parserOnIncoming", "node:_http_server", 1100), fr("ServerResponse", "node:_http_server", 190)];
+    for step in 0..10u64 {
+      let leak = [fr("emit", "node:events", 500), app(17), fr("push", "", 0)];
+      let steady = [app(30), fr("stringify", "", 0)];
+      let p = profile(&[
+        (&leak[..], 100_000 * step),
+        (&parser[..], 2_000_000 * step), // the responses the app keeps: allocated by Node
+        (&steady[..], 500_000 + (step % 2) * 1000),
+      ]);
+      table.ingest(1000.0 * step as f64, &p);
+    }
+    let r = table.rank(0.0, 32768.0, 5);
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!((r[0].frame.line, r[0].in_app), (17, true), "the app's own line first");
+    assert!((r[0].bytes_per_sec - 100_000.0).abs() < 1.0, "{}", r[0].bytes_per_sec);
+    assert_eq!(r[0].stack[0], "push");
+    assert_eq!(r[0].stack[1], "handler (/srv/app/server.js:17:5)");
+    assert_eq!((r[1].frame.function.as_str(), r[1].in_app), ("ServerResponse", false));
+    assert!((r[0].share + r[1].share - 1.0).abs() < 1e-9);
+    assert!((r[1].share - 2_000_000.0 / 2_100_000.0).abs() < 1e-9);
+  }
+
+  #[test]
+  fn leakwatch_own_allocations_and_flat_sites_are_not_blamed() {
+    let mut table = SiteTable::new(OWN);
+    for step in 0..10u64 {
+      let own = [app(5), fr("getStats", "/opt/lw/index.js", 40), fr("parse", "", 0)];
+      let flat = [app(9)];
+      let p = profile(&[(&own[..], 1_000_000 * step), (&flat[..], 1_000_000)]);
+      table.ingest(1000.0 * step as f64, &p);
+    }
+    assert!(table.rank(0.0, 32768.0, 5).is_empty());
+    assert_eq!(table.largest(5).len(), 1, "leakwatch's bytes are not a site");
+  }
+
+  #[test]
+  fn one_more_sample_is_noise_and_a_window_starts_at_the_leak() {
+    let mut table = SiteTable::new(OWN);
+    for step in 0..20u64 {
+      // One sample of 32 KiB appears at step 5 and stays: not a leak.
+      let noise = [app(1)];
+      // Flat until step 10, then grows.
+      let late = [app(2)];
+      let grown = if step >= 10 { (step - 9) * 200_000 } else { 0 } + 50_000;
+      let p = profile(&[(&noise[..], if step >= 5 { 32768 } else { 0 } + 64), (&late[..], grown)]);
+      table.ingest(1000.0 * step as f64, &p);
+    }
+    let all = table.rank(0.0, 32768.0, 5);
+    assert_eq!(all.iter().map(|g| g.frame.line).collect::<Vec<_>>(), vec![2]);
+    let recent = table.rank(10_500.0, 32768.0, 5);
+    assert!((recent[0].bytes_per_sec - 200_000.0).abs() < 1.0, "{:?}", recent[0]);
+    assert!(recent[0].growth_bytes >= 9.0 * 200_000.0 - 1.0);
+  }
+
+  #[test]
+  fn series_and_table_stay_bounded() {
+    let mut table = SiteTable::new(OWN);
+    for step in 0..300u64 {
+      let frames: Vec<Frame> = (0..8).map(|k| app((step * 8 + k) as u32 % 2000 + 1)).collect();
+      let stacks: Vec<([Frame; 1], u64)> = frames.into_iter().map(|f| ([f], 1000 + step)).collect();
+      let refs: Vec<(&[Frame], u64)> = stacks.iter().map(|(s, b)| (&s[..], *b)).collect();
+      table.ingest(step as f64 * 10.0, &profile(&refs));
+      assert!(table.len() <= MAX_SITES);
+    }
+    assert!(table.sites.values().all(|s| s.points.len() <= MAX_POINTS));
+    assert!(table.memory_bytes() < 4 << 20, "{}", table.memory_bytes());
+  }
+
+  #[test]
+  fn a_site_whose_objects_died_reads_zero_then_leaves() {
+    let mut table = SiteTable::new(OWN);
+    let a = [app(1)];
+    table.ingest(0.0, &profile(&[(&a[..], 1000)]));
+    for step in 1..20 {
+      table.ingest(step as f64, &profile(&[]));
+    }
+    assert!(table.is_empty(), "{:?}", table.sites);
+  }
+}
