@@ -26,6 +26,7 @@ const binding = require('./binding.js');
 const dumpOptions = require('./lib/dump.js');
 const memoryLimit = require('./lib/memory-limit.js');
 const { Diagnoser } = require('./lib/diagnose.js');
+const { Sampling } = require('./lib/sampling.js');
 
 const HEAP_FIELDS = [
   'total_heap_size',
@@ -43,6 +44,10 @@ const nodeMajor = Number(process.versions.node.split('.')[0]);
 /** Memory is read at most this often (ms), and at least once a second by an unref'd timer. */
 const MEMORY_EVERY_MS = 250;
 const MEMORY_TIMER_MS = 1000;
+/** Allocation sites carried by a leak event and by getStats(). */
+const SITES_PER_EVENT = 5;
+/** getStats().sites: growth over this window. */
+const SITES_WINDOW_MS = 10 * 60 * 1000;
 
 function heapValues() {
   const h = v8.getHeapStatistics();
@@ -65,6 +70,7 @@ class LeakWatch extends EventEmitter {
       ageMs: performance.now(),
     });
     this._limit = memoryLimit.reader(binding);
+    this._sampling = new Sampling(binding);
     this._memoryAt = -Infinity;
     this._memoryTimer = null;
     /** @internal bench/test hook: called with every memory reading fed to the detector. */
@@ -205,6 +211,12 @@ class LeakWatch extends EventEmitter {
   _emitDetector(e) {
     const type = e.type;
     delete e.type;
+    if (type === 'leak' || type === 'leak-suspected') {
+      // Where: the allocation sites that grew since the leak began (a fresh
+      // reading of the sampler, no dump, no pause).
+      e.sites = this._sampling.sites(e.start, SITES_PER_EVENT);
+      if (this._sampling.state !== 'sampling' && !e.sites.length) e.sites_unavailable = this._sampling.reason;
+    }
     if (type === 'leak' || type === 'leak-suspected' || type === 'leak-end') {
       // memwatch's `start`/`end` are Dates.
       e.start = new Date(e.start);
@@ -232,31 +244,36 @@ class LeakWatch extends EventEmitter {
     const dump = {};
     const detector = {};
     const diagnosis = {};
+    const sampling = {};
     for (const [k, v] of Object.entries(options)) {
-      const bucket = Diagnoser.optionKeys.includes(k) ? diagnosis : dumpOptions.isDumpOption(k) ? dump : detector;
+      const bucket = Diagnoser.optionKeys.includes(k) ? diagnosis : dumpOptions.isDumpOption(k) ? dump :
+        Sampling.optionKeys.includes(k) ? sampling : detector;
       bucket[k] = v;
     }
     const nextDump = this._dump ? this._dump.validate(dump) : null;
     if (this._diagnoser) this._diagnoser.validate(diagnosis);
+    this._sampling.validate(sampling);
     let det;
     try {
       det = JSON.parse(this._handle.configure(JSON.stringify(detector)));
     } catch (err) {
       const e = new TypeError(/unknown option/.test(err.message) ?
         `${err.message}; heap-dump options: ${dumpOptions.DUMP_OPTIONS.join(', ')}; diagnosis options: ` +
-        `${Diagnoser.optionKeys.join(', ')}` : err.message);
+        `${Diagnoser.optionKeys.join(', ')}; allocation-site options: ${Sampling.optionKeys.join(', ')}` :
+        err.message);
       e.code = 'ERR_LEAKWATCH_OPTION';
       throw e;
     }
     if (nextDump) this._dump.apply(nextDump);
     if (this._diagnoser) this._diagnoser.configure(diagnosis);
+    if (Object.keys(sampling).length) this._sampling.configure(sampling);
     return this.getConfig(det);
   }
 
   /** The current configuration: leak detector and heap dumps. */
   getConfig(det) {
     return { ...(det || JSON.parse(this._handle.config())), ...(this._dump ? this._dump.getConfig() : {}),
-      ...(this._diagnoser ? this._diagnoser.options : {}) };
+      ...(this._diagnoser ? this._diagnoser.options : {}), ...this._sampling.options };
   }
 
   _observe(list) {
@@ -296,6 +313,7 @@ class LeakWatch extends EventEmitter {
       }
     }, MEMORY_TIMER_MS);
     this._memoryTimer.unref();
+    this._sampling.start();
     return this;
   }
 
@@ -305,6 +323,7 @@ class LeakWatch extends EventEmitter {
     this._running = false;
     clearInterval(this._memoryTimer);
     this._memoryTimer = null;
+    this._sampling.stop();
     if (this._observer) {
       this._observer.disconnect();
       this._observer = null;
@@ -338,6 +357,9 @@ class LeakWatch extends EventEmitter {
     const s = JSON.parse(this._handle.stats());
     s.backend = this.backend;
     s.running = this._running;
+    s.sampling = this._sampling.stats();
+    // The allocation sites that grew over the last SITES_WINDOW_MS, for dashboards.
+    s.sites = this._sampling.sites(Date.now() - SITES_WINDOW_MS, SITES_PER_EVENT);
     return s;
   }
 

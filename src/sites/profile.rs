@@ -55,6 +55,16 @@ impl Frame {
     }
   }
 
+  /// `file:line:column`, or the function's name when V8 knows no script
+  /// (natives such as `(V8 API)`).
+  pub fn location(&self) -> String {
+    if self.file().is_empty() {
+      self.display()
+    } else {
+      format!("{}:{}:{}", self.file(), self.line, self.column)
+    }
+  }
+
   /// `function (file:line:column)`, the way Node prints a stack frame.
   pub fn display(&self) -> String {
     let name = if self.function.is_empty() { "(anonymous)" } else { &self.function };
@@ -180,6 +190,8 @@ mod tests {
     assert_eq!(f("/srv/a.js").display(), "f (/srv/a.js:3:7)");
     let native = Frame { function: String::new(), url: String::new(), line: 0, column: 0 };
     assert_eq!(native.display(), "(anonymous)");
+    assert_eq!(native.location(), "(anonymous)");
+    assert_eq!(f("/srv/a.js").location(), "/srv/a.js:3:7");
   }
 
   #[test]

@@ -17,7 +17,8 @@
 //!
 //! [`SiteTable::rank`] says which sites grew over a window (a leak's span):
 //! Mann–Kendall for the direction, Theil–Sen for the rate, and a growth of
-//! at least two sampling intervals (one sample more is noise). Sites of the
+//! at least two sampling intervals (one sample more is noise); with only two
+//! readings in the window (a leak seen early), a growth of four. Sites of the
 //! application come first, then the others; within each, the fastest first.
 
 use std::collections::HashMap;
@@ -88,7 +89,7 @@ impl GrowingSite {
       "file": self.frame.file(),
       "line": self.frame.line,
       "column": self.frame.column,
-      "location": format!("{}:{}:{}", self.frame.file(), self.frame.line, self.frame.column),
+      "location": self.frame.location(),
       "in_app": self.in_app,
       "live_bytes": self.live_bytes,
       "bytes_per_min": (self.bytes_per_sec * 60.0).round(),
@@ -223,7 +224,7 @@ impl SiteTable {
     for s in self.sites.values() {
       let start = s.points.iter().rposition(|p| p.0 < from_ms).unwrap_or(0);
       let pts = &s.points[start..];
-      if pts.len() < 3 {
+      if pts.len() < 2 {
         continue;
       }
       let growth = pts[pts.len() - 1].1 - pts[0].1;
@@ -231,9 +232,12 @@ impl SiteTable {
         continue;
       }
       let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
-      let Some(mk) = mann_kendall(&ys) else { continue };
-      if mk.p_increasing > MAX_P {
-        continue;
+      match mann_kendall(&ys) {
+        Some(mk) if mk.p_increasing > MAX_P => continue,
+        Some(_) => {}
+        // Two readings (a leak seen early): the growth must be plain.
+        None if growth < 4.0 * interval_bytes => continue,
+        None => {}
       }
       let t0 = pts[0].0;
       let rel: Vec<(f64, f64)> = pts.iter().map(|&(t, b)| ((t - t0) / 1000.0, b)).collect();
@@ -276,7 +280,7 @@ impl SiteTable {
           "file": s.frame.file(),
           "line": s.frame.line,
           "column": s.frame.column,
-          "location": format!("{}:{}:{}", s.frame.file(), s.frame.line, s.frame.column),
+          "location": s.frame.location(),
           "in_app": s.in_app,
           "live_bytes": s.bytes() as u64,
           "objects": s.objects,
@@ -377,6 +381,8 @@ mod tests {
       let p = profile(&[(&noise[..], if step >= 5 { 32768 } else { 0 } + 64), (&late[..], grown)]);
       table.ingest(1000.0 * step as f64, &p);
     }
+    let two = table.rank(18_500.0, 32768.0, 5);
+    assert_eq!(two.iter().map(|g| g.frame.line).collect::<Vec<_>>(), vec![2], "two readings, 200 kB apart");
     let all = table.rank(0.0, 32768.0, 5);
     assert_eq!(all.iter().map(|g| g.frame.line).collect::<Vec<_>>(), vec![2]);
     let recent = table.rank(10_500.0, 32768.0, 5);
