@@ -171,6 +171,67 @@ declare namespace leakwatch {
     samples: number;
     /** 1 for the first report of an episode, 2, 3… for follow-ups. */
     report: number;
+    /**
+     * Where: the allocation sites whose live sampled bytes grew since `start` (V8's sampling heap profiler,
+     * no heap dump), the application's own functions first, fastest first; at most 5. Empty when sampling
+     * is off or unavailable (then `sites_unavailable` says why).
+     */
+    sites: AllocationSite[];
+    sites_unavailable?: string;
+  }
+
+  /**
+   * A growing allocation site. V8's sampler records functions, not statements: `line`/`column` are where
+   * the allocating function is defined, and a function the optimizing compiler inlined counts in its caller.
+   */
+  interface AllocationSite {
+    /** The first function of the application's own code on the allocation's stack (outside `node:`
+     * internals, `node_modules` and leakwatch), or, when none is on it (`in_app: false`), the allocating one. */
+    function: string;
+    file: string;
+    line: number;
+    column: number;
+    /** `file:line:column`, or the function's name when V8 knows no script (e.g. `(V8 API)`). */
+    location: string;
+    in_app: boolean;
+    /** Estimated live bytes allocated there now (sampled, scaled). */
+    live_bytes: number;
+    bytes_per_min: number;
+    growth_bytes: number;
+    /** This site's rate over the sum of every growing site's, 0..1. */
+    share: number;
+    /** Estimated live objects allocated there. */
+    objects: number;
+    /** The stack holding the most bytes there, allocating frame first: `function (file:line:column)`. */
+    stack: string[];
+  }
+
+  /** Allocation-site options of `configure()` (lib/sampling.js). */
+  interface SamplingOptions {
+    /** V8's sampling heap profiler on (default true; `LEAKWATCH_SAMPLING=off`). */
+    sampling?: boolean;
+    /** Bytes allocated per sample on average, 1024..67108864 (default 65536). */
+    samplingIntervalBytes?: number;
+    /** Longest time between two readings when no full GC comes, ms (default 10000). */
+    sitesEveryMs?: number;
+  }
+
+  /** `getStats().sampling`. */
+  interface SamplingStats {
+    /** 'busy': another sampler (an inspector session, an APM agent) runs in this thread; 'lost': someone stopped ours. */
+    state: 'sampling' | 'off' | 'busy' | 'lost' | 'unavailable';
+    reason: string | null;
+    interval_bytes: number;
+    every_ms: number;
+    readings: number;
+    last_reading_ms: number;
+    max_reading_ms: number;
+    total_reading_ms: number;
+    sampled_live_bytes: number;
+    profile_nodes: number;
+    sites: number;
+    /** The site table's own memory, roughly. */
+    memory_bytes: number;
   }
 
   /** The `leak-end` event: a reported leak (or suspicion) stopped growing. */
@@ -222,8 +283,10 @@ declare namespace leakwatch {
 
   /** Diagnosis options of `configure()` (lib/diagnose.js). */
   interface DiagnosisOptions {
-    /** On `leak`: take baseline/target/final dumps, analyze them in a child process, emit `report`. Default false. */
+    /** On `leak`: write a report of the growing allocation sites at once (no dump), emit `report`. Default false. */
     diagnose?: boolean;
+    /** The deep step: also take baseline/target/final dumps (each stalls the service) and find who retains the leak. Default false. */
+    diagnoseDumps?: boolean;
     /** Heap growth to wait for between two diagnosis dumps. Defaults 16 MiB and 0.05 of the baseline. */
     diagnoseGrowthBytes?: number;
     diagnoseGrowthFraction?: number;
@@ -234,7 +297,8 @@ declare namespace leakwatch {
     diagnoseCooldownMs?: number;
   }
 
-  type Config = DetectorConfig & Required<Omit<DumpConfig, 'signal'>> & { signal: string | false } & Required<DiagnosisOptions>;
+  type Config = DetectorConfig & Required<Omit<DumpConfig, 'signal'>> & { signal: string | false } & Required<DiagnosisOptions> &
+    Required<SamplingOptions>;
 
   /** The `diagnosis` event: a diagnosis started on a `leak`, or failed (and no `report` follows). */
   interface DiagnosisEvent {
@@ -370,6 +434,10 @@ declare namespace leakwatch {
     last_stats: StatsEvent | null;
     /** The leak detector's view (null if it could not start). */
     detector: DetectorStats | null;
+    /** The allocation sampler's state and cost. */
+    sampling: SamplingStats;
+    /** The allocation sites that grew over the last 10 minutes (as in a `leak` event). */
+    sites: AllocationSite[];
   }
 
   /** Options of one heap dump (`writeSnapshot`, `writeSnapshotAsync`). */
@@ -395,6 +463,8 @@ declare namespace leakwatch {
     path: string;
     bytes: number;
     duration_ms: number;
+    /** The longest time the dump held the JavaScript thread (V8 takes and serializes the snapshot there), ms. */
+    stall_ms: number;
     trigger: DumpTrigger;
     compressed: boolean;
     redacted: boolean;
@@ -724,7 +794,7 @@ declare namespace leakwatch {
      * whole configuration. A bad value or an unknown key throws a TypeError with
      * `code: 'ERR_LEAKWATCH_OPTION'` and changes nothing.
      */
-    configure(options: DetectorOptions & DumpConfig & DiagnosisOptions): Config;
+    configure(options: DetectorOptions & DumpConfig & DiagnosisOptions & SamplingOptions): Config;
     /** The current configuration: leak detector, heap dumps, diagnosis. */
     getConfig(): Config;
     /**

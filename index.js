@@ -184,6 +184,9 @@ class LeakWatch extends EventEmitter {
         failure = failure || { err };
       }
     };
+    // Right after a full GC the sampler holds only live objects: the site
+    // table's readings are taken then (before a leak event needs them).
+    if (out.full_gcs) emit(() => this._sampling.afterFullGc());
     for (const g of out.gc) emit(() => this.emit('gc', g));
     if (!this._statsMuted) for (const s of out.stats) emit(() => this.emit('stats', s));
     for (const e of out.detector) emit(() => this._emitDetector(e));

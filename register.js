@@ -5,7 +5,11 @@
  *
  *   LEAKWATCH_LOG=stderr|stdout|<file>   JSON-lines event log (default stderr)
  *   LEAKWATCH_LOG_INTERVAL_MS=60000      at most one gc-summary line per interval
- *   LEAKWATCH_ON_LEAK=log|dump|diagnose  what a `leak` event does (default log)
+ *   LEAKWATCH_ON_LEAK=log|dump|diagnose|diagnose-deep  what a `leak` event does (default log):
+ *                                        diagnose writes a report of the growing allocation
+ *                                        sites at once (no dump); diagnose-deep adds three
+ *                                        heap dumps (retainers; each dump stalls the service)
+ *   LEAKWATCH_SAMPLING=off|<bytes>       allocation sampling off, or its interval
  *   LEAKWATCH_DETECTOR='{"sensitivity":"high"}'  leak-detector options (JSON)
  *   LEAKWATCH_CLUSTER=1                  in a node:cluster worker or under PM2, tag and
  *                                        forward events to the primary / PM2's bus
@@ -46,7 +50,10 @@ function fromEnv(env) {
   const onLeak = (env.LEAKWATCH_ON_LEAK || 'log').toLowerCase();
   if (onLeak === 'dump') options.dumpOnLeak = true;
   else if (onLeak === 'diagnose') options.diagnose = true;
-  else if (onLeak !== 'log') warn(`LEAKWATCH_ON_LEAK must be log, dump or diagnose, got "${onLeak}"; using log`);
+  else if (onLeak === 'diagnose-deep') Object.assign(options, { diagnose: true, diagnoseDumps: true });
+  else if (onLeak !== 'log') {
+    warn(`LEAKWATCH_ON_LEAK must be log, dump, diagnose or diagnose-deep, got "${onLeak}"; using log`);
+  }
   return options;
 }
 

@@ -18,7 +18,10 @@
  * `leak-suspected` and the first `leak`, the kind reported vs expected, the
  * reported rate vs the real growth rate of that kind (least-squares slope of
  * the program's once-a-second process.memoryUsage() ticks over the load;
- * native = rss − heapTotal − external), false alarms (`leak` from a program
+ * native = rss − heapTotal − external), for leaks the top allocation site of
+ * the first `leak` event (else the first `leak-suspected`) judged against the
+ * row's leaking lines (`sites` in list.js: found from the sampled allocations
+ * alone, no heap dump), false alarms (`leak` from a program
  * or thread that does not leak), `leak-suspected` count on non-leaks (shown,
  * not failed), and memwatch's rule on the same run: lloyd/node-memwatch
  * (src/memwatch.cc) fires `leak` when the used heap after a full GC grew over
@@ -28,7 +31,9 @@
  * scenario over the repetitions (min / median / max), and the issue's bars:
  * every leak ≥ 1 MB/s signalled within 30 s of load start, every leak
  * ≥ 50 kB/s within 180 s, every leak reported, zero `leak` on non-leaks, the
- * same verdict on every seed.
+ * same verdict on every seed, the first leak event's top site names the
+ * leaking line in ≥ 90 % of leak runs (a run whose site missed prints that
+ * event's whole `sites` ranking).
  *
  * Options:
  *   --seed N        first seed (default: random; always printed, so a run can be repeated)
@@ -83,6 +88,8 @@ const rate = (b) => (b === null || b === undefined ? '—' : Math.abs(b) >= 1e6 
 const secs = (s) => (s === null || s === undefined ? '—' : `${s.toFixed(1)} s`);
 const durationOf = (sc) => secondsOverride || (quick && !sc.leak ? sc.seconds / 2 : sc.seconds);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Share of leak runs whose first event's top site must name the leaking line. */
+const SITE_BAR = 0.9;
 
 async function runOne(sc, seed) {
   // With --diagnose, leaks get 60 s more load so the diagnosis can watch them grow; the load stops at the report.
@@ -118,6 +125,67 @@ async function runOne(sc, seed) {
   }
   await run.stop();
   return judgeRun(sc, seed, run, { loadStart, loadEnd, result, draws });
+}
+
+/** `file:line` of an event's top allocation site as list.js writes it (basename), or null when it has none. */
+function topSiteOf(e) {
+  const s = e && e.payload.sites && e.payload.sites[0];
+  if (!s) return null;
+  // A site outside any script (a native allocating frame) has no file: its location names the function.
+  return s.file ? `${path.basename(s.file)}:${s.line}` : s.location || s.function || '?';
+}
+
+/**
+ * `file:line` of every function around the given `file:line`s, innermost
+ * first (by brace depth, walking up from each line). V8's sampler records
+ * the allocating *function* (where it is defined; an inlined function counts
+ * as its caller), so a site naming a function around the leaking line is
+ * judged 'function': the right function, not the exact line.
+ */
+function enclosingFunctions(sites) {
+  const out = [];
+  for (const site of sites) {
+    const [file, lineText] = site.split(':');
+    let lines;
+    try {
+      lines = fs.readFileSync(path.join(__dirname, 'scenarios', file), 'utf8').split('\n');
+    } catch {
+      continue;
+    }
+    let depth = 0;
+    for (let i = Number(lineText) - 1; i >= 0; i--) {
+      const text = lines[i].replace(/'[^']*'|`[^`]*`|"[^"]*"|\/\/.*$/g, '');
+      if (i < Number(lineText) - 1) depth += (text.match(/}/g) || []).length;
+      depth -= (text.match(/{/g) || []).length;
+      if (depth < 0 && /\bfunction\b|=>/.test(text)) {
+        out.push(`${file}:${i + 1}`);
+        depth = 0;
+      } else if (depth < 0) {
+        depth = 0;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the leak is: the top allocation site of the first `leak` event (what
+ * a person reads first), else of the first `leak-suspected` one, judged against
+ * the row's `sites`: 'ok', 'function' (a function around the leaking line),
+ * 'MISS', or 'none' (no event, or one without sites).
+ */
+function judgeSite(sc, hits, susHits) {
+  const event = hits[0] || susHits[0] || null;
+  const top = topSiteOf(event);
+  return {
+    topSite: top,
+    siteFrom: event ? event.ev : null,
+    site: top === null ? 'none' : (sc.sites || []).includes(top) ? 'ok' :
+      enclosingFunctions(sc.sites || []).includes(top) ? 'function' : 'MISS',
+    // The whole ranking, printed for a run whose top site is not the leaking line.
+    sites: event ? event.payload.sites || [] : [],
+    sitesUnavailable: event ? event.payload.sites_unavailable || null : null,
+  };
 }
 
 /** One run's row: what leakwatch said, what really grew, memwatch's rule. */
@@ -172,6 +240,7 @@ function judgeRun(sc, seed, run, { loadStart, loadEnd, result, draws }) {
     cleanExit,
     report,
     judged: diagnose ? judge(sc, report) : null,
+    where: sc.leak ? judgeSite(sc, hits, susHits) : null,
     memwatch: memwatchVerdict(sc, run, loadStart),
   };
 }
@@ -210,6 +279,9 @@ function printRuns(rows) {
     ['kind', (r) => (r.sc.leak && r.reports ? `${r.kind || '?'}${r.kind === r.sc.kind ? '' : ' ≠'}` : '')],
     ['rate reported / real', (r) => (r.sc.leak ? `${rate(r.reported)} / ${rate(r.real[r.kind || r.sc.kind])}` +
       (r.ratio !== null ? ` (${r.ratio.toFixed(2)}x)` : '') : '')],
+    ['top site', (r) => (r.where ? (r.where.topSite || '—') +
+      (r.where.siteFrom === 'leak-suspected' ? ' (suspected)' : '') : '')],
+    ['site', (r) => (r.where ? r.where.site : '')],
     ['growth h/e/n MB/s', (r) => `${mb(r.real.heap)}/${mb(r.real.external)}/${mb(r.real.native)}`],
     ['leak/end/limit', (r) => `${r.reports}/${r.ends}/${r.limits}`],
     ['suspected (no leak)', (r) => (r.sc.leak ? '' : String(r.suspectedCount))],
@@ -222,6 +294,26 @@ function printRuns(rows) {
     ['memwatch false alarms', (r) => String(r.memwatch.alarms) +
       (r.memwatch.alarmsBeforeLoad ? ` (${r.memwatch.alarmsBeforeLoad} before load)` : '')],
   ], rows);
+}
+
+/** For every leak run whose top site is not the leaking line: the whole `sites` ranking of that event. */
+function printSiteMisses(rows) {
+  const missed = rows.filter((r) => r.where && r.where.site !== 'ok');
+  if (!missed.length) return;
+  const kb = (b) => (typeof b === 'number' ? `${(b / 1e3).toFixed(0)} kB` : '?');
+  console.log('\ntop site not the leaking line — the ranking the event carried (`sites`, best first):');
+  for (const r of missed) {
+    const w = r.where;
+    console.log(`  ${r.sc.name} s${r.seed}: ${w.siteFrom || 'no leak event'}` +
+      `${w.siteFrom ? `, top ${w.topSite || '—'}` : ''}; leaking line ${(r.sc.sites || []).join(' or ')}` +
+      (w.sitesUnavailable ? `; sites unavailable: ${w.sitesUnavailable}` : ''));
+    w.sites.forEach((s, i) => {
+      console.log(`    ${i + 1}. ${s.location} ${s.function || '(anonymous)'}${s.in_app ? '' : ' (not app)'}: ` +
+        `live ${kb(s.live_bytes)}, ${kb(s.bytes_per_min)}/min, growth ${kb(s.growth_bytes)}, ` +
+        `share ${typeof s.share === 'number' ? s.share.toFixed(2) : '?'}, ${s.objects} objects`);
+      console.log(`       stack: ${(s.stack || []).join(' < ')}`);
+    });
+  }
 }
 
 /** Precision/recall, time-to-detect per scenario, the issue's bars. Returns the failed bars. */
@@ -239,6 +331,13 @@ function summarize(rows) {
   console.log(`kind right in ${withKind.filter((r) => r.kind === r.sc.kind).length} of ${withKind.length} reported ` +
     `leaks; rate within 25 % of the real growth in ${withKind.filter((r) => r.ratio !== null &&
       Math.abs(r.ratio - 1) <= 0.25).length} of ${withKind.length}`);
+
+  const siteOk = leakRuns.filter((r) => r.where.site === 'ok').length;
+  const siteFn = leakRuns.filter((r) => r.where.site === 'function').length;
+  const sitePct = leakRuns.length ? `${((100 * siteOk) / leakRuns.length).toFixed(0)} %` : '—';
+  const fnPct = leakRuns.length ? `${((100 * (siteOk + siteFn)) / leakRuns.length).toFixed(0)} %` : '—';
+  console.log(`top site names the leaking line: ${sitePct} (${siteOk}/${leakRuns.length} runs); ` +
+    `the line or the function around it: ${fnPct} (${siteOk + siteFn}/${leakRuns.length})`);
 
   const names = [...new Set(rows.map((r) => r.sc.name))];
   const per = names.map((name) => ({ sc: rows.find((r) => r.sc.name === name).sc,
@@ -264,6 +363,9 @@ function summarize(rows) {
     ['zero `leak` on programs that do not leak', rows.filter((r) => !r.sc.leak && r.got === 'leak')],
     ['the same verdict on every seed', per.filter((g) => new Set(g.runs.map((r) => r.got)).size > 1)
       .flatMap((g) => g.runs)],
+    // A share, not every run: the bar fails (listing the runs that missed) only below it.
+    ['the first leak event\'s top site names the leaking line in ≥ 90 % of leak runs',
+      siteOk >= SITE_BAR * leakRuns.length ? [] : leakRuns.filter((r) => r.where.site !== 'ok')],
   ];
   console.log('\nthe issue\'s bars:');
   for (const [what, failed] of bars) {
@@ -325,7 +427,10 @@ async function main() {
   console.log('\n1st suspected / 1st leak: seconds from load start; rate: the first `leak` report\'s for its kind; ' +
     'real: least-squares growth of that kind over the load (heap = heapUsed, external = external incl. ' +
     'ArrayBuffers, native = rss − heapTotal − external); growth h/e/n: heap/external/native, over the load for ' +
-    'leaks, over its last half for non-leaks; memwatch: lloyd/node-memwatch\'s rule on the same run\'s stats events');
+    'leaks, over its last half for non-leaks; top site: the first `leak` (else `leak-suspected`) event\'s first ' +
+    'allocation site, file:line, judged against the row\'s leaking lines (site: ok / function / MISS / none); ' +
+    'memwatch: lloyd/node-memwatch\'s rule on the same run\'s stats events');
+  printSiteMisses(rows);
   const failedBars = summarize(rows);
   const bad = rows.filter((r) => !r.ok);
   const badList = bad.map((r) => `${r.sc.name} s${r.seed}`).join(', ');

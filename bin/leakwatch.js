@@ -32,7 +32,7 @@ const REGISTER = path.join(__dirname, '..', 'register.js');
 const HELP = `leakwatch — find memory leaks in Node.js services
 
 Usage:
-  leakwatch run [--log <stderr|stdout|file>] [--on-leak <log|dump|diagnose>]
+  leakwatch run [--log <stderr|stdout|file>] [--on-leak <log|dump|diagnose|diagnose-deep>]
                 [--dump-dir <dir>] [--signal <SIGNAL|off>] [--detector <json>] -- <command…>
   leakwatch analyze <snapshot> [--top N] [--json]
   leakwatch diff <before> <after> [--top N] [--json]
@@ -41,8 +41,10 @@ Usage:
   leakwatch report <dir|snapshots…> --html <out.html> [--json]
 
 run attaches leakwatch to the command (node -r leakwatch/register): --log is
-where the JSON-lines event log goes, --on-leak what a leak triggers, --detector
-leak-detector options as JSON, e.g. '{"sensitivity":"high"}'.
+where the JSON-lines event log goes, --on-leak what a leak triggers (diagnose:
+a report of the growing allocation sites at once, no heap dump; diagnose-deep:
+plus three heap dumps for who retains it, each stalling the app while V8 takes
+it), --detector leak-detector options as JSON, e.g. '{"sensitivity":"high"}'.
 report uses the three newest snapshots it is given (or finds in a folder) and,
 when the folder holds a leakwatch-report-*.json, that report's GC timeline.
 Snapshots may be .heapsnapshot or .heapsnapshot.gz.

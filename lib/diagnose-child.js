@@ -4,8 +4,9 @@
  * service's memory and CPU are not used for it (see lib/diagnose.js).
  *
  * Receives one IPC message: `{ base, process, leak, timeline, snapshots,
- * degraded, backend, timeout_ms }` (`process` describes the service, not this
- * child). Runs on the Rust engine the diff from baseline to final (per-class
+ * sites, mode, degraded, backend, timeout_ms }` (`process` describes the
+ * service, not this child). `mode: 'sites'`: no snapshots were asked for;
+ * the report is the allocation sites alone. Runs on the Rust engine the diff from baseline to final (per-class
  * growth) and the 3-snapshot leak analysis (what was allocated between
  * baseline and target and is still alive in final, grouped by retainer
  * path), turns them into findings with explanations, writes `<base>.json`
@@ -122,11 +123,11 @@ async function diagnose(input) {
     } catch (err) {
       degraded.push(`the snapshots could not be analyzed: ${err.message}`);
     }
-  } else {
+  } else if (input.mode !== 'sites') {
     degraded.push('fewer than three snapshots: no leak candidates could be computed');
   }
   const report = buildReport({ process: input.process, leak: input.leak, timeline: input.timeline, snapshots,
-    findings, growth, degraded, backend: input.backend });
+    findings, growth, degraded, backend: input.backend, sites: input.sites || [] });
   const files = writeReport(report, input.base);
   return { ...files, summary: report.summary, findings: report.findings, degraded };
 }

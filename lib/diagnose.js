@@ -1,23 +1,30 @@
 'use strict';
 /**
- * The diagnosis pipeline: from a `leak` event to a report that names the
- * growing class, who retains it and where it was allocated.
+ * The diagnosis pipeline: from a `leak` event to a report that says where
+ * the leak is allocated — and, as a deeper step the user asks for, who
+ * retains it.
  *
  * Opt-in (`configure({ diagnose: true })` or `LEAKWATCH_ON_LEAK=diagnose`).
- * When `leak` fires: take a baseline snapshot; let the heap grow further
- * (until the post-GC baseline has grown by `diagnoseGrowthBytes` or
- * `diagnoseGrowthFraction`, never sooner than `diagnoseMinWaitMs`, never later
- * than `diagnoseMaxWaitMs`); take a target snapshot; wait again; take a final
- * snapshot. Then analyze the three outside the service's memory, in a
- * low-priority child process (`lib/diagnose-child.js`) that writes the report
- * (JSON + HTML) next to the dumps itself — so the report lands even if the
- * service exits first — and tells us where. Emits `diagnosis` (started) and
- * `report` ({ json, html, report }).
+ * When `leak` fires, the report leads with the allocation sites the `leak`
+ * event already carries (V8's sampling heap profiler, lib/sampling.js): no
+ * heap dump, no pause. Written at once (JSON + HTML) by a low-priority child
+ * process (`lib/diagnose-child.js`), so the service does no work for it.
  *
+ * Heap dumps are the deep step, only with `diagnoseDumps: true`
+ * (`LEAKWATCH_ON_LEAK=diagnose-deep`): take a baseline snapshot; let the heap
+ * grow further (until the post-GC baseline has grown by
+ * `diagnoseGrowthBytes` or `diagnoseGrowthFraction`, never sooner than
+ * `diagnoseMinWaitMs`, never later than `diagnoseMaxWaitMs`); take a target
+ * snapshot; wait again; take a final snapshot. Then the child analyzes the
+ * three outside the service's memory and joins them with the sites. Each
+ * dump stalls the service while V8 takes it (the `dump` event's
+ * `stall_ms`), which is why it is not the default.
+ *
+ * Emits `diagnosis` (started) and `report` ({ json, html, report }).
  * Dumps go through `writeSnapshot` and so respect the dump guards: a refused
- * dump degrades the report (it says why), never the service. At most one
- * diagnosis runs at a time, with a cooldown between two. Nothing here keeps
- * the event loop alive: timers and the child are un-referenced.
+ * dump degrades the report (it says why) and the sites are still named. At
+ * most one diagnosis runs at a time, with a cooldown between two. Nothing
+ * here keeps the event loop alive: timers and the child are un-referenced.
  *
  * The child is bounded: it is killed, and the diagnosis fails (`diagnosis`
  * event with `stage: 'failed'`), when it has not answered within
@@ -31,6 +38,7 @@ const { threadId } = require('node:worker_threads');
 
 const DEFAULTS = Object.freeze({
   diagnose: false,
+  diagnoseDumps: false,
   diagnoseGrowthBytes: 16 * 1024 * 1024,
   diagnoseGrowthFraction: 0.05,
   diagnoseMinWaitMs: 5000,
@@ -50,7 +58,7 @@ function validate(key, value) {
     e.code = 'ERR_LEAKWATCH_OPTION';
     throw e;
   };
-  if (key === 'diagnose') {
+  if (key === 'diagnose' || key === 'diagnoseDumps') {
     if (typeof value !== 'boolean') bad('true or false');
   } else if (key === 'diagnoseGrowthFraction') {
     if (typeof value !== 'number' || !(value >= 0 && value <= 10)) bad('a number between 0 and 10');
@@ -155,9 +163,22 @@ class Diagnoser {
   async run(leak) {
     const degraded = [];
     const snapshots = { baseline: null, target: null, final: null };
+    // Where: the sites the leak event carries (or a fresh ranking from the
+    // leak's start), before any dump.
+    const sites = leak && Array.isArray(leak.sites) && leak.sites.length ? leak.sites :
+      this.lw._sampling ? this.lw._sampling.sites(leak && leak.start ? +leak.start : Date.now() - 600000) : [];
+    if (!sites.length && this.lw._sampling && this.lw._sampling.state !== 'sampling') {
+      degraded.push(`no allocation sites: ${this.lw._sampling.reason}`);
+    }
     // Not inside the 'leak' emit that started us: the application's own 'leak'
-    // listeners (alerts, logs) run first, before the snapshot freezes the thread.
+    // listeners (alerts, logs) run first.
     await new Promise((resolve) => setImmediate(resolve));
+    if (this.options.diagnoseDumps) await this.dumps(snapshots, degraded);
+    return this.report(leak, sites, snapshots, degraded);
+  }
+
+  /** The deep step: baseline, target and final snapshots, each after the heap grew. */
+  async dumps(snapshots, degraded) {
     snapshots.baseline = await this.take('baseline', degraded);
     if (snapshots.baseline) {
       const g1 = await this.waitForGrowth();
@@ -168,6 +189,9 @@ class Diagnoser {
       await this.waitForGrowth();
       snapshots.final = await this.take('final', degraded);
     }
+  }
+
+  async report(leak, sites, snapshots, degraded) {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const base = path.join(this.dumpDir(), `leakwatch-report-${stamp}-${process.pid}`);
     const input = {
@@ -178,6 +202,9 @@ class Diagnoser {
       leak: leak ? { ...leak, start: leak.start && leak.start.toISOString(), end: leak.end && leak.end.toISOString() } : null,
       timeline: this.lw.getTimeline(),
       snapshots,
+      sites,
+      // Sites only: the child writes the report without looking for snapshots.
+      mode: this.options.diagnoseDumps ? 'dumps' : 'sites',
       degraded,
       backend: this.lw.backend,
       elapsed_ms: leak && leak.end ? Date.now() - leak.end.getTime() : null,

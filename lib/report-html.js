@@ -36,6 +36,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 main { max-width: 1000px; margin: 0 auto; padding: 24px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10px; }
 .sub { color: #5b6470; margin-bottom: 18px; }
+.muted { color: #5b6470; }
 .card { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 16px 18px; margin: 12px 0; }
 .verdict { border-left: 5px solid #c62828; }
 .verdict.none { border-left-color: #2e7d32; }
@@ -191,6 +192,21 @@ function renderFindings(findings) {
     <th>objects/min</th><th>bytes/min</th><th>retained by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The growing allocation sites (V8's sampling heap profiler; no dump). */
+function renderSites(sites) {
+  if (!sites || !sites.length) return '<p id="sites">No growing allocation site was sampled.</p>';
+  const rows = sites.map((x) => `<tr>
+    <td><code>${escapeHtml(x.location)}</code>${x.in_app ? '' : ' <span class="muted">(inside Node or a dependency)</span>'}</td>
+    <td>${escapeHtml(x.function)}</td>
+    <td class="num">${escapeHtml(fmtBytes(x.bytes_per_min))}/min</td>
+    <td class="num">${escapeHtml(Math.round((x.share || 0) * 100))} %</td>
+    <td class="num">${escapeHtml(fmtBytes(x.live_bytes))}</td>
+    <td><details><summary>stack</summary><pre>${escapeHtml((x.stack || []).join('\n'))}</pre></details></td>
+  </tr>`);
+  return `<table id="sites"><thead><tr><th>allocated at</th><th>function</th><th>grows by</th><th>share</th>
+    <th>live (sampled)</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function renderKv(obj) {
   return `<dl class="kv">${Object.entries(obj).filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
@@ -213,7 +229,11 @@ function renderHtml(report) {
         ${renderKv({ 'growing class': top.class, 'grows by': growsBy(top), 'retained by': top.retainer_text,
     'allocated at': where,
     'rate': leak ? `${fmtBytes(leak.rate_bytes_per_sec * 3600)}/hour` : undefined })}</div>`
-    : `<div class="card verdict none" id="verdict"><h2>No leak candidate found</h2>
+    : (report.sites || []).length
+      ? `<div class="card verdict" id="verdict"><h2>${escapeHtml(report.summary)}</h2>
+        ${renderKv({ 'allocated at': report.sites[0].location, 'grows by': `${fmtBytes(report.sites[0].bytes_per_min)}/min`,
+    'rate': leak ? `${fmtBytes(leak.rate_bytes_per_sec * 3600)}/hour` : undefined })}</div>`
+      : `<div class="card verdict none" id="verdict"><h2>No leak candidate found</h2>
         <p id="explanation">${escapeHtml(report.summary || 'The snapshots show no class whose new objects survive.')}</p></div>`;
   const degraded = (report.degraded || []).length
     ? `<div class="card degraded"><strong>This report is incomplete:</strong><ul>${report.degraded
@@ -224,7 +244,7 @@ function renderHtml(report) {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>leakwatch report — ${escapeHtml(top ? top.class : 'no leak')}</title>
+<title>leakwatch report — ${escapeHtml(top ? top.class : (report.sites || []).length ? report.sites[0].location : 'no leak')}</title>
 <style>${css}</style><style>${PAGE_CSS}</style>
 </head><body><main>
 <h1>leakwatch report</h1>
@@ -235,6 +255,7 @@ ${leak ? `<div class="card"><h2>The leak event</h2>${renderKv({ reason: leak.rea
     confidence: leak.confidence === undefined ? undefined : Number(leak.confidence).toFixed(2),
     'growing spaces': (leak.growing_spaces || []).join(', '),
     'projected OOM': leak.projected_oom_ms ? `${(leak.projected_oom_ms / 60000).toFixed(1)} min` : undefined })}</div>` : ''}
+<h2>Where it is allocated (sampled, no heap dump)</h2><div class="card">${renderSites(report.sites)}</div>
 <h2>Heap over time</h2><div class="card"><div id="chart-heap" class="chart"></div></div>
 <h2>GC pauses</h2><div class="card"><div id="chart-pauses" class="chart"></div></div>
 <h2>Top growing classes</h2><div class="card">${renderGrowth(report.growth)}</div>

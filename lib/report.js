@@ -9,6 +9,8 @@
  *              (null when unknown, e.g. a report the CLI built from loose snapshots),
  *   leak:      the `leak` event that started the diagnosis (or null),
  *   timeline:  { gc: getTimeline() points },
+ *   sites:     [{ function, file, line, column, location, in_app, live_bytes, bytes_per_min,
+ *                 growth_bytes, share, objects, stack }],  // growing allocation sites, sampled (no dump)
  *   snapshots: { baseline, target, final: { path, bytes, taken_at } | null },
  *   growth:    { interval_ms, count_delta, size_delta,                 // baseline → final diff
  *                classes: [{ class, count_delta, size_delta, added_count, removed_count,
@@ -37,21 +39,40 @@ const { renderHtml } = require('./report-html.js');
  * process's: the report is built in the analysis child or the CLI).
  */
 function buildReport({ process: proc = null, leak = null, timeline = [], snapshots = {}, findings = [], growth = null,
-  degraded = [], backend }) {
+  degraded = [], backend, sites = [] }) {
   const explained = findings.map((f) => ({ ...f, ...explain(f, leak) }));
   const top = explained[0];
+  const tookSnapshots = Object.values(snapshots || {}).some(Boolean);
   return {
     version: 1,
     generated_at: new Date().toISOString(),
-    summary: top ? top.headline : 'No class with new objects that survive was found in the snapshots.',
+    summary: top ? top.headline : sites.length ? siteHeadline(sites[0]) : tookSnapshots ?
+      'No class with new objects that survive was found in the snapshots.' :
+      'No growing allocation site was sampled and no heap snapshot was taken.',
     process: proc || backend ? { ...(proc || {}), ...(backend ? { backend } : {}) } : null,
     leak,
     timeline: { gc: timeline || [] },
+    sites,
     snapshots,
     growth,
     findings: explained,
     degraded,
   };
+}
+
+const MB = 1024 * 1024;
+const fmtRate = (bytesPerMin) => (bytesPerMin >= MB ? `${(bytesPerMin / MB).toFixed(1)} MB/min` :
+  `${(bytesPerMin / 1024).toFixed(1)} KB/min`);
+
+/** One sentence for a growing site: where, how fast, what share of the sampled growth. */
+function siteHeadline(site) {
+  // V8's sampler records functions, not statements: the line is where the
+  // allocating function is defined.
+  const where = site.file ? `${site.file}:${site.line}` : site.location;
+  const fn = site.function && site.function !== '(anonymous)' ? site.function : 'an anonymous function';
+  const share = site.share ? ` (${Math.round(site.share * 100)} % of the growth sampled)` : '';
+  return `Memory allocated in ${fn} (${where}) keeps growing: +${fmtRate(site.bytes_per_min)}${share}` +
+    (site.in_app ? '' : '; no frame of the application was on its stack (allocated inside Node or a dependency)');
 }
 
 function writeAtomic(file, data) {
@@ -75,4 +96,4 @@ function writeReport(report, base) {
   return { json, html };
 }
 
-module.exports = { buildReport, writeReport };
+module.exports = { buildReport, writeReport, siteHeadline };

@@ -8,10 +8,14 @@
  * worker). The sampler is V8's own (`HeapProfiler::StartSamplingHeapProfiler`,
  * resolved at run time like the GC hooks, src/v8/sampling.rs): about one
  * sample per `samplingIntervalBytes` allocated, a stack per sample, dropped by
- * V8 when its object dies. A reading walks the sampled tree on the JS thread
- * (no GC, no heap dump) every `sitesEveryMs`, stretched so that readings take
- * at most 0.5 % of the time, and once more right before a `leak` is emitted.
- * The timers are un-referenced; nothing runs in a GC callback.
+ * V8 when its object dies — but only at the collection that finds it dead,
+ * so between full GCs the sampled set holds old garbage too. Readings are
+ * therefore taken at the first drain after each full GC (when the set is the
+ * live objects, like the detector's heap baselines), at most every
+ * `MIN_GAP_MS`, and every `sitesEveryMs` when no full GC comes; stretched so
+ * that readings take at most 0.5 % of the time. A reading walks the sampled
+ * tree on the JS thread: no GC, no heap dump, ~1-15 ms measured. The timer is
+ * un-referenced; nothing runs in a GC callback.
  *
  * Coexistence: V8 has one sampler per isolate. If another one already runs
  * (an inspector session's HeapProfiler.startSampling, an APM agent), ours
@@ -28,15 +32,17 @@ const DEFAULTS = Object.freeze({
   // bench/overhead.js measures 32/64/128 KiB; 64 KiB keeps the allocation
   // loop's throughput within 1 % and still sees a 50 kB/s leak in a minute.
   samplingIntervalBytes: 64 * 1024,
-  sitesEveryMs: 2000,
+  sitesEveryMs: 10000,
 });
 const OPTION_KEYS = Object.keys(DEFAULTS);
 /** A busy or lost sampler is looked at again this often. */
 const RETRY_MS = 60000;
 /** Readings may take at most this share of the time. */
 const MAX_SHARE = 0.005;
-/** A reading older than this is refreshed before sites are ranked. */
-const FRESH_MS = 1000;
+/** Readings after full GCs come at most this often. */
+const MIN_GAP_MS = 500;
+/** Before ranking, a reading older than this is refreshed. */
+const FRESH_MS = 30000;
 const OWN_DIR = path.join(__dirname, '..') + path.sep;
 
 function optionError(key, rule, value) {
@@ -149,6 +155,14 @@ class Sampling {
     if (this.state === 'sampling') {
       this._schedule(Math.max(this.options.sitesEveryMs, this.lastPollMs / MAX_SHARE));
     }
+  }
+
+  /** The drain saw a full GC: read now (the sampled set is the live objects). */
+  afterFullGc() {
+    if (this.state !== 'sampling' || Date.now() - this.lastPollAt < MIN_GAP_MS) return;
+    if (this.lastPollMs / MAX_SHARE > Date.now() - this.lastPollAt) return; // over the time budget
+    this.poll();
+    this._schedule(Math.max(this.options.sitesEveryMs, this.lastPollMs / MAX_SHARE));
   }
 
   /** Reads the profile now and folds it into the site table. */

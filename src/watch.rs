@@ -248,7 +248,8 @@ impl Watch {
   }
 
   /// Moves every pending record into the engine and returns the events the
-  /// JS side asked for, as `{"gc":[…],"stats":[…],"detector":[…],"dropped":n}`.
+  /// JS side asked for, as `{"gc":[…],"stats":[…],"detector":[…],"dropped":n,
+  /// "full_gcs":n}` (`full_gcs`: full collections in this batch).
   /// `memory`, read by the JS side just before, is judged after the records
   /// (it is newer than all of them).
   pub fn drain(&self, want_gc: bool, want_stats: bool, memory: Option<MemoryReading>) -> Value {
@@ -298,6 +299,7 @@ impl Watch {
       }
       eng.last = Some(*rec);
     }
+    let full_gcs = batch.iter().filter(|r| r.kind.is_full()).count();
     eng.scratch = batch;
     if let (Some(m), Some(d)) = (memory, eng.detector.as_mut()) {
       let sample = MemorySample {
@@ -311,7 +313,7 @@ impl Watch {
       };
       detected.extend(d.observe_memory(&sample, m.limit).iter().map(|e| e.to_json()));
     }
-    json!({ "gc": gc, "stats": stats, "detector": detected, "dropped": eng.dropped })
+    json!({ "gc": gc, "stats": stats, "detector": detected, "dropped": eng.dropped, "full_gcs": full_gcs })
   }
 
   /// The records drained so far, oldest first (bounded), as `gc` events.

@@ -22,7 +22,7 @@ test('refused dumps degrade the report; one at a time; cooldown', async () => {
       },
       dumpDir: () => dir,
     });
-    d.configure({ diagnose: true, diagnoseCooldownMs: 60000 });
+    d.configure({ diagnose: true, diagnoseDumps: true, diagnoseCooldownMs: 60000 });
     const leak = { reason: 'heap growth over 3 full GCs (20s) - 40.0 mb/hr', start: new Date(), end: new Date(),
       growth: 1e6, rate_bytes_per_sec: 11000 };
     const report = once(leakwatch, 'report');
@@ -62,7 +62,7 @@ test('the baseline dump waits until every listener of the triggering leak event 
       },
       dumpDir: () => dir,
     });
-    d.configure({ diagnose: true });
+    d.configure({ diagnose: true, diagnoseDumps: true });
     lw.on('leak', () => order.push('application listener'));
     const keepAlive = setInterval(() => {}, 1000);
     const report = new Promise((resolve, reject) => {
@@ -73,6 +73,66 @@ test('the baseline dump waits until every listener of the triggering leak event 
     order.push('emit returned');
     await report;
     assert.deepStrictEqual(order.slice(0, 3), ['application listener', 'emit returned', 'dump baseline']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const APP = path.join(__dirname, 'fixtures', 'sites-app.js');
+const APP_LINES = fs.readFileSync(APP, 'utf8').split('\n');
+// V8's sampler records functions (where they are defined), and a function the
+// optimizing compiler inlined is counted in its caller's: either function
+// around the leaking line is the right answer.
+const SITE_FNS = APP_LINES.map((l, i) => (l.includes('SITE-FN') ? `${APP}:${i + 1}` : null)).filter(Boolean);
+
+/** Runs the leaking fixture in `mode` ('sites' or 'refused'); its report, stderr and longest stall. */
+function diagnoseApp(mode, wrapper = []) {
+  const { spawnSync } = require('node:child_process');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `leakwatch-diag-${mode}-`));
+  const argv = [...wrapper, process.execPath, APP, dir, mode];
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 120000 });
+  const stall = /stall_ms=([\d.]+)/.exec(r.stderr || '');
+  return { r, dir, report: r.status === 0 ? JSON.parse(r.stdout) : null, stallMs: stall ? Number(stall[1]) : null };
+}
+
+test('the default diagnosis names the leaking function at once: no heap dump, no long stall', () => {
+  const { r, dir, report, stallMs } = diagnoseApp('sites');
+  try {
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(report.error, undefined, `${report.error}; stderr: ${r.stderr}`);
+    const json = JSON.parse(fs.readFileSync(report.json, 'utf8'));
+    assert.deepStrictEqual(json.snapshots, { baseline: null, target: null, final: null });
+    assert.deepStrictEqual(json.degraded, []);
+    assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => /heapsnapshot/.test(f)), [], 'no dump was written');
+    const top = json.sites[0];
+    assert.ok(SITE_FNS.includes(`${top.file}:${top.line}`), `${top.location} is not one of ${SITE_FNS}: ` +
+      JSON.stringify(json.sites, null, 1));
+    assert.strictEqual(top.in_app, true);
+    assert.ok(top.bytes_per_min > 0 && top.share > 0.5 && top.share <= 1, JSON.stringify(top));
+    assert.match(top.stack.find((f) => f.includes('sites-app.js')), /^(handle|record) /);
+    assert.match(json.summary, new RegExp(`^Memory allocated in (handle|record) \\(${APP}:${top.line}\\) keeps ` +
+      'growing: \\+[\\d.]+ [KM]B/min'));
+    assert.deepStrictEqual(json.leak.sites.map((x) => x.location), json.sites.map((x) => x.location));
+    const html = fs.readFileSync(report.html, 'utf8');
+    assert.match(html, /Where it is allocated/);
+    assert.match(html, new RegExp(`sites-app\\.js:${top.line}:`));
+    assert.ok(stallMs !== null && stallMs < 100, `longest event-loop stall ${stallMs} ms`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with every dump refused by the guard, the report still names the site', () => {
+  // A 20 MB file-size limit (ulimit -f): the guard refuses a dump of a heap
+  // this size; the report files are far smaller.
+  const { r, dir, report } = diagnoseApp('refused', ['/bin/sh', '-c', 'ulimit -f 20480 && exec "$0" "$@"']);
+  try {
+    assert.strictEqual(r.status, 0, r.stderr);
+    const json = JSON.parse(fs.readFileSync(report.json, 'utf8'));
+    assert.match(json.degraded[0], /baseline snapshot not taken: .*(file-size|ulimit)/i, json.degraded[0]);
+    assert.deepStrictEqual(json.findings, []);
+    assert.ok(SITE_FNS.includes(`${json.sites[0].file}:${json.sites[0].line}`), JSON.stringify(json.sites, null, 1));
+    assert.match(json.summary, /sites-app\.js:\d+\) keeps growing/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

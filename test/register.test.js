@@ -55,7 +55,7 @@ test('NODE_OPTIONS="-r leakwatch/register" works, and a bad setting warns withou
     LEAKY_MS: '300',
   }, [APP]);
   assert.strictEqual(r.status, 0, r.stderr);
-  assert.match(r.stderr, /LEAKWATCH_ON_LEAK must be log, dump or diagnose/);
+  assert.match(r.stderr, /LEAKWATCH_ON_LEAK must be log, dump, diagnose or diagnose-deep/);
   assert.match(r.stderr, /LEAKWATCH_DETECTOR is not valid JSON/);
   const first = JSON.parse(r.stdout.split('\n')[0]);
   assert.strictEqual(first.event, 'start');

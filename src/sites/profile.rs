@@ -46,7 +46,7 @@ impl Frame {
     let file = self.file();
     if file.is_empty() || self.url.starts_with("node:") || file.starts_with("internal/") || !looks_like_path(file) {
       Origin::Runtime
-    } else if !own_dir.is_empty() && file.starts_with(own_dir) && !file[own_dir.len()..].contains("node_modules") {
+    } else if !own_dir.is_empty() && file.starts_with(own_dir) && is_own_file(&file[own_dir.len()..]) {
       Origin::Leakwatch
     } else if file.contains("/node_modules/") || file.contains("\\node_modules\\") {
       Origin::Dependency
@@ -74,6 +74,15 @@ impl Frame {
       format!("{name} ({}:{}:{})", self.file(), self.line, self.column)
     }
   }
+}
+
+/// leakwatch's own runtime files, relative to its package directory (its
+/// tests, benches and their fixtures are programs like any other).
+fn is_own_file(rest: &str) -> bool {
+  let rest = rest.replace('\\', "/");
+  rest.starts_with("lib/")
+    || rest.starts_with("bin/")
+    || matches!(rest.as_str(), "index.js" | "index.mjs" | "register.js" | "binding.js")
 }
 
 /// A script URL that names a file: an absolute path (Unix or Windows) or a
@@ -181,7 +190,12 @@ mod tests {
     assert_eq!(f("").origin(own), Origin::Runtime);
     assert_eq!(f("[eval]").origin(own), Origin::Runtime);
     assert_eq!(f("/opt/app/node_modules/leakwatch/index.js").origin(own), Origin::Leakwatch);
+    assert_eq!(f("/opt/app/node_modules/leakwatch/lib/sampling.js").origin(own), Origin::Leakwatch);
+    assert_eq!(f("/opt/app/node_modules/leakwatch/register.js").origin(own), Origin::Leakwatch);
     assert_eq!(f("/opt/app/node_modules/leakwatch/node_modules/x/y.js").origin(own), Origin::Dependency);
+    // Its tests and benches are programs like any other.
+    assert_eq!(f("/opt/app/node_modules/leakwatch/test/fixtures/app.js").origin(own), Origin::Dependency);
+    assert_eq!(f("/work/leakwatch/bench/scenarios/leak-map.js").origin("/work/leakwatch/"), Origin::App);
   }
 
   #[test]

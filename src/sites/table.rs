@@ -18,7 +18,8 @@
 //! [`SiteTable::rank`] says which sites grew over a window (a leak's span):
 //! Mann–Kendall for the direction, Theil–Sen for the rate, and a growth of
 //! at least two sampling intervals (one sample more is noise); with only two
-//! readings in the window (a leak seen early), a growth of four. Sites of the
+//! or three readings in the window (a leak seen early), a growth of four
+//! that never goes down. Sites of the
 //! application come first, then the others; within each, the fastest first.
 
 use std::collections::HashMap;
@@ -36,6 +37,9 @@ pub const MAX_SITES: usize = 1024;
 pub const MAX_STACK: usize = 16;
 /// One-sided Mann–Kendall p-value a growing site must reach.
 const MAX_P: f64 = 0.1;
+/// Readings from which the Mann–Kendall test decides (with three, the
+/// smallest p-value it can give is 0.15).
+const MIN_TESTED: usize = 4;
 
 #[derive(Clone, Debug)]
 struct Site {
@@ -232,12 +236,18 @@ impl SiteTable {
         continue;
       }
       let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
-      match mann_kendall(&ys) {
-        Some(mk) if mk.p_increasing > MAX_P => continue,
-        Some(_) => {}
-        // Two readings (a leak seen early): the growth must be plain.
-        None if growth < 4.0 * interval_bytes => continue,
-        None => {}
+      if ys.len() < MIN_TESTED {
+        // Two or three readings (a leak seen early): Mann–Kendall cannot
+        // reach significance yet, so the growth must be plain: never down,
+        // and four sampling intervals at least.
+        if growth < 4.0 * interval_bytes || ys.windows(2).any(|w| w[1] < w[0]) {
+          continue;
+        }
+      } else {
+        match mann_kendall(&ys) {
+          Some(mk) if mk.p_increasing <= MAX_P => {}
+          _ => continue,
+        }
       }
       let t0 = pts[0].0;
       let rel: Vec<(f64, f64)> = pts.iter().map(|&(t, b)| ((t - t0) / 1000.0, b)).collect();

@@ -48,6 +48,8 @@ test('a leaking service gets a report naming tasks, the closure and its file:lin
   assert.strictEqual(json.process.thread_id, 0);
   assert.strictEqual(json.process.platform, `${process.platform}-${process.arch}`);
   assert.match(json.process.argv.join(' '), /diagnose-app\.js/);
+  // The sampled sites are in the report beside the dumps' finding.
+  assert.strictEqual(`${json.sites[0].file}:${json.sites[0].line}`, `${APP}:${LEAK_LINE}`, JSON.stringify(json.sites));
 });
 
 test('the HTML report renders in headless Chromium with its charts and finding', async () => {
