@@ -23,6 +23,9 @@
 //! | `heap_space_statistics` | `bool Isolate::GetHeapSpaceStatistics(HeapSpaceStatistics*, size_t index)` | `_ZN2v87Isolate22GetHeapSpaceStatisticsEPNS_19HeapSpaceStatisticsEm` |
 //! | `low_memory_notification` (optional) | `void Isolate::LowMemoryNotification()` | `_ZN2v87Isolate21LowMemoryNotificationEv` |
 //!
+//! The sampling heap profiler's four entry points (allocation sites) have
+//! their own table in [`sampling`], resolved the same way and only when used.
+//!
 //! `GCCallbackWithData` is `void (*)(Isolate*, GCType, GCCallbackFlags, void*)`;
 //! `GCType` and `GCCallbackFlags` are C++ enums passed as `int`. A non-static
 //! member function takes `this` as its first argument in both the Itanium
