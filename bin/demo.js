@@ -7,21 +7,27 @@
  * pushes a closure capturing `req` into a module-level `tasks` array on every
  * request), drives it with loopback load (autocannon, 127.0.0.1, bounded
  * time), and shows live what leakwatch sees: the post-GC baseline after each
- * full GC, the early `leak-suspected` (~20 s in), the confirmed `leak` (once
- * the growth outlasts the first minute a warm-up is allowed), the three heap
- * dumps of the diagnosis, and the report naming `tasks` and the closure's
- * file:line (JSON + HTML written next to the dumps). Options: --seconds N
- * (the load's upper bound, default 180).
+ * full GC, the early `leak-suspected` (~20 s in) with the allocation sites
+ * that grow (V8's sampling heap profiler: no dump, no pause), the confirmed
+ * `leak` (once the growth outlasts the first minute a warm-up is allowed),
+ * the diagnosis report (JSON + HTML), and at the end the longest event-loop
+ * stall of the whole run (perf_hooks.monitorEventLoopDelay). Options:
+ * --seconds N (the load's upper bound, default 180); --deep (the diagnosis
+ * also takes three heap dumps and names who retains the leak: `tasks`).
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 const autocannon = require('autocannon');
 const leakwatch = require('..');
 
 const i = process.argv.indexOf('--seconds');
 const SECONDS = i > 0 ? Number(process.argv[i + 1]) : 180;
+const DEEP = process.argv.includes('--deep');
+const stall = monitorEventLoopDelay({ resolution: 10 });
+stall.enable();
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
 const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-demo-'));
 const t0 = Date.now();
@@ -30,7 +36,9 @@ const at = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
 // ---- the leaky service --------------------------------------------------
 const tasks = [];
 function leakyMiddleware(req, res, next) {
-  tasks.push(() => req.headers); // the closure keeps `req` alive forever
+  // Synchronously get the user from the session, maybe a JWT.
+  req.user = { id: tasks.length, name: 'Leaky Master', token: `${tasks.length}.`.padEnd(300, 'x') };
+  tasks.push(() => req.user); // the closure keeps `req` (and its user) alive forever
   next();
 }
 const server = http.createServer((req, res) => {
@@ -42,8 +50,10 @@ const server = http.createServer((req, res) => {
 
 // ---- leakwatch ----------------------------------------------------------
 // Dumps after 10 MB of further growth (the service leaks ~70 MB a minute), so the diagnosis takes ~30 s.
-leakwatch.configure({ dumpDir, diagnose: true, diagnoseGrowthBytes: 10 * 1024 * 1024, diagnoseMinWaitMs: 4000,
-  diagnoseMaxWaitMs: 15000 });
+leakwatch.configure({ dumpDir, diagnose: true, diagnoseDumps: DEEP, diagnoseGrowthBytes: 10 * 1024 * 1024,
+  diagnoseMinWaitMs: 4000, diagnoseMaxWaitMs: 15000 });
+const siteLines = (sites) => sites.slice(0, 3).map((x) => `         ${x.in_app ? 'your code' : 'inside Node'}: ` +
+  `${x.function} (${x.location}) +${mb(x.bytes_per_min)}/min, ${Math.round(x.share * 100)} % of the growth sampled`);
 console.log(`leakwatch demo — backend ${leakwatch.backend}, node ${process.version}; dumps and reports in ${dumpDir}`);
 leakwatch.on('stats', (s) => {
   if (s.forced) return; // the collections a heap dump forces
@@ -52,22 +62,28 @@ leakwatch.on('stats', (s) => {
 });
 leakwatch.on('leak-suspected', (info) => {
   console.log(`\n${at()} leak suspected (${info.kind}): ${info.reason}`);
+  for (const l of siteLines(info.sites)) console.log(l);
   console.log(`         not yet told apart from a warm-up or a filling cache; confirmed if it outlasts the ` +
     `first minute of the process\n`);
 });
 leakwatch.on('leak', (info) => {
   console.log(`\n${at()} *** leak (${info.kind}, confirmed by ${info.confirmed_by}): ${info.reason}`);
+  console.log('         where it is allocated (sampled, no heap dump):');
+  for (const l of siteLines(info.sites)) console.log(l);
   console.log(`         growth ${mb(info.growth)}, confidence ${info.confidence.toFixed(2)}, growing ` +
     `${info.growing_spaces.join(', ')}, projected OOM in ${info.projected_oom_ms === null ? '?' :
       `${(info.projected_oom_ms / 60000).toFixed(1)} min`}\n`);
 });
 leakwatch.on('diagnosis', (d) => {
   // After the `leak` line (the diagnosis starts from inside the same event).
-  if (d.stage === 'start') setImmediate(() => console.log(`${at()} diagnosis: taking baseline, target and final heap dumps ...`));
+  if (d.stage === 'start') {
+    setImmediate(() => console.log(`${at()} diagnosis: ${DEEP ? 'the sites, then baseline, target and final heap dumps' :
+      'writing the allocation-site report (no dump; --deep adds three heap dumps)'} ...`));
+  }
   if (d.stage === 'failed') console.log(`${at()} diagnosis failed: ${d.error}`);
 });
 leakwatch.on('dump', (d) => console.log(`${at()} dump (${d.trigger}): ${path.basename(d.path)}, ${mb(d.bytes)} in ` +
-  `${(d.duration_ms / 1000).toFixed(1)} s`));
+  `${(d.duration_ms / 1000).toFixed(1)} s, the service stalled ${(d.stall_ms / 1000).toFixed(1)} s`));
 leakwatch.on('dump-refused', (d) => console.log(`${at()} dump refused: ${d.reason}`));
 
 let load = null;
@@ -92,6 +108,10 @@ server.listen(0, '127.0.0.1', () => {
   load = autocannon({ url, connections: 8, duration: SECONDS, overallRate: 1500 }, (err, result) => {
     if (err) console.error(err);
     else console.log(`${at()} load done: ${result.requests.total} requests, ${tasks.length} closures held in tasks`);
+    stall.disable();
+    console.log(`${at()} longest event-loop stall of the whole run: ${(stall.max / 1e6).toFixed(1)} ms ` +
+      `(allocation-site readings: ${leakwatch.getStats().sampling.readings}, longest ` +
+      `${leakwatch.getStats().sampling.max_reading_ms.toFixed(1)} ms)`);
     server.close();
   });
 });

@@ -77,12 +77,11 @@ impl Frame {
 }
 
 /// leakwatch's own runtime files, relative to its package directory (its
-/// tests, benches and their fixtures are programs like any other).
+/// tests, benches, demo and their fixtures are programs like any other).
 fn is_own_file(rest: &str) -> bool {
   let rest = rest.replace('\\', "/");
   rest.starts_with("lib/")
-    || rest.starts_with("bin/")
-    || matches!(rest.as_str(), "index.js" | "index.mjs" | "register.js" | "binding.js")
+    || matches!(rest.as_str(), "index.js" | "index.mjs" | "register.js" | "binding.js" | "bin/leakwatch.js")
 }
 
 /// A script URL that names a file: an absolute path (Unix or Windows) or a
@@ -192,6 +191,8 @@ mod tests {
     assert_eq!(f("/opt/app/node_modules/leakwatch/index.js").origin(own), Origin::Leakwatch);
     assert_eq!(f("/opt/app/node_modules/leakwatch/lib/sampling.js").origin(own), Origin::Leakwatch);
     assert_eq!(f("/opt/app/node_modules/leakwatch/register.js").origin(own), Origin::Leakwatch);
+    assert_eq!(f("/opt/app/node_modules/leakwatch/bin/leakwatch.js").origin(own), Origin::Leakwatch);
+    assert_eq!(f("/work/leakwatch/bin/demo.js").origin("/work/leakwatch/"), Origin::App);
     assert_eq!(f("/opt/app/node_modules/leakwatch/node_modules/x/y.js").origin(own), Origin::Dependency);
     // Its tests and benches are programs like any other.
     assert_eq!(f("/opt/app/node_modules/leakwatch/test/fixtures/app.js").origin(own), Origin::Dependency);
