@@ -27,6 +27,7 @@ const { monitorEventLoopDelay } = require('node:perf_hooks');
 const binding = require('../binding.js');
 const config = require('./dump-config.js');
 const guard = require('./dump-guard.js');
+const { mkdirBounded } = require('./mkdir.js');
 const triggers = require('./dump-triggers.js');
 
 // Node 18's v8.getHeapSnapshot() stream stalls under backpressure (piped to a
@@ -57,7 +58,7 @@ function stamp(d) {
  */
 function ensureDir(dir, own) {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirBounded(dir, 0o700);
     const st = fs.lstatSync(dir);
     if (!st.isDirectory()) throw dumpError('ERR_LEAKWATCH_DUMP_DIR', `${dir} is not a directory`);
     if (own) {

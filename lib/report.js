@@ -32,6 +32,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { explain } = require('./explain.js');
 const { renderHtml } = require('./report-html.js');
+const { mkdirBounded } = require('./mkdir.js');
 
 /**
  * Adds headline/explanation to each finding and assembles the report.
@@ -88,7 +89,7 @@ function writeAtomic(file, data) {
 
 /** Writes `<base>.json` and `<base>.html`; returns their paths. */
 function writeReport(report, base) {
-  fs.mkdirSync(path.dirname(base), { recursive: true, mode: 0o700 });
+  mkdirBounded(path.dirname(base), 0o700);
   const json = `${base}.json`;
   const html = `${base}.html`;
   writeAtomic(json, `${JSON.stringify(report, null, 2)}\n`);

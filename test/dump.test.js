@@ -334,3 +334,31 @@ test('configure routes dump options, rejects unknown keys and applies nothing on
   assert.strictEqual(c.significance, 0.05);
   leakwatch.configure({ dumpGzip: false, sensitivity: 'medium' });
 });
+
+// Node's recursive mkdir loops forever on ENOENT from a pseudo-filesystem
+// (Node 20-24): leakwatch creates directories itself, bounded (lib/mkdir.js).
+test('a dump path under /proc gives an error at once, never a hang', { skip: process.platform !== 'linux' }, () => {
+  const code = `const lw = require(${JSON.stringify(path.join(__dirname, '..'))});
+    for (const p of ['/proc/self/no-such-dir/x.heapsnapshot', '/proc/self/a/b/c/x.heapsnapshot']) {
+      try { lw.writeSnapshot(p); console.log('written'); } catch (e) { console.log(e.code); }
+    }`;
+  const r = require('node:child_process').spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 30000 });
+  assert.strictEqual(r.signal, null, 'the process hung and was killed');
+  assert.deepStrictEqual(r.stdout.trim().split('\n'), ['ERR_LEAKWATCH_DUMP_DIR', 'ERR_LEAKWATCH_DUMP_DIR'], r.stderr);
+});
+
+test('mkdirBounded makes missing levels 0700 and names what is in the way', () => {
+  const { mkdirBounded } = require('../lib/mkdir.js');
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-mkdir-'));
+  try {
+    const deep = path.join(base, 'a', 'b', 'c');
+    mkdirBounded(deep);
+    assert.ok(fs.statSync(deep).isDirectory());
+    assert.strictEqual(fs.statSync(path.join(base, 'a')).mode & 0o777, 0o700);
+    mkdirBounded(deep); // exists: nothing to do
+    fs.writeFileSync(path.join(base, 'file'), 'x');
+    assert.throws(() => mkdirBounded(path.join(base, 'file', 'sub')), (e) => e.code === 'ENOTDIR');
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
