@@ -54,6 +54,33 @@ Exit codes: 0 ok (no leak candidates), 1 leak candidates found, 2 usage error,
 run exits with the app's own code.
 `;
 
+/** Per command: its usage line and what it does (`leakwatch <command> --help`). */
+const COMMAND_HELP = {
+  run: ['leakwatch run [--log <stderr|stdout|file>] [--on-leak <log|dump|diagnose|diagnose-deep>] ' +
+    '[--dump-dir <dir>] [--signal <SIGNAL|off>] [--detector <json>] -- <command…>',
+  `Runs <command> with leakwatch attached (node -r leakwatch/register through NODE_OPTIONS) and
+exits with its code.
+  --log        where the JSON-lines event log goes (default stderr)
+  --on-leak    what a leak triggers: log (default); dump (a heap dump); diagnose (a report of
+               the growing allocation sites, no dump); diagnose-deep (plus three heap dumps and
+               who retains the leak; each dump stalls the app while V8 takes it)
+  --dump-dir   where dumps and reports go
+  --signal     the signal that writes a heap dump (default SIGUSR2), or off
+  --detector   leak-detector options as JSON, e.g. '{"sensitivity":"high"}'
+Example: leakwatch run --on-leak diagnose -- node server.js`],
+  analyze: ['leakwatch analyze <snapshot> [--top N] [--json]',
+    'Summarizes one heap snapshot (.heapsnapshot or .heapsnapshot.gz) by class: count, self and retained size.'],
+  diff: ['leakwatch diff <before> <after> [--top N] [--json]',
+    'Per-class growth from one heap snapshot to a later one.'],
+  'find-leaks': ['leakwatch find-leaks <baseline> <target> <final> [--top N] [--json]',
+    'Objects allocated between baseline and target that are still alive in final, grouped by retainer path.'],
+  retainers: ['leakwatch retainers <snapshot> <Class|@id> [--json]',
+    'Who keeps instances of a class (or one object, @id) alive: the retainer paths from the GC roots.'],
+  report: ['leakwatch report <dir|snapshots…> --html <out.html> [--json]',
+    `Writes the diagnosis report (HTML, and JSON with --json) from the three newest snapshots given
+or found in a folder; a leakwatch-report-*.json there lends its GC timeline.`],
+};
+
 class UsageError extends Error {}
 
 function fail(code, message) {
@@ -323,12 +350,23 @@ async function report(argv) {
 
 const COMMANDS = { run, analyze, diff, 'find-leaks': findLeaksCommand, retainers, report };
 
+/** The command being run, for a usage error's one usage line. */
+let current = null;
+
 function main(argv) {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(HELP);
+    const about = command === 'help' && COMMAND_HELP[rest[0]];
+    process.stdout.write(about ? `Usage: ${about[0]}\n\n${about[1]}\n` : HELP);
     return;
   }
+  // `leakwatch <command> --help` (before --, for run: after it the options are the app's).
+  const own = command === 'run' && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (COMMAND_HELP[command] && (own.includes('--help') || own.includes('-h'))) {
+    process.stdout.write(`Usage: ${COMMAND_HELP[command][0]}\n\n${COMMAND_HELP[command][1]}\n`);
+    return;
+  }
+  current = COMMAND_HELP[command] ? command : null;
   if (command === '-v' || command === '--version') {
     process.stdout.write(`${require('../package.json').version}\n`);
     return;
@@ -343,7 +381,10 @@ Promise.resolve()
   .catch((err) => {
     if (err instanceof UsageError || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
       err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      fail(EXIT.usage, `${err.message}\n\n${HELP}`);
+      // One short usage line, of the command at hand; the whole help is a flag away.
+      const usage = current ? `usage: ${COMMAND_HELP[current][0]}\n(leakwatch ${current} --help for more)` :
+        'usage: leakwatch <run|analyze|diff|find-leaks|retainers|report> … (leakwatch --help for more)';
+      fail(EXIT.usage, `${err.message}\n${usage}`);
     } else if (err.code === 'ENOENT' || err.code === 'EACCES' || /^ERR_LEAKWATCH_SNAPSHOT/.test(err.code || '')) {
       fail(EXIT.input, err.message);
     } else {

@@ -162,8 +162,23 @@ test('usage errors exit 2 and say what was expected', () => {
     const r = cli(...args);
     assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
-    assert.match(r.stderr, /Usage:/, 'the help follows');
+    assert.match(r.stderr, /\nusage: leakwatch /, 'one usage line follows');
+    assert.doesNotMatch(r.stderr, /Exit codes:/, 'not the whole help');
+    assert.ok(r.stderr.trim().split('\n').length <= 3, r.stderr);
+    if (args[0] !== 'frob') assert.match(r.stderr, new RegExp(`usage: leakwatch ${args[0]} `));
   }
+});
+
+test('every command answers --help with its own usage, exit 0', () => {
+  for (const c of ['run', 'analyze', 'diff', 'find-leaks', 'retainers', 'report']) {
+    for (const flag of ['--help', '-h']) {
+      const r = cli(c, flag);
+      assert.strictEqual(r.code, 0, `${c} ${flag}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: leakwatch ${c} `), r.stdout);
+      assert.strictEqual(r.stderr, '');
+    }
+  }
+  assert.match(cli('help', 'diff').stdout, /^Usage: leakwatch diff /);
 });
 
 test('missing or malformed input exits 3 with what to do', () => {
