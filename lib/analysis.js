@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const v8 = require('node:v8');
-const binding = require('../binding.js');
+const binding = require('./load-binding.js').loadBinding();
 
 const HINTS = {
   io: 'check that the file exists, is readable and, if gzip-compressed, complete',

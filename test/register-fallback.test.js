@@ -48,6 +48,13 @@ test('without its platform binary, -r leakwatch/register warns on stderr and the
     const req = run(dir, ['-e', "require('leakwatch')"]);
     assert.notStrictEqual(req.status, 0);
     assert.match(req.stderr, /Cannot find native binding/);
+    // … and says what is missing and how to get it, not "npm has a bug".
+    const { platformTriple } = require('../lib/load-binding.js');
+    const t = platformTriple();
+    assert.match(req.stderr, new RegExp(`Neither leakwatch\\.${t}\\.node \\(built from source\\) nor the platform ` +
+      `package leakwatch-${t} is installed`));
+    assert.match(req.stderr, /npm run build/);
+    assert.match(req.stderr, /ERR_LEAKWATCH_BINDING/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
