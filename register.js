@@ -3,7 +3,8 @@
  * Zero-code attach: `node -r leakwatch/register app.js`, or
  * `NODE_OPTIONS="-r leakwatch/register"`. Configured by environment:
  *
- *   LEAKWATCH_LOG=stderr|stdout|<file>   JSON-lines event log (default stderr)
+ *   LEAKWATCH_LOG=stderr|stdout|<file>   JSON-lines event log for machines (default stderr)
+ *   LEAKWATCH_ALERTS=off                 no plain-language alert lines on stderr (lib/alert.js)
  *   LEAKWATCH_LOG_INTERVAL_MS=60000      at most one gc-summary line per interval
  *   LEAKWATCH_ON_LEAK=log|dump|diagnose|diagnose-deep  what a `leak` event does (default log):
  *                                        diagnose writes a report of the growing allocation
@@ -76,6 +77,9 @@ function register(env = process.env) {
   } catch (err) {
     warn(`cannot open LEAKWATCH_LOG=${env.LEAKWATCH_LOG} (${err.code || err.message}); logging to stderr`);
     attachLog(leakwatch, { dest: 'stderr', intervalMs });
+  }
+  if (!/^(off|0|false|no)$/i.test(String(env.LEAKWATCH_ALERTS || ''))) {
+    require('./lib/alert.js').attachAlerts(leakwatch, { onLeak: String(env.LEAKWATCH_ON_LEAK || 'log').toLowerCase() });
   }
   if (env.LEAKWATCH_CLUSTER === '1' || String(env.LEAKWATCH_CLUSTER).toLowerCase() === 'true') {
     try {

@@ -41,6 +41,17 @@ test('node -r leakwatch/register logs start, gc summaries and the leak as JSON l
     assert.match(leak.reason, /^heap growth over \d+ .* - [\d.]+ [kmg]?b\/hr$/);
     assert.ok(leak.growth > 10e6 && leak.rate_bytes_per_sec > 0);
     assert.ok(!Number.isNaN(Date.parse(leak.start)) && !Number.isNaN(Date.parse(leak.end)));
+    // For a person: one plain line on stderr, with what grows, how fast, where, and what to do next.
+    const alert = r.stderr.split('\n').find((l) => l.startsWith('leakwatch: LEAK: '));
+    assert.ok(alert, r.stderr);
+    assert.match(alert, /^leakwatch: LEAK: the JavaScript heap keeps growing, \+[\d.]+ [MG]B\/min \(\+[\d.]+ [MG]B since /);
+    assert.match(alert, /heap limit in [\d.]+ (s|min|h)/);
+    assert.match(alert, /allocated in .*leaky-app\.js:\d+:\d+\)/);
+    assert.match(alert, /next: LEAKWATCH_ON_LEAK=diagnose writes a report/);
+    const quiet = runApp({ LEAKWATCH_LOG: log, LEAKWATCH_ALERTS: 'off', LEAKY_MS: '45000', LEAKY_STOP_ON_LEAK: '1',
+      LEAKWATCH_DETECTOR: '{"minDurationMs":3000,"warmupMs":0}' });
+    assert.strictEqual(quiet.status, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /leakwatch: LEAK/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
