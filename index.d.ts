@@ -210,7 +210,7 @@ declare namespace leakwatch {
   interface SamplingOptions {
     /** V8's sampling heap profiler on (default true; `LEAKWATCH_SAMPLING=off`). */
     sampling?: boolean;
-    /** Bytes allocated per sample on average, 1024..67108864 (default 65536). */
+    /** Bytes allocated per sample on average, 1024..67108864 (default 262144). */
     samplingIntervalBytes?: number;
     /** Longest time between two readings when no full GC comes, ms (default 10000). */
     sitesEveryMs?: number;

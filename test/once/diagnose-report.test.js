@@ -12,7 +12,12 @@ const { spawnSync } = require('node:child_process');
 
 const APP = path.join(__dirname, '..', 'fixtures', 'diagnose-app.js');
 const LEAK_LINE = fs.readFileSync(APP, 'utf8').split('\n').findIndex((l) => l.includes('LEAK-SITE')) + 1;
-const CHROMIUM = process.env.LEAKWATCH_CHROMIUM || '/usr/bin/chromium';
+// Headless Chromium comes with `npm install` (the @sparticuz/chromium
+// devDependency ships it inside the package); LEAKWATCH_CHROMIUM overrides.
+async function chromiumPath() {
+  if (process.env.LEAKWATCH_CHROMIUM) return process.env.LEAKWATCH_CHROMIUM;
+  return require('@sparticuz/chromium').executablePath();
+}
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diagnose-'));
 let report = null;
 
@@ -54,9 +59,10 @@ test('a leaking service gets a report naming tasks, the closure and its file:lin
 
 test('the HTML report renders in headless Chromium with its charts and finding', async () => {
   assert.ok(report, 'needs the report of the previous test');
-  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does)`);
+  const exe = await chromiumPath();
+  assert.ok(fs.existsSync(exe), `Chromium not found at ${exe}`);
   const { chromium } = require('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM,
+  const browser = await chromium.launch({ executablePath: exe, headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
