@@ -17,12 +17,13 @@ function child(code, env = {}) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-// Grows ~40 MB of live records from one named function, with full GCs between (readings follow them).
+// Grows ~40 MB of live records from one named function, with a full GC after each step (a reading follows
+// each, at most one per 500 ms).
 const GROW = `
   const kept = [];
   function growRecords(n) { for (let i = 0; i < n; i++) kept.push({ i, s: 'record ' + i + ' '.repeat(40) }); }
   async function grow(w) {
-    for (let r = 0; r < 8; r++) { growRecords(50000); w.gc(); await new Promise((res) => setTimeout(res, 30)); }
+    for (let r = 0; r < 8; r++) { growRecords(50000); w.gc(); await new Promise((res) => setTimeout(res, 300)); }
   }`;
 
 test('the growing function is the top site; readings are cheap and bounded', () => {
@@ -33,7 +34,7 @@ test('the growing function is the top site; readings are cheap and bounded', () 
       console.log(JSON.stringify({ sampling: s.sampling, sites: s.sites }));
     });`);
   assert.strictEqual(out.sampling.state, 'sampling', JSON.stringify(out.sampling));
-  assert.ok(out.sampling.readings >= 4, JSON.stringify(out.sampling));
+  assert.ok(out.sampling.readings >= 3, JSON.stringify(out.sampling)); // at most one per 500 ms
   assert.ok(out.sampling.max_reading_ms < 100, JSON.stringify(out.sampling));
   assert.ok(out.sampling.memory_bytes > 0 && out.sampling.memory_bytes < 1 << 20);
   const top = out.sites[0];
