@@ -22,8 +22,8 @@
  * leakwatch on in both halves, sampling switched off and on in one process by
  * configure({ sampling }) between chunks / load windows in the same balanced
  * quartets, beside an A/A (sampling off in both halves) interleaved in the
- * same process: the allocation loop at 64 KiB (the default), 32 KiB and
- * 128 KiB intervals, node:http at 64 KiB; also at small intervals (4 and
+ * same process: the allocation loop at the default interval (256 KiB), 64 KiB
+ * and 128 KiB, node:http at the default; also at small intervals (4 and
  * 8 KiB; 4 KiB for node:http), where the cost per sample stands far above the
  * noise, to predict the larger intervals by "overhead = k / interval"; and
  * what the profiler holds (RSS, getStats().sampling.memory_bytes) and what its
@@ -39,7 +39,7 @@
  * one A/A each (40), --sampling-seconds S time limit per allocation process
  * (30; it stops after the rotation that passes it), --sampling-chunk-ops N
  * objects per chunk (ops / 32: ~0.1 s, short so that the halves of a quartet
- * share the machine's load), --sampling-http-quartets N per kind (64 KiB,
+ * share the machine's load), --sampling-http-quartets N per kind (default interval,
  * 4 KiB, A/A: 6, i.e. 72 windows), --sampling-mem-pairs N off/on process
  * pairs (3), --sampling-records N live records (~360 bytes each: 420000 =
  * ~145 MB), --sampling-churn N ops (4e6).
@@ -70,8 +70,9 @@ const S_HTTP_QUARTETS = opt('sampling-http-quartets', 6);
 const S_MEM_PAIRS = opt('sampling-mem-pairs', 3);
 const S_RECORDS = opt('sampling-records', 420000);
 const S_CHURN = opt('sampling-churn', 4e6);
-const S_DEFAULT = 64 * 1024;
-const S_INTERVALS = [S_DEFAULT, 32 * 1024, 128 * 1024];
+// The default is lib/sampling.js's (chosen by this section's model).
+const S_DEFAULT = require('../lib/sampling.js').Sampling.DEFAULTS.samplingIntervalBytes;
+const S_INTERVALS = [S_DEFAULT, 64 * 1024, 128 * 1024];
 // Small intervals where sampling's per-sample cost is many times the noise:
 // they measure k in "overhead = k / interval" (see samplingSection).
 const S_AMP = [4 * 1024, 8 * 1024];
@@ -418,7 +419,7 @@ async function samplingSection() {
     console.log(`  ${name}: ` + targets.map((i) => `${kib(i)} ${predict(wall.mid, i).toFixed(4)} ` +
       `[${predict(wall.hi, i).toFixed(4)}, ${predict(wall.lo, i).toFixed(4)}] (${predict(cpu.mid, i).toFixed(4)})`).join(', '));
   };
-  const targets = [...S_INTERVALS].sort((a, b) => a - b).concat(256 * 1024);
+  const targets = [...new Set([32 * 1024, ...S_INTERVALS, 512 * 1024])].sort((a, b) => a - b);
   for (const i of S_AMP) show(`allocation loop, from ${kib(i)}`, ks(alloc[i].ratios, i), ks(alloc[i].cpu, i), targets);
   show(`node:http, from ${kib(S_AMP_HTTP)}`, ks(http.slots[S_AMP_HTTP].ratios, S_AMP_HTTP), ks(http.slots[S_AMP_HTTP].cpu, S_AMP_HTTP),
     [S_DEFAULT]);
