@@ -192,18 +192,20 @@ impl SiteTable {
       site.objects = *objects;
       site.stack = p.stack(*biggest).iter().take(MAX_STACK).map(|&x| p.frames[x].display()).collect();
     }
-    // Sites whose objects all died read zero now.
+    // Sites whose objects all died read zero now; after eight zero readings
+    // they leave the table.
     let present: std::collections::HashSet<&Frame> = now.keys().map(|&f| &p.frames[f]).collect();
-    let gone: Vec<Frame> = self.sites.keys().filter(|k| !present.contains(k)).cloned().collect();
-    for k in gone {
-      let s = self.sites.get_mut(&k).expect("key just listed");
-      if s.bytes() == 0.0 && s.points.iter().rev().take(8).all(|p| p.1 == 0.0) && s.points.len() >= 8 {
-        self.sites.remove(&k);
-      } else {
-        s.push(t_ms, 0.0);
-        s.objects = 0;
+    self.sites.retain(|k, s| {
+      if present.contains(k) {
+        return true;
       }
-    }
+      if s.points.len() >= 8 && s.points.iter().rev().take(8).all(|p| p.1 == 0.0) {
+        return false;
+      }
+      s.push(t_ms, 0.0);
+      s.objects = 0;
+      true
+    });
     self.evict();
   }
 
