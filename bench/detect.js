@@ -208,7 +208,8 @@ function judgeRun(sc, seed, run, { loadStart, loadEnd, result, draws }) {
   const kind = p ? p.kind || null : null;
   const reported = p ? (p.rates && kind && p.rates[kind]) ?? p.rate_bytes_per_sec ?? null : null;
   const realOfKind = sc.leak ? real[kind || sc.kind] : null;
-  const late = sc.maxFirst !== undefined && firstLeak !== null && firstLeak > sc.maxFirst;
+  const firstSignal = signals.length ? Math.min(...signals) : null;
+  const late = sc.maxFirst !== undefined && (firstSignal === null || firstSignal > sc.maxFirst);
   const cleanExit = Boolean(run.exited && run.exited.code === 0);
   const report = (run.events.find((e) => e.ev === 'report' && inThread(e)) || {}).payload || null;
   return {
@@ -220,7 +221,7 @@ function judgeRun(sc, seed, run, { loadStart, loadEnd, result, draws }) {
     got: sc.leak ? (hits.length ? 'leak' : 'no leak') : leaks.length ? 'leak' : 'no leak',
     firstLeak,
     firstSuspected,
-    firstSignal: signals.length ? Math.min(...signals) : null,
+    firstSignal,
     kind,
     reported,
     real,
@@ -274,8 +275,8 @@ function printRuns(rows) {
     ['expected', (r) => (r.sc.leak ? `leak ${r.sc.kind}${r.sc.thread !== 'main' ? ` (${r.sc.thread})` : ''}` :
       'no leak')],
     ['got', (r) => r.got],
-    ['1st suspected', (r) => secs(r.firstSuspected)],
-    ['1st leak', (r) => secs(r.firstLeak) + (r.sc.maxFirst !== undefined ? ` (≤ ${r.sc.maxFirst} s)` : '')],
+    ['1st suspected', (r) => secs(r.firstSuspected) + (r.sc.maxFirst !== undefined ? ` (signal ≤ ${r.sc.maxFirst} s)` : '')],
+    ['1st leak', (r) => secs(r.firstLeak)],
     ['kind', (r) => (r.sc.leak && r.reports ? `${r.kind || '?'}${r.kind === r.sc.kind ? '' : ' ≠'}` : '')],
     ['rate reported / real', (r) => (r.sc.leak ? `${rate(r.reported)} / ${rate(r.real[r.kind || r.sc.kind])}` +
       (r.ratio !== null ? ` (${r.ratio.toFixed(2)}x)` : '') : '')],

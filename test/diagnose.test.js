@@ -80,10 +80,11 @@ test('the baseline dump waits until every listener of the triggering leak event 
 
 const APP = path.join(__dirname, 'fixtures', 'sites-app.js');
 const APP_LINES = fs.readFileSync(APP, 'utf8').split('\n');
-// V8's sampler records functions (where they are defined), and a function the
-// optimizing compiler inlined is counted in its caller's: either function
-// around the leaking line is the right answer.
-const SITE_FNS = APP_LINES.map((l, i) => (l.includes('SITE-FN') ? `${APP}:${i + 1}` : null)).filter(Boolean);
+// V8's sampler records functions (where they are defined; a function the
+// optimizing compiler inlined counts as its caller); lib/source-lines.js
+// reads the function to name the leaking statement.
+const SITE_FNS = APP_LINES.map((l, i) => (l.includes('SITE-FN') ? i + 1 : null)).filter(Boolean);
+const LEAK_SITE = `${APP}:${APP_LINES.findIndex((l) => l.includes('LEAK-SITE')) + 1}`;
 
 /** Runs the leaking fixture in `mode` ('sites' or 'refused'); its report, stderr and longest stall. */
 function diagnoseApp(mode, wrapper = []) {
@@ -95,7 +96,7 @@ function diagnoseApp(mode, wrapper = []) {
   return { r, dir, report: r.status === 0 ? JSON.parse(r.stdout) : null, stallMs: stall ? Number(stall[1]) : null };
 }
 
-test('the default diagnosis names the leaking function at once: no heap dump, no long stall', () => {
+test('the default diagnosis names the leaking line at once: no heap dump, no long stall', () => {
   const { r, dir, report, stallMs } = diagnoseApp('sites');
   try {
     assert.strictEqual(r.status, 0, r.stderr);
@@ -105,8 +106,10 @@ test('the default diagnosis names the leaking function at once: no heap dump, no
     assert.deepStrictEqual(json.degraded, []);
     assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => /heapsnapshot/.test(f)), [], 'no dump was written');
     const top = json.sites[0];
-    assert.ok(SITE_FNS.includes(`${top.file}:${top.line}`), `${top.location} is not one of ${SITE_FNS}: ` +
-      JSON.stringify(json.sites, null, 1));
+    assert.strictEqual(`${top.file}:${top.line}`, LEAK_SITE, JSON.stringify(json.sites, null, 1));
+    assert.strictEqual(top.line_from, 'source');
+    assert.match(top.statement, /^audit\.push\(record\(req\)\);/);
+    assert.ok(SITE_FNS.includes(top.function_line), `${top.function_line} is not one of ${SITE_FNS}`);
     assert.strictEqual(top.in_app, true);
     assert.ok(top.bytes_per_min > 0 && top.share > 0.5 && top.share <= 1, JSON.stringify(top));
     assert.match(top.stack.find((f) => f.includes('sites-app.js')), /^(handle|record) /);
@@ -131,7 +134,7 @@ test('with every dump refused by the guard, the report still names the site', ()
     const json = JSON.parse(fs.readFileSync(report.json, 'utf8'));
     assert.match(json.degraded[0], /baseline snapshot not taken: .*(file-size|ulimit)/i, json.degraded[0]);
     assert.deepStrictEqual(json.findings, []);
-    assert.ok(SITE_FNS.includes(`${json.sites[0].file}:${json.sites[0].line}`), JSON.stringify(json.sites, null, 1));
+    assert.strictEqual(`${json.sites[0].file}:${json.sites[0].line}`, LEAK_SITE, JSON.stringify(json.sites, null, 1));
     assert.match(json.summary, /sites-app\.js:\d+\) keeps growing/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

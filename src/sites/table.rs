@@ -10,6 +10,11 @@
 //! allocating frame, and marked `in_app: false`. Stacks that pass through
 //! leakwatch's own code are leakwatch's allocations and are left out.
 //!
+//! A site's *stack* is the stack under it that gained the most live bytes
+//! lately (decayed sum of each reading's gain per profiler node), not the
+//! one holding the most: a site's steady buffers must not hide the path that
+//! grows. `lib/source-lines.js` reads that stack to find the statement.
+//!
 //! Each reading adds one point (time, live bytes) to every site's series.
 //! Series and the site table are bounded ([`MAX_POINTS`], [`MAX_SITES`]):
 //! when a series is full its older half is thinned, so a long run keeps a
@@ -33,8 +38,12 @@ use crate::detector::trend::{mann_kendall, theil_sen};
 pub const MAX_POINTS: usize = 64;
 /// Sites kept; past it, the smallest that do not grow are dropped.
 pub const MAX_SITES: usize = 1024;
-/// Frames kept of a site's largest stack.
+/// Frames kept of a site's growing stack.
 pub const MAX_STACK: usize = 16;
+/// Profiler nodes followed per site (their gains pick the growing stack).
+const MAX_PATHS: usize = 8;
+/// Weight kept of a node's past gains at each reading.
+const GAIN_DECAY: f64 = 0.8;
 /// One-sided Mann–Kendall p-value a growing site must reach.
 const MAX_P: f64 = 0.1;
 /// Readings from which the Mann–Kendall test decides (with three, the
@@ -47,8 +56,11 @@ struct Site {
   in_app: bool,
   /// (wall ms, live bytes)
   points: Vec<(f64, f64)>,
-  /// Frames (display form) of the stack that holds the most bytes here.
-  stack: Vec<String>,
+  /// Frames of the stack that gained the most live bytes lately,
+  /// allocating frame first.
+  stack: Vec<Frame>,
+  /// The profiler nodes under this site: (V8 node id, last bytes, decayed gain).
+  paths: Vec<(u32, u64, f64)>,
   /// Live sampled objects in the latest reading.
   objects: u64,
 }
@@ -83,7 +95,10 @@ pub struct GrowingSite {
   /// This site's rate over the sum of every growing site's.
   pub share: f64,
   pub objects: u64,
-  pub stack: Vec<String>,
+  /// The growing stack, allocating frame first.
+  pub stack: Vec<Frame>,
+  /// Whether each frame of `stack` is the application's own code.
+  pub stack_app: Vec<bool>,
 }
 
 impl GrowingSite {
@@ -100,9 +115,32 @@ impl GrowingSite {
       "growth_bytes": self.growth_bytes.round(),
       "share": (self.share * 1000.0).round() / 1000.0,
       "objects": self.objects,
-      "stack": self.stack,
+      "stack": self.stack.iter().map(Frame::display).collect::<Vec<_>>(),
+      "frames": self.stack.iter().zip(&self.stack_app).map(|(f, &app)| json!({
+        "function": f.function,
+        "file": f.file(),
+        "line": f.line,
+        "column": f.column,
+        "app": app,
+      })).collect::<Vec<_>>(),
     })
   }
+}
+
+/// Updates a site's followed nodes with one reading's `(node id, bytes)`:
+/// each gain (bytes above the node's last reading) adds to a decayed sum;
+/// nodes absent from the reading read zero. Keeps the [`MAX_PATHS`] with the
+/// largest gains, the largest first (ties: more live bytes first).
+fn follow_paths(paths: &mut Vec<(u32, u64, f64)>, reading: impl Iterator<Item = (u32, u64)>) {
+  let mut seen: HashMap<u32, u64> = reading.collect();
+  for p in paths.iter_mut() {
+    let bytes = seen.remove(&p.0).unwrap_or(0);
+    p.2 = p.2 * GAIN_DECAY + bytes.saturating_sub(p.1) as f64;
+    p.1 = bytes;
+  }
+  paths.extend(seen.into_iter().map(|(id, bytes)| (id, bytes, bytes as f64)));
+  paths.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+  paths.truncate(MAX_PATHS);
 }
 
 /// Sites and their series for one isolate.
@@ -138,7 +176,8 @@ impl SiteTable {
       .map(|s| {
         std::mem::size_of::<Site>()
           + s.points.capacity() * 16
-          + s.stack.iter().map(|x| x.capacity() + 24).sum::<usize>()
+          + s.stack.iter().map(|x| x.function.capacity() + x.url.capacity() + 56).sum::<usize>()
+          + s.paths.capacity() * 24
           + 2 * (s.frame.function.capacity() + s.frame.url.capacity())
       })
       .sum()
@@ -163,34 +202,39 @@ impl SiteTable {
   /// Adds one reading taken at `t_ms` (wall clock).
   pub fn ingest(&mut self, t_ms: f64, p: &Profile) {
     self.readings += 1;
-    // site frame index → (bytes, objects, biggest node index, its bytes)
-    let mut now: HashMap<usize, (u64, u64, usize, u64, bool)> = HashMap::new();
+    // site frame index → (bytes, objects, in_app, [(node index, bytes)])
+    let mut now: HashMap<usize, (u64, u64, bool, Vec<(usize, u64)>)> = HashMap::new();
     for (i, n) in p.nodes.iter().enumerate() {
       if n.bytes == 0 {
         continue;
       }
       let stack = p.stack(i);
       let Some((f, in_app)) = self.site_of(p, &stack) else { continue };
-      let e = now.entry(f).or_insert((0, 0, i, 0, in_app));
+      let e = now.entry(f).or_insert((0, 0, in_app, Vec::new()));
       e.0 += n.bytes;
       e.1 += n.objects;
-      if n.bytes > e.3 {
-        e.2 = i;
-        e.3 = n.bytes;
-      }
+      e.3.push((i, n.bytes));
     }
-    for (f, (bytes, objects, biggest, _, in_app)) in now.iter() {
+    for (f, (bytes, objects, in_app, nodes)) in now.iter() {
       let frame = &p.frames[*f];
       let site = self.sites.entry(frame.clone()).or_insert_with(|| Site {
         frame: frame.clone(),
         in_app: *in_app,
         points: Vec::new(),
         stack: Vec::new(),
+        paths: Vec::new(),
         objects: 0,
       });
       site.push(t_ms, *bytes as f64);
       site.objects = *objects;
-      site.stack = p.stack(*biggest).iter().take(MAX_STACK).map(|&x| p.frames[x].display()).collect();
+      let before = site.paths.first().map(|x| x.0);
+      follow_paths(&mut site.paths, nodes.iter().map(|&(i, b)| (p.nodes[i].id, b)));
+      let best = site.paths.first().map(|x| x.0);
+      if best != before || site.stack.is_empty() {
+        if let Some(&(i, _)) = nodes.iter().find(|&&(i, _)| Some(p.nodes[i].id) == best) {
+          site.stack = p.stack(i).iter().take(MAX_STACK).map(|&x| p.frames[x].clone()).collect();
+        }
+      }
     }
     // Sites whose objects all died read zero now; after eight zero readings
     // they leave the table.
@@ -267,6 +311,7 @@ impl SiteTable {
         share: 0.0,
         objects: s.objects,
         stack: s.stack.clone(),
+        stack_app: s.stack.iter().map(|f| f.origin(&self.own_dir) == Origin::App).collect(),
       });
     }
     let total: f64 = out.iter().map(|g| g.bytes_per_sec).sum();
@@ -361,8 +406,9 @@ mod tests {
     assert_eq!(r.len(), 2, "{r:?}");
     assert_eq!((r[0].frame.line, r[0].in_app), (17, true), "the app's own line first");
     assert!((r[0].bytes_per_sec - 100_000.0).abs() < 1.0, "{}", r[0].bytes_per_sec);
-    assert_eq!(r[0].stack[0], "push");
-    assert_eq!(r[0].stack[1], "handler (/srv/app/server.js:17:5)");
+    assert_eq!(r[0].stack[0].display(), "push");
+    assert_eq!(r[0].stack[1].display(), "handler (/srv/app/server.js:17:5)");
+    assert_eq!(r[0].stack_app, vec![false, true, false]);
     assert_eq!((r[1].frame.function.as_str(), r[1].in_app), ("ServerResponse", false));
     assert!((r[0].share + r[1].share - 1.0).abs() < 1e-9);
     assert!((r[1].share - 2_000_000.0 / 2_100_000.0).abs() < 1e-9);
@@ -425,5 +471,37 @@ mod tests {
       table.ingest(step as f64, &profile(&[]));
     }
     assert!(table.is_empty(), "{:?}", table.sites);
+  }
+
+  #[test]
+  fn the_stack_shown_is_the_one_that_grows_not_the_largest() {
+    let mut table = SiteTable::new(OWN);
+    for step in 0..10u64 {
+      let steady = [fr("send", "/srv/app/node_modules/express/lib/response.js", 120), app(22)];
+      let growing = [app(22)];
+      let p = profile(&[(&steady[..], 5_000_000 + (step % 2) * 100), (&growing[..], 300_000 * step)]);
+      table.ingest(1000.0 * step as f64, &p);
+    }
+    let r = table.rank(0.0, 32768.0, 5);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].stack.len(), 1, "the growing path (the site's own allocations), not send's: {:?}", r[0].stack);
+    let json = r[0].to_json();
+    assert_eq!(json["frames"][0]["line"], 22);
+    assert_eq!(json["frames"][0]["app"], true);
+    assert_eq!(json["stack"][0], "handler (/srv/app/server.js:22:5)");
+  }
+
+  #[test]
+  fn followed_paths_are_bounded_and_decay() {
+    let mut paths = Vec::new();
+    for step in 0..50u32 {
+      follow_paths(&mut paths, (0..20u32).map(|k| (k + step, 1000 * (k as u64 + 1))));
+      assert!(paths.len() <= MAX_PATHS);
+    }
+    // Node 7 grows by 10 kB a reading from now on: it becomes the first.
+    for step in 1..6u64 {
+      follow_paths(&mut paths, [(7u32, 10_000 * step), (100u32, 50_000)].into_iter());
+    }
+    assert_eq!(paths[0].0, 7, "{paths:?}");
   }
 }

@@ -1,0 +1,429 @@
+'use strict';
+/**
+ * From an allocation site's function to the statement a person fixes.
+ *
+ * V8's sampling heap profiler records, for every frame of an allocation's
+ * stack, the *function* (where it is defined: `handler (server.js:15:7)`),
+ * never the line inside it that allocated, and an inlined function counts
+ * as its caller. So a site arrives here as "something in `handler` grows".
+ * This module reads that function's source (the file on disk, parsed with
+ * acorn, once per site) and names the statement:
+ *
+ *   1. the call of the next frame down the stack (`text(…)` when the bytes
+ *      were allocated inside `text`; `emitter.on(…)` for `addListener`);
+ *   2. else a statement of the function that stores into state that outlives
+ *      the call (`tasks.push(…)`, `cache.set(…)`, `bus.on(…)`,
+ *      `setInterval(…)`, `registry[id] = …`);
+ *   3. else such a store in a function of the same file that this one calls
+ *      (V8 inlines small helpers into their caller), or in a closure it makes;
+ *   4. else, when the function only returns what it allocates (a helper
+ *      such as `format(…)`), the line of its caller that called it;
+ *   5. else its first allocating expression.
+ * When none applies, or the source cannot be read or parsed (a file that is
+ * gone, TypeScript, a bundle over the size limit), the site keeps the
+ * function's line and says so (`line_from: 'function'`).
+ *
+ * Bounded and cheap: files over `MAX_FILE_BYTES` are not read; results are
+ * cached per (file, mtime, frame, callee) in a bounded map and the parsed
+ * tree of only the last file is kept.
+ *
+ * Order: sites come ranked by growth (src/sites/table.rs). An application
+ * site whose statement stores into long-lived state is moved ahead of the
+ * application sites that only allocate, when it grows at least a quarter as
+ * fast as the fastest: the bytes of a leak are often allocated where they
+ * are used (a response rendered) and kept where they are stored.
+ */
+const fs = require('node:fs');
+let acorn = null; // loaded on the first site to locate
+
+const MAX_FILE_BYTES = 512 * 1024;
+const MAX_CACHED = 512;
+const MAX_STATEMENT_CHARS = 120;
+/** How far up the stack a returned allocation is followed. */
+const MAX_CALLER_HOPS = 3;
+/** A storing site is promoted over faster allocating sites when at least this fast. */
+const PROMOTE_SHARE = 0.25;
+
+/** Methods that keep their argument: collections, emitters, queues. */
+const STORE_METHODS = new Set(['push', 'unshift', 'splice', 'set', 'add', 'on', 'once', 'addListener',
+  'prependListener', 'prependOnceListener', 'addEventListener', 'enqueue', 'append']);
+/** Functions that keep their callback until it runs (or forever). */
+const TIMERS = new Set(['setInterval', 'setTimeout', 'setImmediate']);
+/** V8's name of a callee frame → the names a program calls it by. */
+const ALIASES = [
+  ['addListener', '_addListener', 'on', 'once', 'prependListener', 'prependOnceListener'],
+  ['setTimeout', 'setInterval', 'Timeout'],
+  ['setImmediate', 'Immediate'],
+];
+
+const results = new Map();
+let lastParsed = null; // { file, mtimeMs, size, ast, lineStarts, text }
+
+/** The name a program calls a function by, from V8's debug name (`Foo.bar`, `get x`, `bound f`). */
+function callName(v8name) {
+  const last = String(v8name || '').trim().split(/\s+/).pop();
+  return last.slice(last.lastIndexOf('.') + 1);
+}
+
+function namesFor(v8name) {
+  const n = callName(v8name);
+  const group = ALIASES.find((g) => g.includes(n));
+  return new Set(group ? group : [n]);
+}
+
+function pathOf(file) {
+  if (typeof file !== 'string' || !file) return null;
+  if (file.startsWith('file://')) {
+    try {
+      return require('node:url').fileURLToPath(file);
+    } catch {
+      return null;
+    }
+  }
+  return file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file) ? file : null;
+}
+
+/** The parsed file, or null (unreadable, too large, not JavaScript acorn reads). */
+function parsed(file) {
+  const p = pathOf(file);
+  if (!p) return null;
+  let st;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return null;
+  }
+  if (!st.isFile() || st.size > MAX_FILE_BYTES) return null;
+  if (lastParsed && lastParsed.file === p && lastParsed.mtimeMs === st.mtimeMs && lastParsed.size === st.size) {
+    return lastParsed;
+  }
+  let text;
+  try {
+    text = fs.readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+  let ast = null;
+  const base = { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true,
+    allowAwaitOutsideFunction: true, allowImportExportEverywhere: true };
+  for (const sourceType of ['module', 'script']) {
+    try {
+      acorn = acorn || require('acorn');
+      ast = acorn.parse(text, { ...base, sourceType });
+      break;
+    } catch {
+      // the other source type, else not JavaScript acorn reads
+    }
+  }
+  if (!ast) return null;
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  lastParsed = { file: p, mtimeMs: st.mtimeMs, size: st.size, ast, lineStarts, text };
+  return lastParsed;
+}
+
+function lineCol(src, offset) {
+  let lo = 0;
+  let hi = src.lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (src.lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - src.lineStarts[lo] + 1 };
+}
+
+const isFunction = (n) => n && (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' ||
+  n.type === 'ArrowFunctionExpression');
+
+function children(node, visit) {
+  for (const key of Object.keys(node)) {
+    if (key === 'type' || key === 'start' || key === 'end') continue;
+    const v = node[key];
+    if (Array.isArray(v)) {
+      for (const c of v) if (c && typeof c.type === 'string') visit(c);
+    } else if (v && typeof v.type === 'string') {
+      visit(v);
+    }
+  }
+}
+
+/** The innermost function whose source contains `offset`, else the program (module scope). */
+function functionAt(ast, offset) {
+  let best = ast;
+  const visit = (n) => {
+    if (n.start > offset || n.end <= offset) return;
+    if (isFunction(n)) best = n;
+    children(n, visit);
+  };
+  children(ast, visit);
+  return best;
+}
+
+/** Whether evaluating `n` makes a new object (literal, closure, `new`, template with values). */
+function allocates(n) {
+  if (!n) return false;
+  switch (n.type) {
+    case 'ObjectExpression': case 'ArrayExpression': case 'NewExpression':
+    case 'FunctionExpression': case 'ArrowFunctionExpression': case 'ClassExpression':
+      return true;
+    case 'TemplateLiteral':
+      return n.expressions.length > 0;
+    case 'BinaryExpression':
+      return n.operator === '+' && (allocates(n.left) || allocates(n.right) || n.left.type === 'Literal' ||
+        n.right.type === 'Literal');
+    case 'ConditionalExpression':
+      return allocates(n.consequent) || allocates(n.alternate);
+    case 'LogicalExpression':
+      return allocates(n.left) || allocates(n.right);
+    default:
+      return false;
+  }
+}
+
+function rootName(n) {
+  while (n && (n.type === 'MemberExpression' || n.type === 'ChainExpression')) {
+    n = n.type === 'ChainExpression' ? n.expression : n.object;
+  }
+  if (!n) return null;
+  if (n.type === 'ThisExpression') return 'this';
+  return n.type === 'Identifier' ? n.name : null;
+}
+
+function calleeName(n) {
+  let c = n.callee;
+  if (c.type === 'ChainExpression') c = c.expression;
+  if (c.type === 'Identifier') return c.name;
+  if (c.type === 'MemberExpression' && !c.computed && c.property.type === 'Identifier') return c.property.name;
+  return null;
+}
+
+function declaredNames(pattern, out) {
+  if (!pattern) return;
+  if (pattern.type === 'Identifier') out.add(pattern.name);
+  else if (pattern.type === 'ObjectPattern') pattern.properties.forEach((p) => declaredNames(p.value || p.argument, out));
+  else if (pattern.type === 'ArrayPattern') pattern.elements.forEach((e) => declaredNames(e, out));
+  else if (pattern.type === 'RestElement') declaredNames(pattern.argument, out);
+  else if (pattern.type === 'AssignmentPattern') declaredNames(pattern.left, out);
+}
+
+/**
+ * What one function's own body does (nested functions are noted, not
+ * entered): its calls, its stores into state that outlives the call, the
+ * stores of the closures it makes, whether it returns what it allocates, and
+ * its first allocation.
+ */
+function analyze(fn, text) {
+  const src = (n) => text.slice(n.start, n.end).replace(/\s+/g, ' ').slice(0, 60);
+  const out = { calls: [], stores: [], nestedStores: [], returnsAlloc: false, firstAlloc: null };
+  const params = new Set();
+  const fresh = new Set(); // locals bound to a new object made here: stores into them die with the call
+  const locals = new Set();
+  if (fn.params) fn.params.forEach((p) => declaredNames(p, params));
+  const body = fn.type === 'Program' ? fn : fn.body;
+  // What a function returns is its caller's to keep: a new object, a call's
+  // result (`[…].join('')`), or a local bound to something made here.
+  const returnsNew = (arg) => Boolean(arg) && (allocates(arg) || arg.type === 'CallExpression' ||
+    arg.type === 'TaggedTemplateExpression' || arg.type === 'AwaitExpression' ||
+    (arg.type === 'Identifier' && locals.has(arg.name)));
+  if (fn.type === 'ArrowFunctionExpression' && fn.expression && returnsNew(fn.body)) out.returnsAlloc = true;
+
+  const storeTarget = (n) => {
+    const root = rootName(n);
+    if (root === null || fresh.has(root)) return null;
+    return { root, strength: params.has(root) ? 1 : 2 };
+  };
+  const visit = (n, stmt) => {
+    const here = /Statement$|Declaration$/.test(n.type) && !isFunction(n) ? n : stmt;
+    if (isFunction(n) || n.type === 'ClassExpression') {
+      if (!out.firstAlloc) out.firstAlloc = n;
+      if (isFunction(n)) {
+        const inner = analyze(n, text);
+        for (const s of inner.stores) out.nestedStores.push({ ...s, stmt: here });
+      }
+      return;
+    }
+    if (n.type === 'VariableDeclarator') {
+      declaredNames(n.id, locals);
+      if (n.id.type === 'Identifier' && n.init && ['ObjectExpression', 'ArrayExpression', 'NewExpression']
+        .includes(n.init.type)) fresh.add(n.id.name);
+    }
+    if (n.type === 'CallExpression' || n.type === 'NewExpression') {
+      const name = n.type === 'NewExpression' && n.callee.type === 'Identifier' ? n.callee.name : calleeName(n);
+      if (name) out.calls.push({ name, node: n, stmt: here, direct: n.callee.type === 'Identifier' });
+      const c = n.callee.type === 'ChainExpression' ? n.callee.expression : n.callee;
+      if (n.type === 'CallExpression' && c.type === 'MemberExpression' && !c.computed &&
+          STORE_METHODS.has(c.property.name) && n.arguments.some((a) => a.type !== 'Literal')) {
+        const t = storeTarget(c.object);
+        if (t) out.stores.push({ node: n, stmt: here, target: `${src(c.object)}.${c.property.name}()`, strength: t.strength });
+      } else if (n.type === 'CallExpression' && name && TIMERS.has(name) &&
+          n.arguments.some((a) => isFunction(a) || a.type === 'Identifier')) {
+        out.stores.push({ node: n, stmt: here, target: `${name}()`, strength: 2 });
+      }
+    }
+    if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression' &&
+        n.right.type !== 'Literal') {
+      const t = storeTarget(n.left);
+      if (t && (allocates(n.right) || n.right.type === 'Identifier' || n.right.type === 'CallExpression')) {
+        out.stores.push({ node: n, stmt: here, target: src(n.left), strength: t.strength === 2 && !locals.has(t.root) ? 2 : 1 });
+      }
+    }
+    if (n.type === 'ReturnStatement' && returnsNew(n.argument)) out.returnsAlloc = true;
+    if (!out.firstAlloc && allocates(n)) out.firstAlloc = n;
+    children(n, (c) => visit(c, here));
+  };
+  if (fn.type !== 'Program' && fn.body.type !== 'BlockStatement') visit(fn.body, fn.body);
+  else children(body, (c) => visit(c, c));
+  return out;
+}
+
+const analyzeIn = (source, fn) => analyze(fn, source.text);
+
+/** A module-level function of the file named `name` (a declaration, or a const bound to a function). */
+function fileFunction(ast, name) {
+  for (const s of ast.body) {
+    const decl = s.type === 'ExportNamedDeclaration' && s.declaration ? s.declaration : s;
+    if (decl.type === 'FunctionDeclaration' && decl.id && decl.id.name === name) return decl;
+    if (decl.type === 'VariableDeclaration') {
+      for (const d of decl.declarations) {
+        if (d.id.type === 'Identifier' && d.id.name === name && isFunction(d.init)) return d.init;
+      }
+    }
+  }
+  return null;
+}
+
+/** The statement around a node, as one trimmed line of source. */
+function statementText(source, node) {
+  const { line } = lineCol(source, node.start);
+  const from = source.lineStarts[line - 1];
+  const to = line < source.lineStarts.length ? source.lineStarts[line] - 1 : source.text.length;
+  const t = source.text.slice(from, to).trim();
+  return t.length > MAX_STATEMENT_CHARS ? `${t.slice(0, MAX_STATEMENT_CHARS - 1)}…` : t;
+}
+
+/**
+ * The statement for the app frame `frames[i]`: `{ at: node, why, kind, up }`
+ * where `up` asks to follow the caller instead, or null.
+ */
+function statementIn(source, frame, callee) {
+  const offset = source.lineStarts[frame.line - 1] + Math.max(0, frame.column - 1);
+  if (frame.line < 1 || frame.line > source.lineStarts.length || offset > source.text.length) return null;
+  const fn = functionAt(source.ast, offset);
+  const a = analyzeIn(source, fn);
+  const inStore = (call) => a.stores.find((s) => s.node === call.node || s.stmt === call.stmt);
+  if (callee && callee.function) {
+    const names = namesFor(callee.function);
+    const calls = a.calls.filter((c) => names.has(c.name));
+    const c = calls.find(inStore) || calls[0];
+    // A call whose result is returned, in a function that stores nothing,
+    // hands the allocation to the caller (a helper such as `format()`).
+    const returned = c && !a.stores.length && (c.stmt.type === 'ReturnStatement' || c.stmt === fn.body);
+    if (c && !returned) {
+      return { at: c.node, kind: inStore(c) ? 'store' : 'call', why: `calls ${callName(callee.function)}()` };
+    }
+  }
+  // Stores, strongest first: into module or closure state (2), then into a
+  // parameter's property (1); the function's own, then those of the
+  // same-file helpers it calls (inlined by V8), then its closures'.
+  const helpers = [];
+  for (const c of a.calls) {
+    if (!c.direct) continue;
+    const helper = fileFunction(source.ast, c.name);
+    if (helper && helper !== fn) helpers.push({ name: c.name, stores: analyzeIn(source, helper).stores });
+  }
+  for (const strength of [2, 1]) {
+    const own = a.stores.filter((x) => x.strength === strength);
+    if (own.length) return { at: own[0].node, kind: 'store', why: `stores into ${own[0].target}` };
+    for (const h of helpers) {
+      const hs = h.stores.find((x) => x.strength === strength);
+      if (hs) return { at: hs.node, kind: 'store', why: `stores into ${hs.target} (in ${h.name}(), called here)` };
+    }
+    const nested = a.nestedStores.find((x) => x.strength === strength);
+    if (nested) return { at: nested.stmt || nested.node, kind: 'store', why: `makes a closure that stores into ${nested.target}` };
+  }
+  const first = a.firstAlloc ? { at: a.firstAlloc, kind: 'allocation', why: 'allocates here' } : null;
+  if (a.returnsAlloc) return { up: true, why: 'returns what it allocates', first };
+  return first;
+}
+
+/** The located statement of one site, or null (the site keeps its function's line). */
+function locateSite(site) {
+  const frames = Array.isArray(site.frames) ? site.frames : [];
+  let i = frames.findIndex((f) => f.app);
+  if (i < 0) return null;
+  let via = null;
+  for (let hop = 0; hop <= MAX_CALLER_HOPS; hop++) {
+    const f = frames[i];
+    const source = parsed(f.file);
+    if (!source) return null;
+    const callee = i > 0 ? frames[i - 1] : null;
+    const key = `${source.file}\0${source.mtimeMs}\0${f.line}:${f.column}\0${callee ? callee.function : ''}`;
+    let r = results.get(key);
+    if (r === undefined) {
+      const s = statementIn(source, f, callee);
+      const at = (x) => ({ ...lineCol(source, x.at.start), statement: statementText(source, x.at), why: x.why,
+        kind: x.kind });
+      r = s && s.at ? at(s) : s && s.up ? { up: true, why: s.why, first: s.first ? at(s.first) : null } : null;
+      if (results.size >= MAX_CACHED) results.delete(results.keys().next().value);
+      results.set(key, r);
+    }
+    if (!r) return null;
+    if (!r.up) return { frame: f, via, ...r };
+    const j = frames.findIndex((g, k) => k > i && g.app);
+    if (j < 0) return r.first ? { frame: f, via, ...r.first } : null;
+    via = via || f;
+    i = j;
+  }
+  return null;
+}
+
+const display = (f) => `${f.function || '(anonymous)'} (${f.file}:${f.line}:${f.column})`;
+
+/**
+ * Names the statement of every application site (in place), and puts the
+ * storing sites first among the application's (see the module doc). Takes
+ * and returns the array `SiteTable::rank` gave (`frames` on each site).
+ */
+function locate(sites) {
+  if (!Array.isArray(sites)) return sites;
+  for (const s of sites) {
+    if (!s || !s.in_app) continue;
+    let r = null;
+    try {
+      r = locateSite(s);
+    } catch {
+      r = null; // a parser corner acorn throws on: keep the function's line
+    }
+    s.function_line = s.line;
+    s.function_column = s.column;
+    if (!r) {
+      s.line_from = 'function';
+      continue;
+    }
+    if (r.via) {
+      s.allocated_in = display(r.via);
+      s.function = r.frame.function || '(anonymous)';
+      s.file = r.frame.file;
+      s.function_line = r.frame.line;
+      s.function_column = r.frame.column;
+    }
+    s.line = r.line;
+    s.column = r.column;
+    s.location = `${s.file}:${r.line}:${r.column}`;
+    s.statement = r.statement;
+    s.why = r.via ? `${r.why}; ${r.via.function || '(anonymous)'}() returns what it allocates` : r.why;
+    s.line_from = 'source';
+    s.stores = r.kind === 'store';
+  }
+  const app = sites.filter((s) => s && s.in_app);
+  if (app.length > 1) {
+    const fastest = Math.max(...app.map((s) => s.bytes_per_min || 0));
+    const storing = (s) => s.in_app && s.stores && (s.bytes_per_min || 0) >= PROMOTE_SHARE * fastest;
+    const order = new Map(sites.map((s, k) => [s, k]));
+    sites.sort((a, b) => (b.in_app - a.in_app) || (storing(b) - storing(a)) || (order.get(a) - order.get(b)));
+  }
+  return sites;
+}
+
+module.exports = { locate, callName, MAX_FILE_BYTES, PROMOTE_SHARE };

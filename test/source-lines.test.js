@@ -1,0 +1,111 @@
+'use strict';
+// lib/source-lines.js: from the function V8's sampler names to the statement
+// a person fixes, on a fixture of leaking patterns (test/fixtures/
+// source-lines-app.js marks each function `FN name` and its statement
+// `AT name`). Frames are given as V8 gives them: the function's position is
+// its parameter list.
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { locate, PROMOTE_SHARE } = require('../lib/source-lines.js');
+
+const APP = path.join(__dirname, 'fixtures', 'source-lines-app.js');
+const LINES = fs.readFileSync(APP, 'utf8').split('\n');
+const lineOf = (tag) => {
+  const i = LINES.findIndex((l) => l.includes(`// ${tag}`));
+  assert.ok(i >= 0, `no "${tag}" in the fixture`);
+  return i + 1;
+};
+/** V8's frame for the function marked `FN name`: its line and the column of its parameter list. */
+const fn = (tag, v8name = tag) => {
+  const line = lineOf(`FN ${tag}`);
+  return { function: v8name, file: APP, line, column: LINES[line - 1].indexOf('(') + 1, app: true };
+};
+const runtime = (name, file = '') => ({ function: name, file, line: file ? 10 : 0, column: file ? 3 : 0, app: false });
+const site = (frames, extra = {}) => {
+  const f = frames.find((x) => x.app) || frames[0];
+  return { function: f.function, file: f.file, line: f.line, column: f.column, location: `${f.file}:${f.line}:${f.column}`,
+    in_app: frames.some((x) => x.app), bytes_per_min: 1000, frames, ...extra };
+};
+
+const cases = [
+  ['a closure pushed into a module array', [runtime('join'), fn('closure')], 'closure', /stores into tasks\.push\(\)/],
+  ['a helper that returns what it makes: its caller\'s call', [fn('helper', 'format'), fn('caller', 'recordRequest')], 'helper',
+    /calls format\(\); format\(\) returns what it allocates/],
+  ['an inlined same-file helper that stores', [runtime('join'), fn('inlined')], 'inlined',
+    /stores into sessions\.set\(\) \(in remember\(\), called here\)/],
+  ['the call of the next frame (emitter.on for addListener)', [runtime('_addListener', 'node:events'),
+    runtime('addListener', 'node:events'), fn('listener')], 'listener', /calls addListener\(\)/],
+  ['a closure registered on a timer', [fn('timer')], 'timer', /stores into setInterval\(\)/],
+  ['a Buffer allocated by Node for this line', [runtime('FastBuffer', 'node:internal/buffer'), runtime('alloc', 'node:buffer'),
+    fn('buffer')], 'buffer', /calls alloc\(\)/],
+  ['a pending promise whose resolver is kept', [fn('promise')], 'promise', /makes a closure that stores into waiters\.push\(\)/],
+  ['a property set on a parameter', [fn('param')], 'param', /stores into req\.user/],
+  ['no store: the first allocation', [fn('alloc')], 'alloc', /allocates here/],
+];
+
+for (const [name, frames, tag, why] of cases) {
+  test(`statement: ${name}`, () => {
+    const s = site(frames);
+    const fnLine = s.line;
+    locate([s]);
+    assert.strictEqual(s.line_from, 'source', JSON.stringify(s));
+    assert.strictEqual(s.line, lineOf(`AT ${tag}`), `${s.why}: ${s.statement}`);
+    assert.match(s.why, why);
+    assert.strictEqual(s.location, `${APP}:${s.line}:${s.column}`);
+    assert.ok(LINES[s.line - 1].trim().startsWith(s.statement.replace(/…$/, '')), s.statement);
+    if (!s.allocated_in) assert.strictEqual(s.function_line, fnLine);
+  });
+}
+
+test('a helper\'s caller becomes the site; the helper is kept as allocated_in', () => {
+  const s = site([fn('helper', 'format'), fn('caller', 'recordRequest')]);
+  locate([s]);
+  assert.strictEqual(s.function, 'recordRequest');
+  assert.strictEqual(s.function_line, lineOf('FN caller'));
+  assert.match(s.allocated_in, /^format \(.*source-lines-app\.js:\d+:\d+\)$/);
+});
+
+test('sources it cannot read keep the function\'s line and say so', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-lines-'));
+  try {
+    const ts = path.join(dir, 'app.ts');
+    fs.writeFileSync(ts, 'function handle(req: Request): void {\n  kept.push(req as any);\n}\n');
+    const big = path.join(dir, 'bundle.js');
+    fs.writeFileSync(big, `function f(a) {\n  kept.push(a);\n}\n${'//'.padEnd(600 * 1024, 'x')}\n`);
+    for (const file of [ts, big, path.join(dir, 'gone.js'), '[eval]', 'node:internal/x']) {
+      const s = site([{ function: 'handle', file, line: 1, column: 16, app: true }]);
+      locate([s]);
+      assert.strictEqual(s.line_from, 'function', file);
+      assert.strictEqual(s.line, 1);
+      assert.strictEqual(s.statement, undefined);
+    }
+    // A frame past the end of a (changed) file.
+    const short = path.join(dir, 'short.js');
+    fs.writeFileSync(short, 'kept.push(1);\n');
+    const s = site([{ function: 'gone', file: short, line: 40, column: 3, app: true }]);
+    locate([s]);
+    assert.strictEqual(s.line_from, 'function');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sites outside the application are left as they are', () => {
+  const s = site([runtime('IncomingMessage', 'node:_http_incoming')]);
+  const before = JSON.stringify(s);
+  locate([s]);
+  assert.strictEqual(JSON.stringify(s), before);
+});
+
+test(`a storing site grows at least ${PROMOTE_SHARE} as fast as the fastest: it goes first among the app's`, () => {
+  const allocating = () => site([fn('alloc')], { bytes_per_min: 4000 });
+  const storing = (rate) => site([runtime('join'), fn('closure')], { bytes_per_min: rate });
+  const node = () => ({ in_app: false, function: 'parser', bytes_per_min: 9000 });
+  const a = locate([allocating(), node(), storing(1500)]);
+  assert.deepStrictEqual(a.map((s) => s.function), ['closure', 'alloc', 'parser']);
+  const b = locate([allocating(), storing(500)]);
+  assert.deepStrictEqual(b.map((s) => s.function), ['alloc', 'closure'], 'too slow to be the leak');
+});
