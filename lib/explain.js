@@ -26,14 +26,29 @@
  * accumulates leaking objects existed before they did.
  */
 
-const fmtBytes = (n) => {
-  const a = Math.abs(n);
-  if (a >= 1073741824) return `${(n / 1073741824).toFixed(2)} GB`;
-  if (a >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
-  if (a >= 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${Math.round(n)} bytes`;
-};
-const fmtCount = (n) => Math.round(n).toLocaleString('en-US');
+/**
+ * The one number format of a report — its summary, the findings' text, and
+ * the HTML page's card, tables and charts (the page embeds these very
+ * functions): bytes in binary units (1 KB = 1024 B) with one decimal (two
+ * for GB), counts rounded with en-US thousands separators, rates per minute.
+ * Written as plain functions so that their source runs in the page too.
+ */
+function fmtBytes(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '?';
+  var a = Math.abs(n);
+  if (a >= 1073741824) return (n / 1073741824).toFixed(2) + ' GB';
+  if (a >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
+  if (a >= 1024) return (n / 1024).toFixed(1) + ' KB';
+  return Math.round(n) + ' B';
+}
+function fmtCount(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '?';
+  return Math.round(n).toLocaleString('en-US');
+}
+/** `+1.2 MB`, `+61,742`: a gain with its sign (`fmt` is fmtBytes or fmtCount). */
+function fmtSigned(n, fmt) {
+  return Math.round(n) > 0 ? '+' + fmt(n) : fmt(n);
+}
 /** `[15203]` (elements) or `245198` (a hash table's slot): an entry, not a name. */
 const isIndex = (e) => /^\[\d+\]$|^\d+$/.test(e || '');
 
@@ -252,4 +267,4 @@ function explain(finding, leak) {
   return { headline, explanation: sentences.join(' ') };
 }
 
-module.exports = { explain, holder, holderLabel, isIndex };
+module.exports = { explain, holder, holderLabel, isIndex, fmtBytes, fmtCount, fmtSigned };

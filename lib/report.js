@@ -10,11 +10,13 @@
  *   leak:      the `leak` event that started the diagnosis (or null),
  *   timeline:  { gc: getTimeline() points },
  *   sites:     [{ function, file, line, column, location, in_app, live_bytes, bytes_per_min,
- *                 growth_bytes, share, objects, stack }],  // growing allocation sites, sampled (no dump)
+ *                 growth_bytes, share, objects, stack, frames, line_from, statement?, why?,
+ *                 function_line, function_column, allocated_in? }],  // growing allocation sites, sampled (no dump)
  *   snapshots: { baseline, target, final: { path, bytes, taken_at } | null },
  *   growth:    { interval_ms, count_delta, size_delta,                 // baseline → final diff
  *                classes: [{ class, count_delta, size_delta, added_count, removed_count,
- *                            count_per_min, bytes_per_min }] } | null,  // most bytes gained first
+ *                            count_per_min, bytes_per_min }],   // most bytes gained first
+ *                left_out: [{ class, count_delta, size_delta, why }] } | null,  // leakwatch's own objects
  *   findings:  [{ class, count, bytes, count_per_min, bytes_per_min,
  *                 retainer_path: [{ edge, edge_type, node, type, id, location?, new? }],  // GC root first
  *                 retainer_text,                     // shortened from the holder on
@@ -30,7 +32,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { explain } = require('./explain.js');
+const { explain, fmtBytes } = require('./explain.js');
 const { renderHtml } = require('./report-html.js');
 const { mkdirBounded } = require('./mkdir.js');
 
@@ -61,19 +63,46 @@ function buildReport({ process: proc = null, leak = null, timeline = [], snapsho
   };
 }
 
-const MB = 1024 * 1024;
-const fmtRate = (bytesPerMin) => (bytesPerMin >= MB ? `${(bytesPerMin / MB).toFixed(1)} MB/min` :
-  `${(bytesPerMin / 1024).toFixed(1)} KB/min`);
-
 /** One sentence for a growing site: where, how fast, what share of the sampled growth. */
 function siteHeadline(site) {
-  // V8's sampler records functions, not statements: the line is where the
-  // allocating function is defined.
+  // The line is the statement's when lib/source-lines.js found it in the
+  // function's source (`line_from: 'source'`), else where the function is.
   const where = site.file ? `${site.file}:${site.line}` : site.location;
   const fn = site.function && site.function !== '(anonymous)' ? site.function : 'an anonymous function';
   const share = site.share ? ` (${Math.round(site.share * 100)} % of the growth sampled)` : '';
-  return `Memory allocated in ${fn} (${where}) keeps growing: +${fmtRate(site.bytes_per_min)}${share}` +
+  return `Memory allocated in ${fn} (${where}) keeps growing: +${fmtBytes(site.bytes_per_min)}/min${share}` +
     (site.in_app ? '' : '; no frame of the application was on its stack (allocated inside Node or a dependency)');
+}
+
+/** `text` broken into lines of at most `width` characters (at spaces; a longer word stays whole). */
+function wrap(text, width) {
+  if (!width) return text;
+  const lines = [];
+  let line = '';
+  for (const word of String(text).split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+/**
+ * A finding as text, the way README shows the top one: its headline, who
+ * retains it, where it is allocated, then the explanation (wrapped at
+ * `width` columns when given).
+ */
+function findingText(finding, { width = 0 } = {}) {
+  const a = finding.allocation;
+  return [finding.headline,
+    `  retained by:  ${finding.retainer_text}`,
+    ...(a && a.file ? [`  allocated at: ${a.file}:${a.line}:${a.column}`] : []),
+    '',
+    wrap(finding.explanation, width)].join('\n');
 }
 
 function writeAtomic(file, data) {
@@ -97,4 +126,4 @@ function writeReport(report, base) {
   return { json, html };
 }
 
-module.exports = { buildReport, writeReport, siteHeadline };
+module.exports = { buildReport, writeReport, siteHeadline, findingText };
