@@ -17,15 +17,43 @@
  *
  * V8-internal classes (compiled code, maps, system objects) are dropped when
  * anything else grew: they follow what the program leaks, they do not explain
- * it.
+ * it. leakwatch's own objects — what taking the heap dumps leaves in the
+ * service's heap — are always left out (see `isOwn`).
+ *
+ * One name per kind of object: a closure is `Function` everywhere (the
+ * engine's class name, current DevTools' vocabulary, and the name
+ * `leakwatch retainers <file> Function` accepts), in classes, retainer paths
+ * and texts alike; a named one shows as `name()` where it is a step of a path.
  */
 const { holder, isIndex } = require('./explain.js');
 
 const INTERNAL = /^\((compiled code|system|object shape|code|internalized string|array|number|hidden)\)$|^system \/ |^\(GC roots\)|^\(synthetic\)/;
 
+/** The class name of a closure (the engine's, as current DevTools'); older DevTools said `(closure)`. */
+const CLOSURE = 'Function';
+
+/**
+ * leakwatch's own objects in the diagnosis's snapshots. The report's growth
+ * is the service's: leakwatch's dumps leave a few objects of their own in the
+ * service's heap, and a diff of two dumps shows them as growth. Only
+ * `v8.getHeapSnapshot()` makes a HeapSnapshotStream (leakwatch calls it for
+ * each dump; V8 also caches the first instance of its template for good), so
+ * that class is always leakwatch's. The plumbing of writing a dump file (an
+ * fs request, its async wrap, the write stream, a gzip stream) is the same
+ * kind of object the program uses itself: up to one per dump of the three a
+ * diagnosis takes is counted as leakwatch's — more than that is the program's.
+ * Left out of the JSON's `growth` and findings, not only the page: the
+ * summary, the findings and every consumer of the JSON read the same growth,
+ * and `growth.left_out` lists what was left out.
+ */
+const OWN_CLASSES = new Set(['HeapSnapshotStream']);
+const DUMP_PLUMBING = new Set(['FSReqCallback', 'AsyncWrap', 'WriteStream', 'Gzip', 'Zlib']);
+const DUMPS = 3;
+const isOwn = (name, count) => OWN_CLASSES.has(name) || (DUMP_PLUMBING.has(name) && count <= DUMPS);
+
 function nodeLabel(step) {
   if (step.type === 'synthetic') return step.name || step.class_name;
-  if (step.type === 'closure') return step.name ? `${step.name}()` : '(closure)';
+  if (step.type === 'closure') return step.name ? `${step.name}()` : CLOSURE;
   if (step.class_name && step.name && step.class_name !== step.name && step.type === 'object') {
     return step.class_name;
   }
@@ -74,8 +102,9 @@ function anySite(group) {
 }
 
 /**
- * The path from `from` on, like the engine renders it: `global → … → tasks →
- * [15203] → (closure) → context → req → IncomingMessage@1`. Runs of the same
+ * The path from `from` on, like the engine renders it (a closure named
+ * `Function`): `global → … → tasks → [15203] → Function → context → req →
+ * IncomingMessage@1`. Runs of the same
  * edge (a linked list) are shown once with a count.
  */
 function renderPath(path, from) {
@@ -93,11 +122,8 @@ function renderPath(path, from) {
       tokens.push(s.repeat > 1 ? `${s.edge} ×${s.repeat}` : s.edge);
     }
     const at = path[i];
-    if (at.type === 'closure' && i !== last) tokens.push('(closure)');
-    if (i === last) {
-      const name = at.type === 'closure' && at.node === '(closure)' ? 'Function' : at.node;
-      tokens.push(`${name}${at.id !== undefined ? `@${at.id}` : ''}`);
-    }
+    if (at.type === 'closure' && i !== last) tokens.push(CLOSURE);
+    if (i === last) tokens.push(`${at.node}${at.id !== undefined ? `@${at.id}` : ''}`);
   }
   return tokens.join(' → ');
 }
@@ -130,9 +156,13 @@ function compressRuns(path, h) {
   return { path: out, holder: holderOut };
 }
 
-/** The engine's full path text, with its middle left out past `max` characters. */
+/**
+ * The engine's full path text, with its middle left out past `max`
+ * characters, and its closures (`(closure)` there) named `Function` as
+ * everywhere else in the report.
+ */
 function clip(text, max = 2000) {
-  const t = String(text || '');
+  const t = String(text || '').replace(/(^| → )\(closure\)(?=@| → |$)/g, `$1${CLOSURE}`);
   return t.length <= max ? t : `${t.slice(0, max / 2)} … ${t.slice(-max / 2)}`;
 }
 
@@ -163,7 +193,7 @@ function holderKey(h, path) {
  * baseline (default: the lowest candidate id in `report`).
  */
 function toFindings(report, { intervalMs = null, top = 10, firstNewId = null } = {}) {
-  const groups = (report.by_path || []).slice();
+  const groups = (report.by_path || []).filter((g) => !isOwn(g.class_name, g.count));
   const meaningful = groups.filter((g) => !INTERNAL.test(g.class_name));
   const chosen = meaningful.length ? meaningful : groups;
   // Snapshot ids grow: every leak candidate was first seen in the target snapshot, so any node with an id at
@@ -241,11 +271,15 @@ function toFindings(report, { intervalMs = null, top = 10, firstNewId = null } =
  * Per-class growth from the engine's `diff(baseline, final)`: the classes
  * that gained the most bytes, with per-minute rates over `intervalMs` (the
  * time between the two snapshots; rates are left out when it is unknown).
- * V8-internal classes are dropped when program classes grew, as for findings.
+ * V8-internal classes are dropped when program classes grew, as for findings;
+ * leakwatch's own objects always (listed in `left_out`, and not counted in
+ * the totals).
  */
 function toGrowth(d, { intervalMs = null, top = 15 } = {}) {
   const perMin = (n) => (intervalMs && intervalMs > 0 ? (n * 60000) / intervalMs : undefined);
-  const grew = (d.classes || []).filter((c) => c.size_delta > 0 || c.count_delta > 0);
+  const all = (d.classes || []).filter((c) => c.size_delta > 0 || c.count_delta > 0);
+  const own = all.filter((c) => isOwn(c.name, c.count_delta));
+  const grew = all.filter((c) => !isOwn(c.name, c.count_delta));
   const meaningful = grew.filter((c) => !INTERNAL.test(c.name));
   const classes = (meaningful.length ? meaningful : grew)
     .sort((a, b) => b.size_delta - a.size_delta || b.count_delta - a.count_delta)
@@ -261,10 +295,12 @@ function toGrowth(d, { intervalMs = null, top = 15 } = {}) {
     }));
   return {
     interval_ms: intervalMs && intervalMs > 0 ? intervalMs : null,
-    count_delta: d.count_delta,
-    size_delta: d.size_delta,
+    count_delta: d.count_delta - own.reduce((n, c) => n + c.count_delta, 0),
+    size_delta: d.size_delta - own.reduce((n, c) => n + c.size_delta, 0),
     classes,
+    left_out: own.map((c) => ({ class: c.name, count_delta: c.count_delta, size_delta: c.size_delta,
+      why: "leakwatch's own: left in the heap by taking the heap dumps" })),
   };
 }
 
-module.exports = { toFindings, toGrowth, parseLocation, renderPath };
+module.exports = { toFindings, toGrowth, parseLocation, renderPath, isOwn, CLOSURE };

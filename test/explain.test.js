@@ -204,7 +204,7 @@ test('an array in a block scope whose name the snapshot lacks (a worker\'s reque
   const f = top([group('Object', [...server(), st('[0]', 'Array', { et: 'hidden' }),
     st('[62428]', 'Object', { fresh: true })], 21000, 1.2e6)]);
   assert.strictEqual(f.headline, 'Object (app.js:10) is leaking, held by an array in the scope of the function at app.js:10');
-  assert.match(f.retainer_text, /^global → … → request → \(closure\) → context → \[0\] → \[62428\] → Object@\d+$/);
+  assert.match(f.retainer_text, /^global → … → request → Function → context → \[0\] → \[62428\] → Object@\d+$/);
   assert.match(f.explanation, /block-scoped variable, whose name the heap snapshot does not record/);
   // Not the server's 'request' listeners further up: they hold the handler, not the leak.
   assert.notStrictEqual(f.holder.kind, 'emitter');
