@@ -303,4 +303,4 @@ function toGrowth(d, { intervalMs = null, top = 15 } = {}) {
   };
 }
 
-module.exports = { toFindings, toGrowth, parseLocation, renderPath, isOwn, CLOSURE };
+module.exports = { toFindings, toGrowth, parseLocation, renderPath, shortFrom, isOwn, CLOSURE };

@@ -295,7 +295,8 @@ function renderHtml(report) {
     ? `<div class="card degraded"><strong>This report is incomplete:</strong><ul>${report.degraded
       .map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul></div>` : '';
   const snaps = report.snapshots || {};
-  const snapRows = Object.entries(snaps).map(([k, s]) => [k, s && s.path ? `${s.path} (${fmtBytes(s.bytes)})` : 'not taken']);
+  const snapRows = Object.entries(snaps).map(([k, s]) => [k, s && s.path
+    ? { html: `${escapeHtml(s.path)} (${val(fmtBytes(s.bytes))})` } : 'not taken']);
   const proc = report.process || {};
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
