@@ -12,6 +12,7 @@ pub mod clock;
 pub mod detector;
 pub mod dump;
 pub mod events;
+pub mod isolates;
 pub mod layout;
 pub mod record;
 pub mod ring;

@@ -149,6 +149,14 @@ pub struct Watch {
   wake_pending: AtomicBool,
   /// Someone listens to `gc` events: every collection wakes the JS thread.
   wake_every_gc: AtomicBool,
+  /// This isolate's key in the process-wide `isolates` registry.
+  id: u64,
+}
+
+impl Drop for Watch {
+  fn drop(&mut self) {
+    crate::isolates::forget(self.id);
+  }
 }
 
 impl Watch {
@@ -183,6 +191,7 @@ impl Watch {
       }),
       wake_pending: AtomicBool::new(false),
       wake_every_gc: AtomicBool::new(false),
+      id: crate::isolates::new_id(),
     }
   }
 
@@ -302,7 +311,16 @@ impl Watch {
     let full_gcs = batch.iter().filter(|r| r.kind.is_full()).count();
     eng.scratch = batch;
     if let (Some(m), Some(d)) = (memory, eng.detector.as_mut()) {
+      // A worker (RSS 0) tells the main thread what it holds; the main
+      // thread leaves the workers' heaps out of its native memory.
+      let others = if m.rss == 0 {
+        crate::isolates::report(self.id, m.heap_total.saturating_add(m.external));
+        0
+      } else {
+        crate::isolates::others(self.id)
+      };
       let sample = MemorySample {
+        others,
         t_ms: clock::now_ns() as f64 / 1e6,
         wall_ms: clock::wall_ms(),
         rss: m.rss,

@@ -69,14 +69,19 @@ pub struct MemorySample {
   /// Includes `array_buffers`, as in Node.
   pub external: u64,
   pub array_buffers: u64,
+  /// Heap and external memory of the other isolates leakwatch watches in
+  /// the process (worker threads; `src/isolates.rs`): inside `rss`, not
+  /// native memory.
+  pub others: u64,
 }
 
 impl MemorySample {
-  /// RSS not explained by the heap's committed pages and external memory.
+  /// RSS not explained by the heap's committed pages, external memory and
+  /// the other watched isolates.
   pub fn native(&self) -> u64 {
     self
       .rss
-      .saturating_sub(self.heap_total.saturating_add(self.external))
+      .saturating_sub(self.heap_total.saturating_add(self.external).saturating_add(self.others))
   }
 
   /// The figure of a sampled kind (`Heap` reads `heap_used`).
@@ -129,5 +134,15 @@ mod tests {
     assert_eq!(s.native(), 0, "never negative");
     assert_eq!(s.bytes(Kind::Rss), 100);
     assert_eq!(MemoryLimit { limit: 10, usage: 12 }.headroom(), 0);
+  }
+
+  #[test]
+  fn the_other_isolates_are_not_native_memory() {
+    let mut s = MemorySample { rss: 1000, heap_total: 300, external: 100, ..Default::default() };
+    assert_eq!(s.native(), 600);
+    s.others = 450; // a worker's heap and Buffers
+    assert_eq!(s.native(), 150);
+    s.others = 5000; // readings taken at different moments: never below zero
+    assert_eq!(s.native(), 0);
   }
 }

@@ -82,6 +82,7 @@ fn feed(shape: &Shape, seconds: f64) -> Vec<(f64, In)> {
         heap_used: heap_used as u64,
         external: ext as u64,
         array_buffers: ext as u64,
+        others: 0,
       };
       out.push((t, In::Mem(m)));
     }

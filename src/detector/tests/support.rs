@@ -78,6 +78,8 @@ pub fn load_text(name: &str, text: &str) -> Trace {
         heap_used: n(4),
         external: n(5),
         array_buffers: n(6),
+        // Recorded since the other isolates are left out of native memory.
+        others: g.get(7).and_then(|v| v.as_f64()).unwrap_or(0.0).max(0.0) as u64,
       }));
       continue;
     }
