@@ -43,7 +43,7 @@ function fmtBytes(n) {
 }
 function fmtCount(n) {
   if (n === null || n === undefined || !Number.isFinite(n)) return '?';
-  return Math.round(n).toLocaleString('en-US');
+  return (Math.round(n) || 0).toLocaleString('en-US'); // never "-0"
 }
 /** `+1.2 MB`, `+61,742`: a gain with its sign (`fmt` is fmtBytes or fmtCount). */
 function fmtSigned(n, fmt) {
