@@ -39,6 +39,8 @@ export declare class Sampler {
    * stopped: the error is a layout mismatch, not a hiccup).
    */
   poll(tMs: number): string
+  /** Forgets the site table (after a restart at another interval). */
+  clear(): void
   /**
    * JSON array of the sites that grew since `from_ms` (wall), application
    * sites first, at most `limit`.

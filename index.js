@@ -219,6 +219,11 @@ class LeakWatch extends EventEmitter {
       // reading of the sampler, no dump, no pause).
       e.sites = this._sampling.sites(e.start, SITES_PER_EVENT);
       if (this._sampling.state !== 'sampling' && !e.sites.length) e.sites_unavailable = this._sampling.reason;
+      // Buffers and native memory have only small JS handles to sample:
+      // sample finer while such a leak lasts (lib/sampling.js, focus).
+      this._sampling.focusOn(e.kind);
+    } else if (type === 'leak-end') {
+      this._sampling.focusOff();
     }
     if (type === 'leak' || type === 'leak-suspected' || type === 'leak-end') {
       // memwatch's `start`/`end` are Dates.

@@ -104,12 +104,14 @@ function parsed(file) {
     return null;
   }
   let ast = null;
+  let comments = [];
   const base = { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true,
     allowAwaitOutsideFunction: true, allowImportExportEverywhere: true };
   for (const sourceType of ['module', 'script']) {
     try {
       acorn = acorn || require('acorn');
-      ast = acorn.parse(text, { ...base, sourceType });
+      comments = [];
+      ast = acorn.parse(text, { ...base, sourceType, onComment: (block, t, start, end) => comments.push([start, end]) });
       break;
     } catch {
       // the other source type, else not JavaScript acorn reads
@@ -118,7 +120,7 @@ function parsed(file) {
   if (!ast) return null;
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
-  lastParsed = { file: p, mtimeMs: st.mtimeMs, size: st.size, ast, lineStarts, text };
+  lastParsed = { file: p, mtimeMs: st.mtimeMs, size: st.size, ast, lineStarts, text, comments };
   return lastParsed;
 }
 
@@ -293,12 +295,19 @@ function fileFunction(ast, name) {
   return null;
 }
 
-/** The statement around a node, as one trimmed line of source. */
+/** The line of a node, as one trimmed line of source without its comments. */
 function statementText(source, node) {
   const { line } = lineCol(source, node.start);
   const from = source.lineStarts[line - 1];
   const to = line < source.lineStarts.length ? source.lineStarts[line] - 1 : source.text.length;
-  const t = source.text.slice(from, to).trim();
+  let t = '';
+  let at = from;
+  for (const [cs, ce] of source.comments) {
+    if (ce <= from || cs >= to) continue;
+    t += source.text.slice(at, Math.max(at, cs));
+    at = Math.max(at, ce);
+  }
+  t = (t + source.text.slice(Math.min(at, to), to)).trim();
   return t.length > MAX_STATEMENT_CHARS ? `${t.slice(0, MAX_STATEMENT_CHARS - 1)}…` : t;
 }
 

@@ -113,3 +113,25 @@ test('each worker samples its own allocations', () => {
   assert.ok(!out.inMain.includes('growRecords'), 'the worker growth is not the main thread growth');
   assert.strictEqual(out.state, 'sampling');
 });
+
+test('a suspected leak outside the heap samples finer for a while: the line keeping Buffers is found', () => {
+  const app = path.join(__dirname, 'fixtures', 'buffer-keeper.js');
+  const r = spawnSync(process.execPath, [app], { encoding: 'utf8', timeout: 60000 });
+  assert.strictEqual(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  const base = 256 * 1024;
+  assert.strictEqual(out.focused, true);
+  assert.strictEqual(out.during.interval_bytes, base / 8);
+  assert.strictEqual(out.during.focus.kind, 'external');
+  assert.strictEqual(out.after.interval_bytes, base, 'back to the configured interval');
+  assert.strictEqual(out.after.focus, null);
+  assert.strictEqual(out.heapFocus, false, 'heap leaks are sampled well enough at the default interval');
+  assert.strictEqual(out.again, false, 'at most one focus per cooldown');
+  const lines = require('node:fs').readFileSync(app, 'utf8').split('\n');
+  const top = out.sites[0];
+  assert.ok(top, JSON.stringify(out));
+  assert.strictEqual(top.file, app);
+  const leakLines = lines.map((l, i) => (l.includes('LEAK-SITE') ? i + 1 : 0)).filter(Boolean);
+  assert.ok(leakLines.includes(top.line), `${top.line} not in ${leakLines}: ${JSON.stringify(out.sites, null, 1)}`);
+  assert.strictEqual(top.function_line, lines.findIndex((l) => l.includes('// FN')) + 1);
+});

@@ -97,6 +97,12 @@ impl Sampler {
     }
   }
 
+  /// Forgets the site table (after a restart at another interval).
+  #[napi(catch_unwind)]
+  pub fn clear(&mut self) {
+    self.table.clear();
+  }
+
   /// JSON array of the sites that grew since `from_ms` (wall), application
   /// sites first, at most `limit`.
   #[napi(catch_unwind)]

@@ -168,6 +168,12 @@ impl SiteTable {
     self.readings
   }
 
+  /// Forgets every site and series (the sampler restarted: V8's new sample
+  /// set starts empty, so the old series would read as a fall).
+  pub fn clear(&mut self) {
+    self.sites.clear();
+  }
+
   /// Bytes this table holds, roughly (for `getStats()`).
   pub fn memory_bytes(&self) -> usize {
     self
