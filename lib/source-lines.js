@@ -9,11 +9,13 @@
  * This module reads that function's source (the file on disk, parsed with
  * acorn, once per site) and names the statement:
  *
- *   1. the call of the next frame down the stack (`text(…)` when the bytes
- *      were allocated inside `text`; `emitter.on(…)` for `addListener`);
- *   2. else a statement of the function that stores into state that outlives
- *      the call (`tasks.push(…)`, `cache.set(…)`, `bus.on(…)`,
- *      `setInterval(…)`, `registry[id] = …`);
+ *   1. a statement of the function that stores into module or closure
+ *      state, which outlives the call (`tasks.push(…)`, `cache.set(…)`,
+ *      `bus.on(…)`, `setInterval(…)`, `registry[id] = …`): where the bytes
+ *      are kept;
+ *   2. else the call of the next frame down the stack (`text(…)` when the
+ *      bytes were allocated inside `text`; `emitter.on(…)` for
+ *      `addListener`), or a store into a parameter's property;
  *   3. else such a store in a function of the same file that this one calls
  *      (V8 inlines small helpers into their caller), or in a closure it makes;
  *   4. else, when the function only returns what it allocates (a helper
@@ -266,8 +268,13 @@ function analyze(fn, text) {
     if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression' &&
         n.right.type !== 'Literal') {
       const t = storeTarget(n.left);
-      if (t && (allocates(n.right) || n.right.type === 'Identifier' || n.right.type === 'CallExpression')) {
-        out.stores.push({ node: n, stmt: here, target: src(n.left), strength: t.strength === 2 && !locals.has(t.root) ? 2 : 1 });
+      const strength = t && t.strength === 2 && !locals.has(t.root) ? 2 : 1;
+      // Into module or closure state: what is stored may be anything made
+      // here (a call's result too); into a parameter's property, only a new
+      // object counts (`record.sentAt = Date.now()` keeps nothing).
+      if (t && (allocates(n.right) || (strength === 2 && ['Identifier', 'CallExpression', 'AwaitExpression']
+        .includes(n.right.type)))) {
+        out.stores.push({ node: n, stmt: here, target: src(n.left), strength });
       }
     }
     if (n.type === 'ReturnStatement' && returnsNew(n.argument)) out.returnsAlloc = true;
@@ -321,6 +328,11 @@ function statementIn(source, frame, callee) {
   const fn = functionAt(source.ast, offset);
   const a = analyzeIn(source, fn);
   const inStore = (call) => a.stores.find((s) => s.node === call.node || s.stmt === call.stmt);
+  // A store into module or closure state is where the bytes are kept: it
+  // comes before the call that allocated them (`rendered.set(url, page)`
+  // over `res.send(page)`, which flattened the page string it keeps).
+  const kept = a.stores.find((x) => x.strength === 2);
+  if (kept) return { at: kept.node, kind: 'store', why: `stores into ${kept.target}` };
   if (callee && callee.function) {
     const names = namesFor(callee.function);
     const calls = a.calls.filter((c) => names.has(c.name));

@@ -36,14 +36,16 @@ const cases = [
     /calls format\(\); format\(\) returns what it allocates/],
   ['an inlined same-file helper that stores', [runtime('join'), fn('inlined')], 'inlined',
     /stores into sessions\.set\(\) \(in remember\(\), called here\)/],
-  ['the call of the next frame (emitter.on for addListener)', [runtime('_addListener', 'node:events'),
-    runtime('addListener', 'node:events'), fn('listener')], 'listener', /calls addListener\(\)/],
+  ['a listener on a module-level emitter', [runtime('_addListener', 'node:events'),
+    runtime('addListener', 'node:events'), fn('listener')], 'listener', /stores into bus\.on\(\)/],
   ['a closure registered on a timer', [fn('timer')], 'timer', /stores into setInterval\(\)/],
   ['a Buffer allocated by Node for this line', [runtime('FastBuffer', 'node:internal/buffer'), runtime('alloc', 'node:buffer'),
     fn('buffer')], 'buffer', /calls alloc\(\)/],
   ['a pending promise whose resolver is kept', [fn('promise')], 'promise', /makes a closure that stores into waiters\.push\(\)/],
   ['a property set on a parameter', [fn('param')], 'param', /stores into req\.user/],
   ['no store: the first allocation', [fn('alloc')], 'alloc', /allocates here/],
+  ['a helper setting a number on its parameter keeps nothing', [runtime('join'), fn('pending')], 'pending',
+    /allocates here/],
 ];
 
 for (const [name, frames, tag, why] of cases) {
