@@ -34,9 +34,9 @@ try {
   const tried = [];
   for (let c = err && err.cause, n = 0; c && n < 16; c = c.cause, n++) tried.unshift(line(c));
   const why = tried.length ? ` (tried: ${tried.join('; ')})` : '';
-  warn(`leakwatch could not load and is not watching this process: ${line(err)}${why}. Reinstall leakwatch so ` +
-    `npm installs its prebuilt package for ${process.platform}-${process.arch}, or build it from source ` +
-    '(`npm run build`, needs Rust). The application continues without it.', 'LEAKWATCH_UNAVAILABLE');
+  warn(`leakwatch could not load and is not watching this process: ${line(err)}${why}. Install a leakwatch ` +
+    `built for ${process.platform}-${process.arch} (a tarball packed where it was built, or \`npm run build\` in ` +
+    'the leakwatch package, needs Rust). The application continues without it.', 'LEAKWATCH_UNAVAILABLE');
 }
 
 function fromEnv(env) {

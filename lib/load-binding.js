@@ -7,8 +7,8 @@
  *
  * The error keeps napi-rs's per-candidate causes (`cause`), has code
  * ERR_LEAKWATCH_BINDING, and names: the platform, the local file leakwatch
- * looked for, the platform package, and the two ways to get one (install
- * the prebuilt package, or build from source with Rust).
+ * looked for, the platform package, and the two ways to get one today (a
+ * tarball packed where it was built, or a build from source with Rust).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -38,8 +38,9 @@ function loadBinding() {
       (present ? `${file} is there but failed to load (${String(err.message).split('\n')[0]}); ` +
         'it may be built for another Node ABI or platform: rebuild it with `npm run build` in the leakwatch package. ' :
         `Neither ${file} (built from source) nor the platform package leakwatch-${triple} is installed. ` +
-        `Install leakwatch with its prebuilt package for ${triple} (npm install leakwatch-${triple}), or build it ` +
-        'from source in the leakwatch package with `npm run build` (needs Rust: https://rustup.rs). ') +
+        `Install a leakwatch tarball packed on a ${triple} machine where it was built (\`npm pack\` in a built ` +
+        'checkout ships the binary), or build it from source in the leakwatch package with `npm run build` ' +
+        `(needs Rust: https://rustup.rs); a registry release installs leakwatch-${triple} by itself. `) +
       'leakwatch supports Node 18 and later.', { cause: err });
     e.code = 'ERR_LEAKWATCH_BINDING';
     throw e;

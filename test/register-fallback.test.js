@@ -39,7 +39,7 @@ test('without its platform binary, -r leakwatch/register warns on stderr and the
     assert.strictEqual(r.stdout, 'app ran\napp done\n');
     assert.match(r.stderr, /LeakwatchWarning: leakwatch\/register: leakwatch could not load/);
     assert.match(r.stderr, /Cannot find native binding/, 'the loader\'s reason is passed on');
-    assert.match(r.stderr, new RegExp(`prebuilt package for ${process.platform}-${process.arch}`));
+    assert.match(r.stderr, new RegExp(`built for ${process.platform}-${process.arch} \\(a tarball packed where it was built`));
     // The module itself reports that it is not watching.
     const m = run(dir, ['-e', APP]);
     assert.strictEqual(m.status, 0, m.stderr);
