@@ -30,6 +30,7 @@ function where(sites) {
   const s = sites && sites[0];
   if (!s) return null;
   const fn = s.function && s.function !== '(anonymous)' ? s.function : 'an anonymous function';
+  if (s.in_app && s.statement) return `allocated in ${fn} (${s.location}): ${s.statement.replace(/;$/, '')}`;
   return s.in_app ? `allocated in ${fn} (${s.location})` :
     `allocated inside Node or a dependency: ${fn} (${s.location})`;
 }

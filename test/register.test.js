@@ -46,7 +46,7 @@ test('node -r leakwatch/register logs start, gc summaries and the leak as JSON l
     assert.ok(alert, r.stderr);
     assert.match(alert, /^leakwatch: LEAK: the JavaScript heap keeps growing, \+[\d.]+ [MG]B\/min \(\+[\d.]+ [MG]B since /);
     assert.match(alert, /heap limit in [\d.]+ (s|min|h)/);
-    assert.match(alert, /allocated in .*leaky-app\.js:\d+:\d+\)/);
+    assert.match(alert, /allocated in .*leaky-app\.js:\d+:\d+\)(: \S.*)?;/);
     assert.match(alert, /next: LEAKWATCH_ON_LEAK=diagnose writes a report/);
     const quiet = runApp({ LEAKWATCH_LOG: log, LEAKWATCH_ALERTS: 'off', LEAKY_MS: '45000', LEAKY_STOP_ON_LEAK: '1',
       LEAKWATCH_DETECTOR: '{"minDurationMs":3000,"warmupMs":0}' });
