@@ -5,8 +5,8 @@
  *
  * Starts a node:http rewrite of the classic restify closure leak (a middleware
  * pushes a closure capturing `req` into a module-level `tasks` array on every
- * request), drives it with loopback load (autocannon, 127.0.0.1, bounded
- * time), and shows live what leakwatch sees: the post-GC baseline after each
+ * request), drives it with loopback load (autocannon in a child process, as
+ * real clients are; 127.0.0.1, bounded time), and shows live what leakwatch sees: the post-GC baseline after each
  * full GC, the early `leak-suspected` (~20 s in) with the allocation sites
  * that grow (V8's sampling heap profiler: no dump, no pause), the confirmed
  * `leak` (once the growth outlasts the first minute a warm-up is allowed),
@@ -19,8 +19,21 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
+const { fork } = require('node:child_process');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
-const autocannon = require('autocannon');
+
+// ---- the load: autocannon in a child process, as real clients are -------
+if (process.argv[2] === '--load-child') {
+  const [url, seconds] = process.argv.slice(3);
+  const run = require('autocannon')({ url, connections: 8, duration: Number(seconds), overallRate: 1500 },
+    (err, result) => {
+      process.send(err ? { error: String(err) } : { requests: result.requests.total }, () => process.exit(0));
+    });
+  process.on('message', (m) => m === 'stop' && run.stop());
+  process.on('disconnect', () => run.stop());
+  return;
+}
+
 const leakwatch = require('..');
 
 const i = process.argv.indexOf('--seconds');
@@ -53,10 +66,13 @@ const server = http.createServer((req, res) => {
 leakwatch.configure({ dumpDir, diagnose: true, diagnoseDumps: DEEP, diagnoseGrowthBytes: 10 * 1024 * 1024,
   diagnoseMinWaitMs: 4000, diagnoseMaxWaitMs: 15000 });
 const siteLines = (sites) => sites.slice(0, 3).map((x) => `         ${x.in_app ? 'your code' : 'inside Node'}: ` +
-  `${x.function} (${x.location}) +${mb(x.bytes_per_min)}/min, ${Math.round(x.share * 100)} % of the growth sampled`);
+  `${x.function} (${x.location}) +${mb(x.bytes_per_min)}/min, ${Math.round(x.share * 100)} % of the growth sampled` +
+  (x.statement ? `\n             ${x.statement}    ← ${x.why}` : ''));
+let maxGcPause = 0;
 console.log(`leakwatch demo — backend ${leakwatch.backend}, node ${process.version}; dumps and reports in ${dumpDir}`);
 leakwatch.on('stats', (s) => {
   if (s.forced) return; // the collections a heap dump forces
+  maxGcPause = Math.max(maxGcPause, s.pause_ms);
   console.log(`${at()} full GC #${s.num_full_gc}: live heap ${mb(s.current_base).padStart(9)}, ` +
     `pause ${s.pause_ms.toFixed(1)} ms, tasks ${tasks.length}`);
 });
@@ -105,13 +121,15 @@ leakwatch.on('report', (r) => {
 server.listen(0, '127.0.0.1', () => {
   const url = `http://127.0.0.1:${server.address().port}/`;
   console.log(`${at()} leaky server on ${url}; loopback load for at most ${SECONDS} s ...\n`);
-  load = autocannon({ url, connections: 8, duration: SECONDS, overallRate: 1500 }, (err, result) => {
-    if (err) console.error(err);
-    else console.log(`${at()} load done: ${result.requests.total} requests, ${tasks.length} closures held in tasks`);
+  const child = fork(__filename, ['--load-child', url, String(SECONDS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  load = { stop: () => child.connected && child.send('stop') };
+  child.once('message', (result) => {
+    if (result.error) console.error(result.error);
+    else console.log(`${at()} load done: ${result.requests} requests, ${tasks.length} closures held in tasks`);
     stall.disable();
     console.log(`${at()} longest event-loop stall of the whole run: ${(stall.max / 1e6).toFixed(1)} ms ` +
-      `(allocation-site readings: ${leakwatch.getStats().sampling.readings}, longest ` +
-      `${leakwatch.getStats().sampling.max_reading_ms.toFixed(1)} ms)`);
+      `(longest full-GC pause ${maxGcPause.toFixed(1)} ms; allocation-site readings: ` +
+      `${leakwatch.getStats().sampling.readings}, longest ${leakwatch.getStats().sampling.max_reading_ms.toFixed(1)} ms)`);
     server.close();
   });
 });

@@ -25,9 +25,12 @@
  * gone, TypeScript, a bundle over the size limit), the site keeps the
  * function's line and says so (`line_from: 'function'`).
  *
- * Bounded and cheap: files over `MAX_FILE_BYTES` are not read; results are
- * cached per (file, mtime, frame, callee) in a bounded map and the parsed
- * tree of only the last file is kept.
+ * Bounded and cheap: files up to `MAX_FILE_BYTES` are parsed whole; larger
+ * ones (a server bundle), up to `MAX_BUNDLE_BYTES`, only from the function's
+ * own position (acorn's parseExpressionAt: the cost is the function's
+ * length, and same-file helpers are not looked up); results are cached per
+ * (file, mtime, frame, callee) in a bounded map and the text and tree of
+ * only the last file are kept.
  *
  * Order: sites come ranked by growth (src/sites/table.rs). An application
  * site whose statement stores into long-lived state is moved ahead of the
@@ -39,6 +42,7 @@ const fs = require('node:fs');
 let acorn = null; // loaded on the first site to locate
 
 const MAX_FILE_BYTES = 512 * 1024;
+const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 const MAX_CACHED = 512;
 const MAX_STATEMENT_CHARS = 120;
 /** How far up the stack a returned allocation is followed. */
@@ -95,7 +99,7 @@ function parsed(file) {
   } catch {
     return null;
   }
-  if (!st.isFile() || st.size > MAX_FILE_BYTES) return null;
+  if (!st.isFile() || st.size > MAX_BUNDLE_BYTES) return null;
   if (lastParsed && lastParsed.file === p && lastParsed.mtimeMs === st.mtimeMs && lastParsed.size === st.size) {
     return lastParsed;
   }
@@ -107,9 +111,10 @@ function parsed(file) {
   }
   let ast = null;
   let comments = [];
+  const whole = st.size <= MAX_FILE_BYTES;
   const base = { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true,
     allowAwaitOutsideFunction: true, allowImportExportEverywhere: true };
-  for (const sourceType of ['module', 'script']) {
+  for (const sourceType of whole ? ['module', 'script'] : []) {
     try {
       acorn = acorn || require('acorn');
       comments = [];
@@ -119,7 +124,7 @@ function parsed(file) {
       // the other source type, else not JavaScript acorn reads
     }
   }
-  if (!ast) return null;
+  if (whole && !ast) return null;
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   lastParsed = { file: p, mtimeMs: st.mtimeMs, size: st.size, ast, lineStarts, text, comments };
@@ -162,6 +167,37 @@ function functionAt(ast, offset) {
   };
   children(ast, visit);
   return best;
+}
+
+/**
+ * In a file too large to parse whole: the function V8 places at `offset`
+ * (its parameter list), parsed alone — an arrow from there, or a
+ * `function` expression or declaration from its keyword; null otherwise
+ * (a method, a getter: left at the function's line).
+ */
+function functionAlone(text, offset) {
+  acorn = acorn || require('acorn');
+  const at = (pos) => {
+    try {
+      return acorn.parseExpressionAt(text, pos, { ecmaVersion: 'latest', sourceType: 'script',
+        allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true });
+    } catch {
+      return null;
+    }
+  };
+  const arrow = at(offset);
+  if (arrow && arrow.type === 'ArrowFunctionExpression' && arrow.start === offset) return arrow;
+  let i = offset;
+  const back = (re) => {
+    while (i > 0 && re.test(text[i - 1])) i--;
+  };
+  back(/\s/);
+  back(/[\w$]/); // the name
+  back(/[\s*]/);
+  if (text.slice(i - 8, i) !== 'function') return null;
+  i -= 8;
+  const fn = at(i);
+  return fn && fn.type === 'FunctionExpression' && fn.end > offset ? fn : null;
 }
 
 /** Whether evaluating `n` makes a new object (literal, closure, `new`, template with values). */
@@ -325,7 +361,8 @@ function statementText(source, node) {
 function statementIn(source, frame, callee) {
   const offset = source.lineStarts[frame.line - 1] + Math.max(0, frame.column - 1);
   if (frame.line < 1 || frame.line > source.lineStarts.length || offset > source.text.length) return null;
-  const fn = functionAt(source.ast, offset);
+  const fn = source.ast ? functionAt(source.ast, offset) : functionAlone(source.text, offset);
+  if (!fn) return null;
   const a = analyzeIn(source, fn);
   const inStore = (call) => a.stores.find((s) => s.node === call.node || s.stmt === call.stmt);
   // A store into module or closure state is where the bytes are kept: it
@@ -350,7 +387,7 @@ function statementIn(source, frame, callee) {
   const helpers = [];
   for (const c of a.calls) {
     if (!c.direct) continue;
-    const helper = fileFunction(source.ast, c.name);
+    const helper = source.ast && fileFunction(source.ast, c.name);
     if (helper && helper !== fn) helpers.push({ name: c.name, stores: analyzeIn(source, helper).stores });
   }
   for (const strength of [2, 1]) {
@@ -447,4 +484,4 @@ function locate(sites) {
   return sites;
 }
 
-module.exports = { locate, callName, MAX_FILE_BYTES, PROMOTE_SHARE };
+module.exports = { locate, callName, MAX_FILE_BYTES, MAX_BUNDLE_BYTES, PROMOTE_SHARE };

@@ -9,7 +9,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { locate, PROMOTE_SHARE } = require('../lib/source-lines.js');
+const { locate, PROMOTE_SHARE, MAX_FILE_BYTES, MAX_BUNDLE_BYTES } = require('../lib/source-lines.js');
 
 const APP = path.join(__dirname, 'fixtures', 'source-lines-app.js');
 const LINES = fs.readFileSync(APP, 'utf8').split('\n');
@@ -75,9 +75,9 @@ test('sources it cannot read keep the function\'s line and say so', () => {
   try {
     const ts = path.join(dir, 'app.ts');
     fs.writeFileSync(ts, 'function handle(req: Request): void {\n  kept.push(req as any);\n}\n');
-    const big = path.join(dir, 'bundle.js');
-    fs.writeFileSync(big, `function f(a) {\n  kept.push(a);\n}\n${'//'.padEnd(600 * 1024, 'x')}\n`);
-    for (const file of [ts, big, path.join(dir, 'gone.js'), '[eval]', 'node:internal/x']) {
+    const huge = path.join(dir, 'huge.js');
+    fs.writeFileSync(huge, `function f(a) {\n  kept.push(a);\n}\n${'//'.padEnd(MAX_BUNDLE_BYTES, 'x')}\n`);
+    for (const file of [ts, huge, path.join(dir, 'gone.js'), '[eval]', 'node:internal/x']) {
       const s = site([{ function: 'handle', file, line: 1, column: 16, app: true }]);
       locate([s]);
       assert.strictEqual(s.line_from, 'function', file);
@@ -90,6 +90,39 @@ test('sources it cannot read keep the function\'s line and say so', () => {
     const s = site([{ function: 'gone', file: short, line: 40, column: 3, app: true }]);
     locate([s]);
     assert.strictEqual(s.line_from, 'function');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('in a file too large to parse whole (a bundle), the function alone is read', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-lines-'));
+  try {
+    const bundle = path.join(dir, 'server.bundle.js');
+    const pad = `/* ${'x'.repeat(MAX_FILE_BYTES)} */\n`;
+    const code = [
+      'var cache = new Map();', // 2
+      'function handle(req, res) {', // 3
+      '  var page = render(req);', // 4
+      '  cache.set(req.url, page);', // 5
+      '}', // 6
+      'var onData = async (chunk) => {', // 7
+      '  queue.push(chunk);', // 8
+      '};', // 9
+      'class Store { add(x) { this.items.push(x); } }', // 10
+    ];
+    fs.writeFileSync(bundle, `${pad}${code.join('\n')}\n`);
+    const at = (line, column) => {
+      const s = site([{ function: 'f', file: bundle, line, column, app: true }]);
+      locate([s]);
+      return s;
+    };
+    const h = at(3, 16);
+    assert.deepStrictEqual([h.line_from, h.line, h.why], ['source', 5, 'stores into cache.set()']);
+    const d = at(7, 20);
+    assert.deepStrictEqual([d.line_from, d.line, d.why], ['source', 8, 'stores into queue.push()']);
+    const m = at(10, 18); // a method: not read alone
+    assert.deepStrictEqual([m.line_from, m.line], ['function', 10]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
