@@ -32,11 +32,13 @@
  * (file, mtime, frame, callee) in a bounded map and the text and tree of
  * only the last file are kept.
  *
- * Order: sites come ranked by growth (src/sites/table.rs). An application
- * site whose statement stores into long-lived state is moved ahead of the
- * application sites that only allocate, when it grows at least a quarter as
- * fast as the fastest: the bytes of a leak are often allocated where they
- * are used (a response rendered) and kept where they are stored.
+ * Order: sites come ranked by growth (src/sites/table.rs). A growing
+ * application site whose function *holds* — stores into module or closure
+ * state, itself, in a same-file helper it calls or in a closure it makes —
+ * goes ahead of the application sites that do not, however much faster
+ * those grow: a leak's bytes are often allocated where they are used (a
+ * response rendered by the framework for `res`) and kept where something is
+ * stored (`res.on('finish', () => audit.set(id, res))`), which grows too.
  */
 const fs = require('node:fs');
 let acorn = null; // loaded on the first site to locate
@@ -47,8 +49,6 @@ const MAX_CACHED = 512;
 const MAX_STATEMENT_CHARS = 120;
 /** How far up the stack a returned allocation is followed. */
 const MAX_CALLER_HOPS = 3;
-/** A storing site is promoted over faster allocating sites when at least this fast. */
-const PROMOTE_SHARE = 0.25;
 
 /** Methods that keep their argument: collections, emitters, queues. */
 const STORE_METHODS = new Set(['push', 'unshift', 'splice', 'set', 'add', 'on', 'once', 'addListener',
@@ -365,6 +365,20 @@ function statementIn(source, frame, callee) {
   if (!fn) return null;
   const a = analyzeIn(source, fn);
   const inStore = (call) => a.stores.find((s) => s.node === call.node || s.stmt === call.stmt);
+  const helpers = [];
+  for (const c of a.calls) {
+    if (!c.direct) continue;
+    const helper = source.ast && fileFunction(source.ast, c.name);
+    if (helper && helper !== fn) helpers.push({ name: c.name, stores: analyzeIn(source, helper).stores });
+  }
+  // Whether this function (itself, a same-file helper it calls or a closure
+  // it makes) stores into module or closure state: it keeps what it makes.
+  const holds = [a.stores, a.nestedStores, ...helpers.map((h) => h.stores)].some((l) => l.some((x) => x.strength === 2));
+  const r = statementFor(a, fn, helpers, callee, inStore);
+  return r && { ...r, holds };
+}
+
+function statementFor(a, fn, helpers, callee, inStore) {
   // A store into module or closure state is where the bytes are kept: it
   // comes before the call that allocated them (`rendered.set(url, page)`
   // over `res.send(page)`, which flattened the page string it keeps).
@@ -384,12 +398,6 @@ function statementIn(source, frame, callee) {
   // Stores, strongest first: into module or closure state (2), then into a
   // parameter's property (1); the function's own, then those of the
   // same-file helpers it calls (inlined by V8), then its closures'.
-  const helpers = [];
-  for (const c of a.calls) {
-    if (!c.direct) continue;
-    const helper = source.ast && fileFunction(source.ast, c.name);
-    if (helper && helper !== fn) helpers.push({ name: c.name, stores: analyzeIn(source, helper).stores });
-  }
   for (const strength of [2, 1]) {
     const own = a.stores.filter((x) => x.strength === strength);
     if (own.length) return { at: own[0].node, kind: 'store', why: `stores into ${own[0].target}` };
@@ -421,15 +429,17 @@ function locateSite(site) {
     if (r === undefined) {
       const s = statementIn(source, f, callee);
       const at = (x) => ({ ...lineCol(source, x.at.start), statement: statementText(source, x.at), why: x.why,
-        kind: x.kind });
+        kind: x.kind, holds: s.holds });
       r = s && s.at ? at(s) : s && s.up ? { up: true, why: s.why, first: s.first ? at(s.first) : null } : null;
       if (results.size >= MAX_CACHED) results.delete(results.keys().next().value);
       results.set(key, r);
     }
     if (!r) return null;
     if (!r.up) return { frame: f, via, ...r };
-    const j = frames.findIndex((g, k) => k > i && g.app);
-    if (j < 0) return r.first ? { frame: f, via, ...r.first } : null;
+    // Only to a caller of the application's own: a value returned to a
+    // framework (a route handler's `res.json(…)`) is not kept by its caller.
+    const j = i + 1;
+    if (!frames[j] || !frames[j].app) return r.first ? { frame: f, via, ...r.first } : null;
     via = via || f;
     i = j;
   }
@@ -472,16 +482,15 @@ function locate(sites) {
     s.statement = r.statement;
     s.why = r.via ? `${r.why}; ${r.via.function || '(anonymous)'}() returns what it allocates` : r.why;
     s.line_from = 'source';
-    s.stores = r.kind === 'store';
+    s.holds = Boolean(r.holds);
   }
   const app = sites.filter((s) => s && s.in_app);
   if (app.length > 1) {
-    const fastest = Math.max(...app.map((s) => s.bytes_per_min || 0));
-    const storing = (s) => s.in_app && s.stores && (s.bytes_per_min || 0) >= PROMOTE_SHARE * fastest;
+    const storing = (s) => s.in_app && s.holds;
     const order = new Map(sites.map((s, k) => [s, k]));
     sites.sort((a, b) => (b.in_app - a.in_app) || (storing(b) - storing(a)) || (order.get(a) - order.get(b)));
   }
   return sites;
 }
 
-module.exports = { locate, callName, MAX_FILE_BYTES, MAX_BUNDLE_BYTES, PROMOTE_SHARE };
+module.exports = { locate, callName, MAX_FILE_BYTES, MAX_BUNDLE_BYTES };
