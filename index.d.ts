@@ -138,7 +138,7 @@ declare namespace leakwatch {
     /** Which memory grows. */
     kind: MemoryKind;
     /** Why a `leak` is confirmed; null on `leak-suspected`. */
-    confirmed_by: 'duration' | 'size' | null;
+    confirmed_by: 'duration' | 'size' | 'baseline' | null;
     /** First and last sample of the evidence (memwatch). */
     start: Date;
     end: Date;

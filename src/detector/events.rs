@@ -22,8 +22,10 @@ pub struct LeakEvent {
   /// `"heap"`, `"external"` or `"native"`: which memory grows.
   pub kind: &'static str,
   /// Why it is confirmed: `"duration"` (it grew past the warm-up for the
-  /// whole evidence) or `"size"` (more than a cache may hold); empty for a
-  /// suspicion.
+  /// whole evidence), `"size"` (more than a cache may hold) or `"baseline"`
+  /// (a fast heap leak: the first full GC past the warm-up measured a new
+  /// high, soundly above the live heap's bound at an earlier point past
+  /// it); empty for a suspicion.
   pub confirmed_by: &'static str,
   /// Unix-epoch ms of the first and last sample of the evidence.
   pub start_wall_ms: f64,

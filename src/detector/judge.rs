@@ -270,6 +270,35 @@ pub fn grows_after(post: &[Point], c: &DetectorConfig, slope: f64) -> bool {
   trend::theil_sen(&raw).is_some_and(|l| l.slope >= c.persistence * slope)
 }
 
+/// Whether `post` (confirmed points past the warm-up) ends with a baseline
+/// that is above an earlier point by `minGrowthBytes` and `minGrowthFraction`
+/// of it, at least `minDurationMs` / 3 earlier. Floors and baselines bound
+/// the live heap from above and a baseline measures it, so the live heap
+/// grew by at least that much within `post`.
+pub fn grew_soundly(post: &[Point], c: &DetectorConfig) -> bool {
+  let Some(last) = post.last().filter(|p| p.source == Source::Baseline) else {
+    return false;
+  };
+  let before = post.iter().filter(|p| p.t_ms <= last.t_ms - c.min_duration_ms / FAST_SPAN_DIVISOR);
+  let Some(low) = before.map(|p| p.bytes).min() else {
+    return false;
+  };
+  let growth = last.bytes.saturating_sub(low) as f64;
+  growth >= c.min_growth_bytes as f64 && growth >= c.min_growth_fraction * low as f64
+}
+
+/// Whether the newest point is a baseline above every earlier baseline of
+/// `pts` by `minGrowthBytes`, with at least two earlier ones: growth, not
+/// the peak of a sawtooth (a batch caught mid-build by a full GC).
+pub fn new_high(pts: &[Point], c: &DetectorConfig) -> bool {
+  let Some(last) = pts.last().filter(|p| p.source == Source::Baseline) else {
+    return false;
+  };
+  let earlier: Vec<u64> =
+    pts[..pts.len() - 1].iter().filter(|p| p.source == Source::Baseline).map(|p| p.bytes).collect();
+  earlier.len() >= 2 && earlier.iter().all(|&b| last.bytes >= b.saturating_add(c.min_growth_bytes))
+}
+
 /// Robust spread of `pts` around `line`: 1.4826 × the median absolute
 /// residual (the standard deviation, for normal noise).
 fn noise(pts: &[(f64, f64)], line: &trend::Line) -> f64 {

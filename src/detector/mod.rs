@@ -87,6 +87,16 @@
 //!     (`heap_size_limit`; the container's limit for memory outside the
 //!     heap) — more than a cache should ever hold, whatever the age.
 //!
+//!   - **baseline** (the heap only): a fast leak gets its full GCs far
+//!     apart and its confirmed floors flat before each (a staircase), so
+//!     the duration test may wait minutes for a second full GC past the
+//!     warm-up. The first one is enough when its baseline is a new high
+//!     (above every earlier baseline by `minGrowthBytes`, two at least: not
+//!     a sawtooth's peak), grew soundly past the warm-up (above a confirmed
+//!     point of ≥ `minDurationMs`/3 before it by `minGrowthBytes` and
+//!     `minGrowthFraction`), the confirmed evidence trends up (Mann–Kendall)
+//!     and the growth is still suspected.
+//!
 //! Heap points are confirmed only by full GCs, so a heap leak from start-up
 //! is confirmed at the first full GC after the warm-up that shows it kept
 //! growing; external memory gets full GCs from V8's external-memory pressure;
@@ -480,6 +490,23 @@ impl Detector {
         confirmed_by = Some("duration");
       } else if limit > 0.0 && e.end_bytes.saturating_sub(lowest) as f64 >= c.cache_fraction * limit {
         confirmed_by = Some("size");
+      }
+    }
+    // A fast heap leak gets few full GCs (V8 spaces them as the heap grows),
+    // and its confirmed floors are a staircase, flat before each: the test
+    // above may wait minutes for a second full GC past the warm-up. The
+    // baseline of one is enough when it shows, soundly, that the live heap
+    // grew after the warm-up: every confirmed point bounds the live heap
+    // from above, a baseline measures it.
+    if confirmed_by.is_none()
+      && kind == Kind::Heap
+      && any.is_some_and(|a| a.suspected)
+      && confirmed.is_some_and(|e| e.p <= c.significance && e.slope > 0.0)
+    {
+      let warm_end = self.start_ms.unwrap_or(f64::NEG_INFINITY) + c.warmup_ms;
+      let i = confirmed_pts.partition_point(|p| p.t_ms < warm_end);
+      if judge::grew_soundly(&confirmed_pts[i..], c) && judge::new_high(&confirmed_pts, c) {
+        confirmed_by = Some("baseline");
       }
     }
     Verdict {

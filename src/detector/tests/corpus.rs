@@ -205,3 +205,27 @@ fn corpus_traces_stay_small() {
     "{total} bytes: gzip the traces (the replay reads .jsonl.gz)"
   );
 }
+
+/// A fast heap leak (5–11 MB/s) gets its full GCs far apart (V8 spaces them
+/// as the heap grows): in these 180 s traces the only one past the warm-up
+/// comes at ~106–113 s, and the confirmed floors before it are flat (the
+/// staircase of `signals.rs`). That one baseline, above every earlier one,
+/// confirms the leak (`confirmed_by: "baseline"`).
+#[test]
+fn a_fast_heap_leak_is_confirmed_by_its_first_baseline_past_the_warm_up() {
+  for name in ["express-audit-s21.jsonl.gz", "batch-history-s21.jsonl.gz"] {
+    let path = corpus_dir().join(name);
+    let t = load_text(name, &read(&path));
+    let load_start = t.start_ms.unwrap_or(0.0) + t.header["uptimeAtLoadMs"].as_f64().unwrap_or(0.0);
+    let mut d = Detector::new(DetectorConfig::default(), t.space_names.clone()).unwrap();
+    d.set_start_ms(0.0);
+    let ev = replay_trace(&mut d, &t, None);
+    let leak = ev.iter().find_map(|(at, e)| match e {
+      DetectorEvent::Leak(l) if l.confirmed => Some(((at - load_start) / 1000.0, l)),
+      _ => None,
+    });
+    let (at, l) = leak.unwrap_or_else(|| panic!("{name}: no confirmed leak"));
+    assert!(at > 60.0 && at < 120.0, "{name}: leak at {at:.1} s");
+    assert_eq!((l.kind, l.confirmed_by), ("heap", "baseline"), "{name}");
+  }
+}
