@@ -89,17 +89,20 @@ function pathOf(file) {
   return file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file) ? file : null;
 }
 
-/** The parsed file, or null (unreadable, too large, not JavaScript acorn reads). */
-function parsed(file) {
+/** `{ p, st }` of a readable file within the size limit, or null: what keys the results. */
+function fileOf(file) {
   const p = pathOf(file);
   if (!p) return null;
-  let st;
   try {
-    st = fs.statSync(p);
+    const st = fs.statSync(p);
+    return st.isFile() && st.size <= MAX_BUNDLE_BYTES ? { p, st } : null;
   } catch {
     return null;
   }
-  if (!st.isFile() || st.size > MAX_BUNDLE_BYTES) return null;
+}
+
+/** The parsed file, or null (unreadable, not JavaScript acorn reads). Only on a result-cache miss. */
+function parsed({ p, st }) {
   if (lastParsed && lastParsed.file === p && lastParsed.mtimeMs === st.mtimeMs && lastParsed.size === st.size) {
     return lastParsed;
   }
@@ -421,13 +424,15 @@ function locateSite(site) {
   let via = null;
   for (let hop = 0; hop <= MAX_CALLER_HOPS; hop++) {
     const f = frames[i];
-    const source = parsed(f.file);
-    if (!source) return null;
+    const file = fileOf(f.file);
+    if (!file) return null;
     const callee = i > 0 ? frames[i - 1] : null;
-    const key = `${source.file}\0${source.mtimeMs}\0${f.line}:${f.column}\0${callee ? callee.function : ''}`;
+    const key = `${file.p}\0${file.st.mtimeMs}\0${file.st.size}\0${f.line}:${f.column}\0${callee ? callee.function : ''}`;
+    // A known result costs one stat: the file is read and parsed only for a new site.
     let r = results.get(key);
     if (r === undefined) {
-      const s = statementIn(source, f, callee);
+      const source = parsed(file);
+      const s = source && statementIn(source, f, callee);
       const at = (x) => ({ ...lineCol(source, x.at.start), statement: statementText(source, x.at), why: x.why,
         kind: x.kind, holds: s.holds });
       r = s && s.at ? at(s) : s && s.up ? { up: true, why: s.why, first: s.first ? at(s.first) : null } : null;
