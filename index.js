@@ -395,8 +395,8 @@ leakwatch.LeakWatch = LeakWatch;
   Object.assign(leakwatch, analysis);
   setQuietRunner((fn) => leakwatch._withoutStats(fn));
 }
-/** Cluster mode: see lib/cluster.js. In the primary, returns an emitter of every worker's events. */
-leakwatch.cluster = () => require('./lib/cluster.js').clusterMode(leakwatch);
+/** Cluster mode: see lib/integrations/cluster.js. In the primary, returns an emitter of every worker's events. */
+leakwatch.cluster = () => require('./lib/integrations/cluster.js').clusterMode(leakwatch);
 dumpOptions.attach(leakwatch);
 leakwatch._diagnoser = new Diagnoser(leakwatch, {
   snapshot: (stage) => leakwatch._dump.dumpAsync(leakwatch._dump.plan(undefined, {}, `diagnose-${stage}`)),

@@ -6,7 +6,7 @@ const assert = require('node:assert');
 const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
 const leakwatch = require('..');
 const { churn, sleep } = require('./helpers.js');
-const { register } = require('../lib/opentelemetry.js');
+const { register } = require('../lib/integrations/opentelemetry.js');
 
 class TestReader extends MetricReader {
   async onForceFlush() {}

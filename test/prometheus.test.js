@@ -5,7 +5,7 @@ const assert = require('node:assert');
 const client = require('prom-client');
 const leakwatch = require('..');
 const { churn, sleep } = require('./helpers.js');
-const { register } = require('../lib/prometheus.js');
+const { register } = require('../lib/integrations/prometheus.js');
 
 const value = (text, re) => {
   const m = text.match(new RegExp(`^${re.source}`, "m"));

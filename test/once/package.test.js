@@ -57,6 +57,12 @@ function libc() {
   return header && header.glibcVersionRuntime ? 'glibc' : 'musl';
 }
 
+/** Every file under `dir` (relative to the package root, `/`-separated), subfolders included. */
+function filesUnder(dir) {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    (e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+}
+
 /** The platform package for this machine, and the locally built binary that goes into it. */
 function thisPlatform() {
   for (const abi of fs.readdirSync(path.join(ROOT, 'npm'))) {
@@ -115,7 +121,7 @@ test('every npm/<platform> package ships just its binary, for its os/cpu/libc, a
 test('npm pack --dry-run: the main package has the runtime files and the binaries built in the checkout', () => {
   const plat = thisPlatform();
   const files = packJson(ROOT, ['--dry-run']).files.map((f) => f.path).sort();
-  const lib = fs.readdirSync(path.join(ROOT, 'lib')).filter((f) => /\.(js|d\.ts)$/.test(f)).map((f) => `lib/${f}`);
+  const lib = filesUnder('lib').filter((f) => /\.(js|d\.ts)$/.test(f));
   const built = fs.readdirSync(ROOT).filter((f) => /^leakwatch\..+\.node$/.test(f));
   assert.ok(built.includes(path.basename(plat.binary)), built.join());
   const expected = ['package.json', 'README.md', 'ARCHITECTURE.md', 'index.js', 'index.mjs', 'index.d.ts',
@@ -125,7 +131,7 @@ test('npm pack --dry-run: the main package has the runtime files and the binarie
   const targets = [];
   const walk = (v) => (typeof v === 'string' ? targets.push(path.posix.normalize(v)) : Object.values(v).forEach(walk));
   walk(MAIN.exports);
-  assert.ok(targets.includes('lib/prometheus.d.ts'), targets.join());
+  assert.ok(targets.includes('lib/integrations/prometheus.d.ts'), targets.join());
   for (const t of targets) assert.ok(files.includes(t), `exports target ${t} is packed`);
 });
 

@@ -11,7 +11,8 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..', '..');
-const TYPINGS = ['index.d.ts', 'register.d.ts', 'lib/prometheus.d.ts', 'lib/opentelemetry.d.ts'];
+const TYPINGS = ['index.d.ts', 'register.d.ts', 'lib/integrations/prometheus.d.ts',
+  'lib/integrations/opentelemetry.d.ts'];
 
 function tsc(project) {
   const bin = require.resolve('typescript/bin/tsc');

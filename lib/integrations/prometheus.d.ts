@@ -1,4 +1,4 @@
-// Type definitions for `leakwatch/prometheus` (lib/prometheus.js): leakwatch's
+// Type definitions for `leakwatch/prometheus` (lib/integrations/prometheus.js): leakwatch's
 // metrics on a prom-client registry. prom-client is an optional peer
 // dependency; these types are only loaded by code that imports this subpath.
 import type * as PromClient from 'prom-client';

@@ -1,4 +1,4 @@
-// Type definitions for `leakwatch/opentelemetry` (lib/opentelemetry.js):
+// Type definitions for `leakwatch/opentelemetry` (lib/integrations/opentelemetry.js):
 // leakwatch's metrics through @opentelemetry/api (an optional peer
 // dependency; these types are only loaded by code that imports this subpath).
 import type * as OtelApi from '@opentelemetry/api';

@@ -17,6 +17,9 @@
  * publishes messages with `type` and `data` on its bus as `<type>` events, so
  * a separate process can subscribe with `pm2.launchBus()` (README "Cluster").
  * Calling `cluster()` more than once returns the same emitter.
+ *
+ * An integration (lib/integrations/): it works on the public leakwatch
+ * instance it is given; index.js's `cluster()` loads it on first call.
  */
 const cluster = require('node:cluster');
 const { EventEmitter } = require('node:events');

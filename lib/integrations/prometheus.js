@@ -17,8 +17,12 @@
  * If you also call prom-client's collectDefaultMetrics(), pass
  * `{ gcDuration: false, heapSpaces: false }` here (or drop those from the
  * default set) — one registry cannot hold two metrics with the same name.
+ *
+ * An integration (lib/integrations/): it sits above the public API — it
+ * requires index.js like an application would — and package.json "exports"
+ * maps `leakwatch/prometheus` here.
  */
-const leakwatch = require('../index.js');
+const leakwatch = require('../../index.js');
 const { GC_KIND, spaceLabel, leakwatchGauges } = require('./metrics-common.js');
 
 const DEFAULT_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5]; // prom-client's for nodejs_gc_duration_seconds

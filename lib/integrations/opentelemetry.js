@@ -10,11 +10,15 @@
  *   leakwatch.heap.baseline (By), leakwatch.leak.rate (By/s), leakwatch.leak.suspected,
  *   leakwatch.heap.projected_oom (s; absent when the heap is not growing), leakwatch.dumps{trigger}
  * Without `meterProvider`, the global one (`metrics.getMeterProvider()`) is used.
+ *
+ * An integration (lib/integrations/): it sits above the public API — it
+ * requires index.js like an application would — and package.json "exports"
+ * maps `leakwatch/opentelemetry` here.
  */
 const v8 = require('node:v8');
-const leakwatch = require('../index.js');
+const leakwatch = require('../../index.js');
 const { GC_KIND, leakwatchGauges } = require('./metrics-common.js');
-const { version } = require('../package.json');
+const { version } = require('../../package.json');
 
 function loadApi(explicit) {
   if (explicit) return explicit;

@@ -4,6 +4,7 @@
  * vocabulary of prom-client and the OTel semantic conventions ('major',
  * 'minor', 'incremental', 'weakcb'), heap-space labels, and the leakwatch
  * gauges read from `getStats()`.
+ * Used only by those two integrations (lib/integrations/).
  */
 
 /** leakwatch's `type` → the kind label prom-client and OTel use. */
