@@ -8,16 +8,9 @@
 //! ARCHITECTURE.md explains how the pieces fit.
 
 mod binding;
-pub mod clock;
 pub mod detector;
 pub mod dump;
-pub mod events;
-pub mod isolates;
-pub mod layout;
-pub mod record;
-pub mod ring;
 pub mod sites;
 pub mod snapshot;
-pub mod stats;
 pub mod v8;
 pub mod watch;

@@ -12,10 +12,10 @@ use napi::bindgen_prelude::{Function, Unknown};
 use napi::{Env, Error, Result, Status};
 use napi_derive::napi;
 
-use crate::clock;
-use crate::record::{GcKind, GcRecord, HeapStats, SpaceUsage, MAX_SPACES};
+use crate::watch::clock;
+use crate::watch::record::{GcKind, GcRecord, HeapStats, SpaceUsage, MAX_SPACES};
 use crate::v8::hooks::{self, NativeWatch};
-use crate::layout::{self, JsHeapView};
+use crate::watch::layout::{self, JsHeapView};
 use crate::v8;
 use crate::detector::MemoryLimit;
 use crate::watch::{MemoryReading, Watch, DEFAULT_HISTORY};

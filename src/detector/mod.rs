@@ -193,7 +193,7 @@ pub use memory::{Kind, MemoryLimit, MemorySample};
 
 use serde_json::Value;
 
-use crate::record::GcRecord;
+use crate::watch::record::GcRecord;
 use judge::{Context, Evaluation};
 use series::{Confirm, Point, Series};
 use signals::{Signals, Source};

@@ -28,7 +28,7 @@
 
 use std::collections::VecDeque;
 
-use crate::record::GcRecord;
+use crate::watch::record::GcRecord;
 
 pub use super::series::{Pending, Point, Source};
 
@@ -225,7 +225,7 @@ impl Signals {
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::record::GcKind;
+  use crate::watch::record::GcKind;
 
   fn rec(kind: GcKind, t_ms: u64, used: u64) -> GcRecord {
     let mut r = GcRecord {

@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use super::classes::Classes;
+use super::classes::{self, Classes};
 use super::distances::{self, NO_DISTANCE};
 use super::dominators::{self, DominatedNodes};
 use super::error::{Result, SnapshotError};
@@ -19,7 +19,6 @@ use super::graph::HeapGraph;
 use super::parse;
 use super::sizecol::SizeColumn;
 use super::sizes;
-use super::summary;
 
 /// An analysed heap snapshot.
 #[derive(Debug, Clone)]
@@ -104,7 +103,7 @@ impl Snapshot {
       });
       let retained = dominators::retained_sizes(&self_size, &tree, root);
       let classes = classes_rx.recv().unwrap_or_else(|_| Classes::build(g));
-      let class_retained = summary::class_retained_totals(&classes, &tree.idom, &self_size, &retained, root);
+      let class_retained = classes::class_retained_totals(&classes, &tree.idom, &self_size, &retained, root);
       // Not reachable without a bug; recompute on this thread rather than
       // propagate a panic.
       let dist = side.join().unwrap_or_else(|_| distances::compute(g, false).dist);

@@ -7,9 +7,6 @@
 //! twice. Distance is the minimum over the class's instances.
 
 use super::analysis::{NodeInfo, Snapshot};
-use super::classes::Classes;
-use super::dominators::DominatedNodes;
-use super::sizecol::SizeColumn;
 use super::distances::NO_DISTANCE;
 use super::error::{Result, SnapshotError};
 
@@ -81,46 +78,6 @@ pub fn summary(s: &Snapshot) -> Vec<ClassSummary> {
       .then_with(|| a.class_name.cmp(&b.class_name))
   });
   rows
-}
-
-/// Per class: the sum of the retained sizes of its instances (non-zero
-/// self size) that have no ancestor in the dominator tree of the same
-/// class. Walks the tree from the root once.
-pub(crate) fn class_retained_totals(
-  classes: &Classes,
-  dom: &[u32],
-  self_size: &SizeColumn,
-  retained: &SizeColumn,
-  root: u32,
-) -> Vec<u64> {
-  let tree = DominatedNodes::build(dom, root);
-  let mut totals = vec![0u64; classes.len()];
-  let mut seen = vec![false; classes.len()];
-  // Depth-first over the dominator tree with an explicit stack. `Exit`
-  // entries un-mark a class once its subtree is done.
-  enum Step {
-    Enter(u32),
-    Exit(u32),
-  }
-  let mut stack = vec![Step::Enter(root)];
-  while let Some(step) = stack.pop() {
-    match step {
-      Step::Exit(k) => seen[k as usize] = false,
-      Step::Enter(n) => {
-        let k = classes.of(n);
-        let children = tree.of(n);
-        if !seen[k as usize] && self_size.get(n) != 0 {
-          totals[k as usize] += retained.get(n);
-          if !children.is_empty() {
-            seen[k as usize] = true;
-            stack.push(Step::Exit(k));
-          }
-        }
-        stack.extend(children.iter().map(|&c| Step::Enter(c)));
-      }
-    }
-  }
-  totals
 }
 
 /// The instances of `class_name` (those the Summary view counts: non-zero

@@ -23,10 +23,11 @@ use napi::bindgen_prelude::{Function, JsValue, Unknown};
 use napi::{sys, Env};
 
 use super::wake::Wake;
-use super::{Isolate, SpaceStatistics};
-use crate::clock;
-use crate::record::{GcKind, GcRecord, SpaceUsage, MAX_SPACES};
-use crate::watch::{Inflight, Watch};
+use super::Isolate;
+use crate::watch::clock;
+use crate::watch::live::reads_full_statistics;
+use crate::watch::record::{GcKind, MAX_SPACES};
+use crate::watch::{EpilogueReading, Inflight, SpaceReading, Watch};
 
 /// One isolate's native hooks.
 pub struct NativeWatch {
@@ -159,62 +160,26 @@ unsafe extern "C" fn on_epilogue(isolate: *mut c_void, gc_type: c_int, flags: c_
     let Some(nw) = (unsafe { watch_from(isolate, data) }) else { return };
     let end_ns = clock::now_ns();
     let kind = GcKind::from_v8(gc_type as u32);
-    let mut rec = GcRecord {
-      kind,
+    let mut reading = EpilogueReading {
+      gc_type: gc_type as u32,
       flags: flags as u32,
-      start_ns: end_ns,
       end_ns,
       wall_ms: clock::wall_ms(),
-      ..GcRecord::default()
+      spaces: [SpaceReading::default(); MAX_SPACES],
+      space_count: 0,
+      full: None,
+      cost_ns: 0,
     };
-    let mut sums = SpaceStatistics::default();
     for i in 0..nw.space_count {
-      match nw.isolate.space_statistics(i) {
-        Some(s) => {
-          rec.spaces[i] = SpaceUsage { size: s.size, used: s.used };
-          rec.space_count = (i + 1) as u8;
-          sums.size += s.size;
-          sums.used += s.used;
-          sums.available += s.available;
-          sums.physical += s.physical;
-        }
-        None => break,
-      }
+      let Some(s) = nw.isolate.space_statistics(i) else { break };
+      reading.spaces[i] = SpaceReading { size: s.size, used: s.used, available: s.available, physical: s.physical };
+      reading.space_count = i + 1;
     }
-    // Full statistics after full collections (rare, milliseconds long); after
-    // young-generation ones the totals come from the per-space figures and
-    // the rest is carried over from the last full read (see `Live::carry`).
-    let full_read = !kind.is_minor();
-    if full_read {
-      rec.after = nw.isolate.heap_statistics();
-    } else {
-      rec.after.used_heap_size = sums.used;
-      rec.after.total_heap_size = sums.size;
-      rec.after.total_physical_size = sums.physical;
-      rec.after.total_available_size = sums.available;
+    if reads_full_statistics(kind) {
+      reading.full = Some(nw.isolate.heap_statistics());
     }
-    let cost = clock::now_ns().saturating_sub(end_ns);
-    let pushed = nw.watch.try_live(|l| {
-      if full_read {
-        l.carry = rec.after;
-      } else {
-        let c = &l.carry;
-        rec.after.total_heap_size_executable = c.total_heap_size_executable;
-        rec.after.heap_size_limit = c.heap_size_limit;
-        rec.after.malloced_memory = c.malloced_memory;
-        rec.after.external_memory = c.external_memory;
-        rec.after.peak_malloced_memory = c.peak_malloced_memory;
-      }
-      if let Some(gc) = l.finish(gc_type as u32) {
-        rec.start_ns = gc.start_ns;
-        rec.used_before = gc.used_before;
-        rec.hook_ns = gc.hook_ns + cost;
-      } else {
-        rec.hook_ns = cost;
-      }
-      l.push(rec);
-      l.pending()
-    });
+    reading.cost_ns = clock::now_ns().saturating_sub(end_ns);
+    let pushed = nw.watch.try_live(|l| l.complete(&reading));
     match pushed {
       None => nw.watch.note_dropped(),
       Some(pending) => {

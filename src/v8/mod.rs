@@ -53,7 +53,7 @@
 //! `{ const char* space_name; size_t space_size, space_used_size,
 //! space_available_size, physical_space_size; }`. We pass V8 zeroed buffers
 //! much larger than that (so a field appended in a future V8 cannot write past
-//! our memory), and at start-up `crate::layout::check` compares what we read with
+//! our memory), and at start-up `crate::watch::layout::check` compares what we read with
 //! `v8.getHeapStatistics()` / `v8.getHeapSpaceStatistics()`: if they disagree,
 //! the native backend is not used.
 
@@ -64,8 +64,8 @@ mod wake;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
 
-use crate::layout::NativeHeapView;
-use crate::record::HeapStats;
+use crate::watch::layout::NativeHeapView;
+use crate::watch::record::HeapStats;
 
 /// `v8::GCCallbackWithData`.
 pub(crate) type GcCallback =
@@ -299,7 +299,7 @@ impl Isolate {
     Some(unsafe { CStr::from_ptr(raw.space_name) }.to_string_lossy().into_owned())
   }
 
-  /// Reads what `crate::layout::check` compares with the JS view (allocates:
+  /// Reads what `crate::watch::layout::check` compares with the JS view (allocates:
   /// start-up only).
   pub fn native_view(&self, space_count: usize) -> NativeHeapView {
     let spaces = (0..space_count)

@@ -6,7 +6,7 @@
 
 use super::traces_support::synthetic_gc;
 use super::*;
-use crate::record::GcRecord;
+use crate::watch::record::GcRecord;
 
 const MB: f64 = 1e6;
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::*;
-use crate::record::{GcKind, GcRecord, SpaceUsage, MAX_SPACES};
+use crate::watch::record::{GcKind, GcRecord, SpaceUsage, MAX_SPACES};
 
 pub struct Trace {
   pub name: String,

@@ -40,7 +40,7 @@ use std::path::PathBuf;
 use super::judge::GRID_SLOTS;
 use super::traces_support::{dev_aid, load, synthetic_gc, Input, Trace};
 use super::*;
-use crate::record::GcRecord;
+use crate::watch::record::GcRecord;
 
 const MIB: u64 = 1024 * 1024;
 

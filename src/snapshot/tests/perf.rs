@@ -178,7 +178,7 @@ fn perf_analysis_phases() {
   println!("  (dominated-nodes lists alone {:?})", t.elapsed());
   drop(dn);
   let t = Instant::now();
-  let k = summary::class_retained_totals(&c, &tree.idom, &ss, &rs, g.root());
+  let k = crate::snapshot::classes::class_retained_totals(&c, &tree.idom, &ss, &rs, g.root());
   println!("class retained {:?} (peak RSS {} MB)", t.elapsed(), peak_rss_mb());
   assert_eq!(d.dist.len(), k.len().max(d.dist.len()));
 }

@@ -7,8 +7,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::record::{GcKind, GcRecord};
-use crate::stats::{GcCounters, Memwatch};
+use crate::watch::record::{GcKind, GcRecord};
+use crate::watch::stats::{GcCounters, Memwatch};
 
 /// What every event needs to name things.
 pub struct Naming<'a> {
@@ -159,7 +159,7 @@ pub fn counters_json(counters: &GcCounters, naming: &Naming) -> Value {
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::record::SpaceUsage;
+  use crate::watch::record::SpaceUsage;
 
   fn naming(names: &[String]) -> Naming<'_> {
     Naming { node_major: 22, space_names: names }

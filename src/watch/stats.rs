@@ -10,7 +10,7 @@
 //! one), and the start-up damping uses real division (memwatch's integer
 //! division made it a no-op).
 
-use crate::record::{GcKind, GcRecord, KIND_COUNT};
+use crate::watch::record::{GcKind, GcRecord, KIND_COUNT};
 
 /// Count and total pause of one kind of collection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -13,17 +13,28 @@
 //! Both backends feed the same `Live`: the native hooks (`src/v8/hooks.rs`)
 //! and the perf_hooks fallback (`binding::pushRecord`).
 
+pub mod clock;
+pub mod events;
+pub mod isolates;
+pub mod layout;
+pub mod live;
+pub mod record;
+pub mod ring;
+pub mod stats;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use crate::clock;
+
 use crate::detector::{Detector, DetectorConfig, MemoryLimit, MemorySample};
-use crate::events::{self, Naming};
-use crate::record::{GcKind, GcRecord, HeapStats};
-use crate::ring::Ring;
-use crate::stats::{GcCounters, Memwatch};
+use events::Naming;
+pub use live::{EpilogueReading, Inflight, Live, SpaceReading};
+use live::MAX_INFLIGHT;
+use record::{GcKind, GcRecord, HeapStats};
+use ring::Ring;
+use stats::{GcCounters, Memwatch};
 
 /// Records the ring holds between two drains.
 pub const RING_CAPACITY: usize = 256;
@@ -47,70 +58,6 @@ struct TimelinePoint {
   kind: GcKind,
   pause_ns: u64,
   used_after: u64,
-}
-
-/// Nesting depth of prologues we track (V8 does not nest, but we do not trust).
-const MAX_INFLIGHT: usize = 4;
-
-/// A collection whose prologue has run but not its epilogue.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Inflight {
-  pub gc_type: u32,
-  pub start_ns: u64,
-  pub used_before: u64,
-  pub hook_ns: u64,
-}
-
-/// The half touched by GC callbacks.
-pub struct Live {
-  ring: Ring<GcRecord>,
-  evicted: GcCounters,
-  dropped: u64,
-  seq: u64,
-  inflight: [Inflight; MAX_INFLIGHT],
-  depth: usize,
-  /// The last full `HeapStatistics` read: young-generation records carry its
-  /// limit, executable, malloced and external figures forward.
-  pub carry: HeapStats,
-}
-
-impl Live {
-  /// Remembers a prologue. Beyond the tracked depth, the innermost is replaced.
-  pub fn begin(&mut self, gc: Inflight) {
-    if self.depth < MAX_INFLIGHT {
-      self.inflight[self.depth] = gc;
-      self.depth += 1;
-    } else {
-      self.inflight[MAX_INFLIGHT - 1] = gc;
-    }
-  }
-
-  /// The in-flight prologue matching an epilogue of `gc_type` (the innermost
-  /// one of that type), removed from the stack.
-  pub fn finish(&mut self, gc_type: u32) -> Option<Inflight> {
-    let pos = self.inflight[..self.depth].iter().rposition(|g| g.gc_type == gc_type)?;
-    let found = self.inflight[pos];
-    for i in pos..self.depth - 1 {
-      self.inflight[i] = self.inflight[i + 1];
-    }
-    self.depth -= 1;
-    Some(found)
-  }
-
-  /// Records waiting to be drained.
-  pub fn pending(&self) -> usize {
-    self.ring.len()
-  }
-
-  /// Appends a finished record, numbering it. Never allocates.
-  pub fn push(&mut self, mut rec: GcRecord) {
-    self.seq += 1;
-    rec.seq = self.seq;
-    if let Some(old) = self.ring.push(rec) {
-      self.evicted.add(old.kind, old.pause_ns());
-      self.dropped += 1;
-    }
-  }
 }
 
 /// The half touched only on the JS thread.
@@ -155,7 +102,7 @@ pub struct Watch {
 
 impl Drop for Watch {
   fn drop(&mut self) {
-    crate::isolates::forget(self.id);
+    crate::watch::isolates::forget(self.id);
   }
 }
 
@@ -191,7 +138,7 @@ impl Watch {
       }),
       wake_pending: AtomicBool::new(false),
       wake_every_gc: AtomicBool::new(false),
-      id: crate::isolates::new_id(),
+      id: crate::watch::isolates::new_id(),
     }
   }
 
@@ -314,10 +261,10 @@ impl Watch {
       // A worker (RSS 0) tells the main thread what it holds; the main
       // thread leaves the workers' heaps out of its native memory.
       let others = if m.rss == 0 {
-        crate::isolates::report(self.id, m.heap_total.saturating_add(m.external));
+        crate::watch::isolates::report(self.id, m.heap_total.saturating_add(m.external));
         0
       } else {
-        crate::isolates::others(self.id)
+        crate::watch::isolates::others(self.id)
       };
       let sample = MemorySample {
         others,

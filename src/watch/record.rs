@@ -6,7 +6,7 @@
 //! accumulator, the leak detector, the JS `gc` event — reads these records.
 //!
 //! Times are nanoseconds on a monotonic clock shared by the whole process
-//! ([`crate::clock`]); `wall_ms` is the Unix-epoch time of the epilogue, for
+//! ([`crate::watch::clock`]); `wall_ms` is the Unix-epoch time of the epilogue, for
 //! display only.
 
 /// Maximum number of heap spaces kept per record. V8 has had 8 to 11 spaces
@@ -129,7 +129,7 @@ pub struct GcRecord {
   /// 4 forced, 8 synchronous phantom-callback processing, 16 all available
   /// garbage, 32 collect all external memory, 64 schedule idle.
   pub flags: u32,
-  /// Monotonic start and end of the pause, ns (see [`crate::clock`]).
+  /// Monotonic start and end of the pause, ns (see [`crate::watch::clock`]).
   pub start_ns: u64,
   pub end_ns: u64,
   /// Unix-epoch milliseconds at the end of the collection.

@@ -7,7 +7,7 @@
 //! (a field moved, a space renamed or added) means "do not use the native
 //! backend", with a message saying which value disagreed.
 
-use crate::record::HeapStats;
+use crate::watch::record::HeapStats;
 
 /// What JS measured: `v8.getHeapStatistics()` values in [`HeapStats`] field
 /// order, and `v8.getHeapSpaceStatistics()` names and `space_size`s.
