@@ -12,7 +12,7 @@
  *   'leak', 'leak-suspected', 'leak-end', 'heap-limit', 'memory-limit' — from
  *             the leak detector (src/detector/), judged on the GC records and
  *             on process.memoryUsage() read at drains and once a second
- *   'dump', 'dump-refused' — heap dumps (lib/dump.js)
+ *   'dump', 'dump-refused' — heap dumps (lib/dump/dump.js)
  * Backend: 'v8' (native hooks) or 'perf_hooks' (fallback, forced with
  * LEAKWATCH_BACKEND=perf_hooks): both feed the same Rust engine.
  */
@@ -23,9 +23,9 @@ const vm = require('node:vm');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 const { isMainThread } = require('node:worker_threads');
 const binding = require('./lib/load-binding.js').loadBinding();
-const dumpOptions = require('./lib/dump.js');
+const dumpOptions = require('./lib/dump/dump.js');
 const memoryLimit = require('./lib/memory-limit.js');
-const { Diagnoser } = require('./lib/diagnose.js');
+const { Diagnoser } = require('./lib/diagnose/diagnose.js');
 const { Sampling } = require('./lib/sampling.js');
 
 const HEAP_FIELDS = [
@@ -247,7 +247,7 @@ class LeakWatch extends EventEmitter {
       e.code = 'ERR_LEAKWATCH_OPTION';
       throw e;
     }
-    // Heap-dump keys go to lib/dump.js, the rest to the detector; both are
+    // Heap-dump keys go to lib/dump/dump.js, the rest to the detector; both are
     // validated before either is applied.
     const dump = {};
     const detector = {};

@@ -217,8 +217,8 @@ async function findLeaksCommand(argv) {
   const { values, positionals, top } = analysisArgs(argv, 3, '<baseline> <target> <final>');
   const [baseline, target, final] = positionals;
   const r = await analysis().findLeaks({ baseline, target, final }, { top: 30, onProgress: progress('find-leaks') });
-  const { toFindings } = require('../lib/findings.js');
-  const { explain } = require('../lib/explain.js');
+  const { toFindings } = require('../lib/diagnose/findings.js');
+  const { explain } = require('../lib/diagnose/explain.js');
   const findings = toFindings(r, { intervalMs: intervalBetween(baseline, target), top: top || 10 }).map((f) => ({ ...f, ...explain(f) }));
   if (values.json) {
     out(`${JSON.stringify({ findings, report: r }, null, 2)}\n`);
@@ -318,9 +318,9 @@ async function report(argv) {
   const { findLeaks, diff } = analysis();
   const r = await findLeaks({ baseline, target, final }, { top: 30, onProgress: progress('find-leaks') });
   const d = await diff(baseline, final, { top: Infinity, onProgress: progress('diff') });
-  const { toFindings, toGrowth } = require('../lib/findings.js');
-  const { buildReport } = require('../lib/report.js');
-  const { renderHtml } = require('../lib/report-html.js');
+  const { toFindings, toGrowth } = require('../lib/diagnose/findings.js');
+  const { buildReport } = require('../lib/diagnose/report.js');
+  const { renderHtml } = require('../lib/diagnose/report-html.js');
   const snap = (f) => ({ path: path.resolve(f), bytes: fs.statSync(f).size, taken_at: new Date(mtime(f)).toISOString() });
   const old = prev ? prev.r : {};
   const rep = buildReport({

@@ -10,7 +10,7 @@
  * The files are re-read at most every `REFRESH_MS` on the JS thread (a few
  * small reads); a missing or unreadable file means "no limit", never an error.
  */
-const guard = require('./dump-guard.js');
+const guard = require('./dump/dump-guard.js');
 
 const REFRESH_MS = 5000;
 const UNITS = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };

@@ -286,7 +286,7 @@ test('a Buffer leak is named external at its real rate, and a container limit is
 
 test('the memory cgroup\'s own limit is read from the kernel files and forecast', async (t) => {
   const binding = require('../binding.js');
-  const guard = require('../lib/dump-guard.js');
+  const guard = require('../lib/dump/dump-guard.js');
   // The files of this machine, whatever they say: a limit, or none.
   const real = binding.memoryCgroup(JSON.stringify(guard.cgroups(binding)));
   assert.ok(real.length === 0 || (real.length === 2 && real[0] > 0 && real[1] >= 0), JSON.stringify(real));

@@ -9,7 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { once } = require('node:events');
 const leakwatch = require('..');
-const { Diagnoser } = require('../lib/diagnose.js');
+const { Diagnoser } = require('../lib/diagnose/diagnose.js');
 
 test('refused dumps degrade the report; one at a time; cooldown', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-diag-'));
@@ -152,7 +152,7 @@ test('diagnosis options are validated through configure()', () => {
 
 // ---- the analysis child: bounded, and without leakwatch attached ------------------------------------------
 
-const { analyzeInChild, childEnv } = require('../lib/diagnose.js');
+const { analyzeInChild, childEnv } = require('../lib/diagnose/diagnose.js');
 const { attachLog } = require('../lib/log.js');
 const { Worker } = require('node:worker_threads');
 const REGISTER = path.join(__dirname, '..', 'register.js');
@@ -240,7 +240,7 @@ test('the report describes the watched thread, not the analysis child', async ()
     const worker = new Worker(`
       const { parentPort, threadId } = require('node:worker_threads');
       const leakwatch = require(${JSON.stringify(path.join(__dirname, '..'))});
-      const { Diagnoser } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'diagnose.js'))});
+      const { Diagnoser } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'diagnose', 'diagnose.js'))});
       const d = new Diagnoser(leakwatch, { snapshot: async () => { throw new Error('refused for the test'); },
         dumpDir: () => ${JSON.stringify(dir)} });
       d.configure({ diagnose: true });

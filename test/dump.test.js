@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Heap dumps (issue 4): file safety (0600 in 0700, no leftovers), gzip and
+ * Heap dumps: file safety (0600 in 0700, no leftovers), gzip and
  * redaction checked with the Rust snapshot engine, errors that say why,
  * configure() routing. Triggers are in dump-trigger.test.js, workers in
  * dump-worker.test.js.
@@ -336,7 +336,7 @@ test('configure routes dump options, rejects unknown keys and applies nothing on
 });
 
 // Node's recursive mkdir loops forever on ENOENT from a pseudo-filesystem
-// (Node 20-24): leakwatch creates directories itself, bounded (lib/mkdir.js).
+// (Node 20-24): leakwatch creates directories itself, bounded (lib/dump/mkdir.js).
 test('a dump path under /proc gives an error at once, never a hang', { skip: process.platform !== 'linux' }, () => {
   const code = `const lw = require(${JSON.stringify(path.join(__dirname, '..'))});
     for (const p of ['/proc/self/no-such-dir/x.heapsnapshot', '/proc/self/a/b/c/x.heapsnapshot']) {
@@ -348,7 +348,7 @@ test('a dump path under /proc gives an error at once, never a hang', { skip: pro
 });
 
 test('mkdirBounded makes missing levels 0700 and names what is in the way', () => {
-  const { mkdirBounded } = require('../lib/mkdir.js');
+  const { mkdirBounded } = require('../lib/dump/mkdir.js');
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-mkdir-'));
   try {
     const deep = path.join(base, 'a', 'b', 'c');

@@ -3,7 +3,7 @@
 // where it was allocated, and the usual fix.
 const test = require('node:test');
 const assert = require('node:assert');
-const { explain } = require('../lib/explain.js');
+const { explain } = require('../lib/diagnose/explain.js');
 
 test('a closure leak through a module-level array', () => {
   const finding = {
@@ -57,7 +57,7 @@ test('the holder is the last named edge before the leaking objects', () => {
 // Engine-shaped retainer-path groups (like findLeaks' by_path, steps from the GC root down), modelled on the
 // paths leakwatch finds in bench/scenarios/leak-*.js. Snapshot ids below 5000 are objects from before the
 // baseline; the leaking objects and everything made with them have ids from 5000 up.
-const { toFindings } = require('../lib/findings.js');
+const { toFindings } = require('../lib/diagnose/findings.js');
 
 const APP = '/srv/app.js';
 let oldId = 100;

@@ -30,10 +30,10 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { siteHeadline, findingText } = require('../lib/report.js');
-const { explain, fmtBytes, fmtCount } = require('../lib/explain.js');
-const { renderPath, shortFrom, toGrowth, toFindings, isOwn } = require('../lib/findings.js');
-const { renderHtml } = require('../lib/report-html.js');
+const { siteHeadline, findingText } = require('../lib/diagnose/report.js');
+const { explain, fmtBytes, fmtCount } = require('../lib/diagnose/explain.js');
+const { renderPath, shortFrom, toGrowth, toFindings, isOwn } = require('../lib/diagnose/findings.js');
+const { renderHtml } = require('../lib/diagnose/report-html.js');
 
 const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const load = (name) => JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'reports', name), 'utf8'));

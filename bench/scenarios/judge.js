@@ -16,7 +16,7 @@ function judge(sc, report) {
   let holder = top.holder && typeof top.holder === 'object' ? top.holder.edge : top.holder;
   if (!holder) {
     try {
-      const h = require('../../lib/explain.js').holder(top.retainer_path || []);
+      const h = require('../../lib/diagnose/explain.js').holder(top.retainer_path || []);
       holder = h ? h.edge : null;
     } catch (e) {
       holder = null;

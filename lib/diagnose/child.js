@@ -8,8 +8,8 @@
  * flight), or has not answered within `timeoutMs` (the error then has
  * `code: 'ETIMEDOUT'`). Errors end with the first 8 KB of its stderr.
  *
- * Used for the diagnosis' analysis process (lib/diagnose.js) and, inside it,
- * for the killable 3-snapshot grouping (lib/diagnose-child.js).
+ * Used for the diagnosis' analysis process (lib/diagnose/diagnose.js) and, inside it,
+ * for the killable 3-snapshot grouping (lib/diagnose/diagnose-child.js).
  */
 const os = require('node:os');
 const { fork } = require('node:child_process');

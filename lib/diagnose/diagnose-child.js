@@ -1,7 +1,7 @@
 'use strict';
 /**
  * The analysis half of a diagnosis, in its own low-priority process so the
- * service's memory and CPU are not used for it (see lib/diagnose.js).
+ * service's memory and CPU are not used for it (see lib/diagnose/diagnose.js).
  *
  * Receives one IPC message: `{ base, process, leak, timeline, snapshots,
  * sites, mode, degraded, backend, timeout_ms }` (`process` describes the
@@ -25,7 +25,7 @@
  * analysis never outlives its bound even when the service is gone.
  */
 const { ask } = require('./child.js');
-const { findLeaks, diff, retainers } = require('./analysis.js');
+const { findLeaks, diff, retainers } = require('../analysis.js');
 const { toFindings, toGrowth } = require('./findings.js');
 const { buildReport, writeReport } = require('./report.js');
 

@@ -8,7 +8,7 @@
  * When `leak` fires, the report leads with the allocation sites the `leak`
  * event already carries (V8's sampling heap profiler, lib/sampling.js): no
  * heap dump, no pause. Written at once (JSON + HTML) by a low-priority child
- * process (`lib/diagnose-child.js`), so the service does no work for it.
+ * process (`lib/diagnose/diagnose-child.js`), so the service does no work for it.
  *
  * Heap dumps are the deep step, only with `diagnoseDumps: true`
  * (`LEAKWATCH_ON_LEAK=diagnose-deep`): take a baseline snapshot; let the heap
@@ -31,6 +31,12 @@
  * `ANALYSIS_TIMEOUT_MS` or exits without an answer. It runs without
  * leakwatch attached: `-r leakwatch/register` is removed from its
  * NODE_OPTIONS and no LEAKWATCH_* variable reaches it.
+ *
+ * lib/diagnose/ is the diagnosis and its report: this file (the pipeline in
+ * the service), diagnose-child.js (the analysis process) and child.js (its
+ * bounded fork), findings.js (snapshot results → findings), explain.js (a
+ * finding in plain English), report.js and report-html.js (the report as
+ * JSON and HTML). The CLI's `find-leaks` and `report` use the last four too.
  */
 const path = require('node:path');
 const { ask } = require('./child.js');
@@ -47,7 +53,7 @@ const DEFAULTS = Object.freeze({
 });
 
 const CHILD = path.join(__dirname, 'diagnose-child.js');
-const REGISTER = path.join(__dirname, '..', 'register.js');
+const REGISTER = path.join(__dirname, '..', '..', 'register.js');
 
 /** The longest the analysis child may take (three snapshots of a large heap take minutes). */
 const ANALYSIS_TIMEOUT_MS = 20 * 60 * 1000;
@@ -285,10 +291,10 @@ function childEnv(env = process.env) {
 }
 
 /**
- * Runs lib/diagnose-child.js at low priority; resolves with its `{ json,
+ * Runs lib/diagnose/diagnose-child.js at low priority; resolves with its `{ json,
  * html, summary, findings, degraded }`. Rejects — and kills the child — when
  * it answers with an error, exits without answering, cannot be started, or
- * takes longer than `timeoutMs` (lib/child.js).
+ * takes longer than `timeoutMs` (lib/diagnose/child.js).
  */
 function analyzeInChild(input, { timeoutMs = ANALYSIS_TIMEOUT_MS, script = CHILD, env = process.env } = {}) {
   return ask(script, [], { ...input, timeout_ms: timeoutMs },

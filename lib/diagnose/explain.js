@@ -6,7 +6,7 @@
  * Input: a normalized finding — `{ class, count, bytes, count_per_min,
  * bytes_per_min, retainer_path: [{ edge, edge_type, node, type, id, location,
  * new }], allocation: { function, file, line, column, via }, captures,
- * held_total }` (see lib/findings.js). Output: `{ headline, explanation }`.
+ * held_total }` (see lib/diagnose/findings.js). Output: `{ headline, explanation }`.
  * The wording names what grows and how fast, who holds it (read from the
  * GC root down, with the holder spelled the way the code spells it), where
  * it was allocated, and the usual fix for that shape of retention.

@@ -4,7 +4,7 @@
  *
  * `toFindings(findLeaks report)`: one finding per retainer-path group, each
  * with rates, the retainer path as `{ edge, node, … }` steps from the GC root
- * down, its holder (see lib/explain.js), and the allocation site in the
+ * down, its holder (see lib/diagnose/explain.js), and the allocation site in the
  * program's code nearest the leaking objects. Groups kept alive by the same
  * holder form one leak: leaks are ordered by the bytes they hold in all, and
  * within one, the objects the holder holds directly come first — so the top

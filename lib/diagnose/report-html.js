@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Renders a diagnosis report (see `lib/report.js` for its shape) as one
+ * Renders a diagnosis report (see `lib/diagnose/report.js` for its shape) as one
  * self-contained HTML file: no network, everything inline — the data as JSON,
  * the chart library (uPlot, MIT, from the `uplot` package) and its CSS.
  *
@@ -13,7 +13,7 @@
  * only through `textContent` or HTML-escaping, and the embedded JSON has `<`
  * escaped so it cannot close its script tag.
  *
- * One number format everywhere (lib/explain.js's fmtBytes/fmtCount, whose
+ * One number format everywhere (lib/diagnose/explain.js's fmtBytes/fmtCount, whose
  * source the page embeds for its charts): a figure shown in the verdict card
  * is the same value, rounded the same way, as in the tables. A value and its
  * unit never wrap apart (`.v`, `td.num`: `white-space: nowrap`; a no-break

@@ -34,7 +34,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { explain, fmtBytes } = require('./explain.js');
 const { renderHtml } = require('./report-html.js');
-const { mkdirBounded } = require('./mkdir.js');
+const { mkdirBounded } = require('../dump/mkdir.js');
 
 /**
  * Adds headline/explanation to each finding and assembles the report.

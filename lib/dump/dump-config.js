@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Heap-dump options (issue 4): names, defaults, environment variables and
+ * Heap-dump options: names, defaults, environment variables and
  * validation. `validate(update, current)` returns the next configuration or
  * throws a TypeError with code ERR_LEAKWATCH_OPTION naming the option, the
  * rule and the value; nothing is applied on error.

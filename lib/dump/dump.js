@@ -1,20 +1,26 @@
 'use strict';
 /**
- * Heap dumps that are safe to take in production (issue 4).
+ * Heap dumps that are safe to take in production.
  *
  * `attach(leakwatch)` (called once by index.js) adds
  *   writeSnapshot([path], [options], [cb])  sync → path; with cb: heapdump's cb(err, path)
  *   writeSnapshotAsync([path], [options])   → Promise<path>
- * and the dump options of `configure()` (lib/dump-config.js), the triggers
- * (lib/dump-triggers.js) and the events 'dump', 'dump-refused'.
+ * and the dump options of `configure()` (lib/dump/dump-config.js), the triggers
+ * (lib/dump/dump-triggers.js) and the events 'dump', 'dump-refused'.
  *
  * Every dump: directory created 0700 (the configured one checked to be ours
  * and tightened; temporary files of dead processes swept), guard check
- * (lib/dump-guard.js → src/dump/guards.rs) unless `force`, snapshot written
+ * (lib/dump/dump-guard.js → src/dump/guards.rs) unless `force`, snapshot written
  * to a 0600 temporary name in the target directory, optionally gzipped
  * and/or redacted (src/dump/ via the binding), fsynced, then renamed. On any
  * failure every temporary file is removed: no half file under the final
  * name, no 0-byte file left behind. One dump at a time per isolate.
+ *
+ * lib/dump/ is everything about heap dumps: this file (the dumps themselves),
+ * dump-config.js (their options), dump-triggers.js (signal, leak, heap
+ * limit), dump-guard.js (the memory and disk readings the guard judges, also
+ * read by lib/memory-limit.js) and mkdir.js (bounded directory creation, also
+ * used for diagnosis reports).
  */
 const cluster = require('node:cluster');
 const fs = require('node:fs');
@@ -24,7 +30,7 @@ const zlib = require('node:zlib');
 const { pipeline } = require('node:stream');
 const { threadId } = require('node:worker_threads');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
-const binding = require('./load-binding.js').loadBinding();
+const binding = require('../load-binding.js').loadBinding();
 const config = require('./dump-config.js');
 const guard = require('./dump-guard.js');
 const { mkdirBounded } = require('./mkdir.js');

@@ -67,7 +67,7 @@ test('a leaking service gets a report naming tasks, the closure and its file:lin
 test("leakwatch's own objects are not the service's growth, in the JSON", () => {
   assert.ok(report, 'needs the report of the previous test');
   const json = JSON.parse(fs.readFileSync(report.json, 'utf8'));
-  const { isOwn } = require('../../lib/findings.js');
+  const { isOwn } = require('../../lib/diagnose/findings.js');
   for (const c of json.growth.classes) assert.ok(!isOwn(c.class, c.count_delta), `${c.class} is leakwatch's own`);
   for (const f of json.findings) assert.ok(!isOwn(f.class, f.count), `${f.class} is leakwatch's own`);
   assert.ok(!JSON.stringify(json.growth.classes).includes('HeapSnapshotStream'));
