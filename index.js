@@ -15,6 +15,16 @@
  *   'dump', 'dump-refused' — heap dumps (lib/dump/dump.js)
  * Backend: 'v8' (native hooks) or 'perf_hooks' (fallback, forced with
  * LEAKWATCH_BACKEND=perf_hooks): both feed the same Rust engine.
+ *
+ * Read top to bottom: `LeakWatch` is the watchdog (GC records and memory
+ * readings in, events out, with the allocation sampler of lib/sampling.js);
+ * `publicServices()` at the bottom lists what the public instance gets on
+ * top of it — heap dumps (lib/dump/), the diagnosis (lib/diagnose/),
+ * snapshot analysis (lib/analysis.js), cluster mode
+ * (lib/integrations/cluster.js) — each service contributing its own part
+ * of the public surface; `module.exports` is that instance, built once, on
+ * require. Which service owns which `configure()` key is lib/options.js's
+ * table.
  */
 
 const { EventEmitter } = require('node:events');
@@ -23,10 +33,12 @@ const vm = require('node:vm');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 const { isMainThread } = require('node:worker_threads');
 const binding = require('./lib/load-binding.js').loadBinding();
-const dumpOptions = require('./lib/dump/dump.js');
 const memoryLimit = require('./lib/memory-limit.js');
-const { Diagnoser } = require('./lib/diagnose/diagnose.js');
 const { Sampling } = require('./lib/sampling.js');
+const { optionRouter } = require('./lib/options.js');
+const { Dumper } = require('./lib/dump/dump.js');
+const { Diagnoser } = require('./lib/diagnose/diagnose.js');
+const { snapshotApi } = require('./lib/analysis.js');
 
 const HEAP_FIELDS = [
   'total_heap_size',
@@ -55,7 +67,13 @@ function heapValues() {
 }
 
 class LeakWatch extends EventEmitter {
-  constructor() {
+  /**
+   * `services(lw)`, when given, builds the services of this instance and
+   * what they add to its public surface: `{ dumps, diagnosis, api }` (see
+   * `publicServices()` below). `new LeakWatch()` has none: the watchdog
+   * alone — no dumps, no diagnosis, and the keys of their options ignored.
+   */
+  constructor(services) {
     super();
     const spaces = v8.getHeapSpaceStatistics();
     this._spaceNames = spaces.map((s) => s.space_name);
@@ -78,6 +96,14 @@ class LeakWatch extends EventEmitter {
     this._observer = null;
     this._running = false;
     this._jsGc = null;
+    this._statsMuted = false;
+    const built = services ? services(this) : {};
+    this._dump = built.dumps || null;
+    this._diagnoser = built.diagnosis || null;
+    Object.assign(this, built.api);
+    // Who owns which configure() key: the detector, dumps, diagnosis, sampling.
+    this._options = optionRouter({ detector: this._handle, dumps: this._dump, diagnosis: this._diagnoser,
+      sampling: this._sampling });
     // memwatch users call the methods unbound (`const { on } = memwatch`).
     for (const m of ['on', 'once', 'off', 'addListener', 'removeListener', 'removeAllListeners', 'gc',
       'getStats', 'getHistory', 'getTimeline', 'start', 'stop', 'configure', 'getConfig']) {
@@ -236,52 +262,18 @@ class LeakWatch extends EventEmitter {
   }
 
   /**
-   * Tunes the leak detector: `configure({ sensitivity: 'high', minDurationMs: 30000 })`.
-   * Every option is validated; a bad one throws and changes nothing.
-   * Returns the whole configuration.
+   * Tunes leakwatch: `configure({ sensitivity: 'high', minDurationMs: 30000, dumpOnLeak: true })`.
+   * Each key goes to the service that owns it (lib/options.js). Every option
+   * is validated; a bad one throws and changes nothing. Returns the whole
+   * configuration.
    */
   configure(options) {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      const e = new TypeError(`leakwatch.configure: expected an options object, got ${options === null ? 'null' :
-        Array.isArray(options) ? 'an array' : typeof options}`);
-      e.code = 'ERR_LEAKWATCH_OPTION';
-      throw e;
-    }
-    // Heap-dump keys go to lib/dump/dump.js, the rest to the detector; both are
-    // validated before either is applied.
-    const dump = {};
-    const detector = {};
-    const diagnosis = {};
-    const sampling = {};
-    for (const [k, v] of Object.entries(options)) {
-      const bucket = Diagnoser.optionKeys.includes(k) ? diagnosis : dumpOptions.isDumpOption(k) ? dump :
-        Sampling.optionKeys.includes(k) ? sampling : detector;
-      bucket[k] = v;
-    }
-    const nextDump = this._dump ? this._dump.validate(dump) : null;
-    if (this._diagnoser) this._diagnoser.validate(diagnosis);
-    this._sampling.validate(sampling);
-    let det;
-    try {
-      det = JSON.parse(this._handle.configure(JSON.stringify(detector)));
-    } catch (err) {
-      const e = new TypeError(/unknown option/.test(err.message) ?
-        `${err.message}; heap-dump options: ${dumpOptions.DUMP_OPTIONS.join(', ')}; diagnosis options: ` +
-        `${Diagnoser.optionKeys.join(', ')}; allocation-site options: ${Sampling.optionKeys.join(', ')}` :
-        err.message);
-      e.code = 'ERR_LEAKWATCH_OPTION';
-      throw e;
-    }
-    if (nextDump) this._dump.apply(nextDump);
-    if (this._diagnoser) this._diagnoser.configure(diagnosis);
-    if (Object.keys(sampling).length) this._sampling.configure(sampling);
-    return this.getConfig(det);
+    return this._options.configure(options);
   }
 
-  /** The current configuration: leak detector and heap dumps. */
+  /** The current configuration: leak detector, heap dumps, diagnosis, allocation sites (`det`: the detector's, if known). */
   getConfig(det) {
-    return { ...(det || JSON.parse(this._handle.config())), ...(this._dump ? this._dump.getConfig() : {}),
-      ...(this._diagnoser ? this._diagnoser.options : {}), ...this._sampling.options };
+    return this._options.get(det);
   }
 
   _observe(list) {
@@ -386,23 +378,40 @@ class LeakWatch extends EventEmitter {
     this._drain();
     return JSON.parse(this._handle.history());
   }
+
+  /** @internal native cost of our GC callbacks per collection, ns (benchmarks). */
+  _hookCosts() {
+    return this._handle.hookCosts();
+  }
 }
 
-const leakwatch = new LeakWatch();
-leakwatch.LeakWatch = LeakWatch;
-{
-  const { setQuietRunner, ...analysis } = require('./lib/analysis.js');
-  Object.assign(leakwatch, analysis);
-  setQuietRunner((fn) => leakwatch._withoutStats(fn));
+/**
+ * The services of the public instance, and what each adds to its surface.
+ * The dumps and the diagnosis are built before the watchdog starts; their
+ * `configure()` keys are routed to them (lib/options.js).
+ */
+function publicServices(lw) {
+  // Heap dumps (lib/dump/): the dump options and triggers, 'dump' and 'dump-refused'.
+  const dumps = new Dumper(lw);
+  // The diagnosis (lib/diagnose/): 'diagnosis' and 'report' after a 'leak'; its snapshots are guarded dumps.
+  const diagnosis = new Diagnoser(lw, {
+    snapshot: (stage) => dumps.dumpAsync(dumps.plan(undefined, {}, `diagnose-${stage}`)),
+    dumpDir: () => dumps.config.dumpDir,
+  });
+  return {
+    dumps,
+    diagnosis,
+    api: {
+      // The class, for `new leakwatch.LeakWatch()` (a bare watchdog).
+      LeakWatch,
+      // analyze, diff, findLeaks, retainers and HeapDiff, whose snapshots emit no 'stats' (lib/analysis.js).
+      ...snapshotApi({ quietly: (fn) => lw._withoutStats(fn) }),
+      // writeSnapshot, writeSnapshotAsync (lib/dump/dump.js).
+      ...dumps.publicApi(),
+      /** Cluster mode: see lib/integrations/cluster.js. In the primary, returns an emitter of every worker's events. */
+      cluster: () => require('./lib/integrations/cluster.js').clusterMode(lw),
+    },
+  };
 }
-/** Cluster mode: see lib/integrations/cluster.js. In the primary, returns an emitter of every worker's events. */
-leakwatch.cluster = () => require('./lib/integrations/cluster.js').clusterMode(leakwatch);
-dumpOptions.attach(leakwatch);
-leakwatch._diagnoser = new Diagnoser(leakwatch, {
-  snapshot: (stage) => leakwatch._dump.dumpAsync(leakwatch._dump.plan(undefined, {}, `diagnose-${stage}`)),
-  dumpDir: () => leakwatch._dump.config.dumpDir,
-});
-/** @internal native cost of our GC callbacks per collection, ns (benchmarks). */
-leakwatch._hookCosts = () => leakwatch._handle.hookCosts();
 
-module.exports = leakwatch;
+module.exports = new LeakWatch(publicServices);

@@ -1,9 +1,11 @@
 'use strict';
 /**
- * Heap-snapshot analysis for JS callers (issue 5): `analyze`, `diff`,
+ * Heap-snapshot analysis for JS callers: `analyze`, `diff`,
  * `findLeaks`, `retainers` and memwatch's `HeapDiff`, on top of the Rust
  * snapshot engine (`src/snapshot/`, binding in `src/binding/snapshot.rs`).
- * index.js merges these exports into the leakwatch module.
+ * What the leakwatch module gets from here is `snapshotApi()`'s object;
+ * the CLI and the diagnosis' analysis process use the four analyses
+ * directly.
  *
  * The four analyses run on the libuv threadpool and return Promises. The
  * native side always resolves with JSON (`{ok}` or `{error}`); here an
@@ -163,59 +165,63 @@ async function retainers(file, nodeIdOrClass, opts) {
 }
 
 /**
- * Runs HeapDiff's own snapshot; index.js replaces it with a runner that keeps
- * the collections the snapshot causes out of `stats` events, as memwatch did.
+ * memwatch's HeapDiff: `const hd = new HeapDiff(); ...; hd.end()`. Both
+ * steps take a heap snapshot synchronously, as memwatch does, through
+ * `quietly(fn)`: the leakwatch module passes a runner that keeps the
+ * collections the snapshot causes out of `stats` events, as memwatch did.
  */
-let quietly = (fn) => fn();
-function setQuietRunner(fn) {
-  quietly = fn;
-}
-
-/** Writes a snapshot of this isolate to a private temp file and digests it. */
-function takeDigest() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-heapdiff-'));
-  const file = path.join(dir, 'heap.heapsnapshot');
-  try {
-    fs.closeSync(fs.openSync(file, 'w', 0o600));
-    quietly(() => v8.writeHeapSnapshot(file));
-    return binding.HeapDiffSnapshot.fromFile(file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+function heapDiffClass(quietly) {
+  /** Writes a snapshot of this isolate to a private temp file and digests it. */
+  function takeDigest() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-heapdiff-'));
+    const file = path.join(dir, 'heap.heapsnapshot');
+    try {
+      fs.closeSync(fs.openSync(file, 'w', 0o600));
+      quietly(() => v8.writeHeapSnapshot(file));
+      return binding.HeapDiffSnapshot.fromFile(file);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
+
+  return function HeapDiff() {
+    if (!new.target) throw new TypeError('Use the new operator to create instances of this object.');
+    let before = takeDigest();
+    let ended = false;
+    Object.defineProperty(this, 'end', {
+      value: function end() {
+        if (ended) throw new Error('attempt to end() a HeapDiff that was already ended');
+        ended = true;
+        const after = takeDigest();
+        const r = JSON.parse(before.compare(after));
+        before = null;
+        // memwatch's key order.
+        const side = (s) => ({ nodes: s.nodes, size_bytes: s.size_bytes, size: s.size });
+        return {
+          before: side(r.before),
+          after: side(r.after),
+          change: {
+            size_bytes: r.change.size_bytes,
+            size: r.change.size,
+            freed_nodes: r.change.freed_nodes,
+            allocated_nodes: r.change.allocated_nodes,
+            details: r.change.details.map((d) => ({
+              what: d.what, size_bytes: d.size_bytes, size: d.size, '+': d['+'], '-': d['-'],
+            })),
+          },
+        };
+      },
+    });
+  };
 }
 
 /**
- * memwatch's HeapDiff: `const hd = new HeapDiff(); ...; hd.end()`. Both
- * steps take a heap snapshot synchronously, as memwatch does.
+ * What this module adds to the public leakwatch object (index.js):
+ * `analyze`, `diff`, `findLeaks`, `retainers` and `HeapDiff`, whose
+ * snapshots run through `quietly(fn)`.
  */
-function HeapDiff() {
-  if (!new.target) throw new TypeError('Use the new operator to create instances of this object.');
-  let before = takeDigest();
-  let ended = false;
-  Object.defineProperty(this, 'end', {
-    value: function end() {
-      if (ended) throw new Error('attempt to end() a HeapDiff that was already ended');
-      ended = true;
-      const after = takeDigest();
-      const r = JSON.parse(before.compare(after));
-      before = null;
-      // memwatch's key order.
-      const side = (s) => ({ nodes: s.nodes, size_bytes: s.size_bytes, size: s.size });
-      return {
-        before: side(r.before),
-        after: side(r.after),
-        change: {
-          size_bytes: r.change.size_bytes,
-          size: r.change.size,
-          freed_nodes: r.change.freed_nodes,
-          allocated_nodes: r.change.allocated_nodes,
-          details: r.change.details.map((d) => ({
-            what: d.what, size_bytes: d.size_bytes, size: d.size, '+': d['+'], '-': d['-'],
-          })),
-        },
-      };
-    },
-  });
+function snapshotApi({ quietly }) {
+  return { analyze, diff, findLeaks, retainers, HeapDiff: heapDiffClass(quietly) };
 }
 
-module.exports = { analyze, diff, findLeaks, retainers, HeapDiff, setQuietRunner };
+module.exports = { analyze, diff, findLeaks, retainers, snapshotApi };

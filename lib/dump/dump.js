@@ -2,10 +2,12 @@
 /**
  * Heap dumps that are safe to take in production.
  *
- * `attach(leakwatch)` (called once by index.js) adds
+ * One `Dumper` per leakwatch instance (index.js builds it with the
+ * instance). It brings
  *   writeSnapshot([path], [options], [cb])  sync → path; with cb: heapdump's cb(err, path)
  *   writeSnapshotAsync([path], [options])   → Promise<path>
- * and the dump options of `configure()` (lib/dump/dump-config.js), the triggers
+ * to the public object (`publicApi()`), the dump options of `configure()`
+ * (lib/dump/dump-config.js; lib/options.js routes them here), the triggers
  * (lib/dump/dump-triggers.js) and the events 'dump', 'dump-refused'.
  *
  * Every dump: directory created 0700 (the configured one checked to be ours
@@ -131,6 +133,16 @@ class Dumper {
     this.busy = false;
     this.seq = 0;
     this.triggers = new triggers.Triggers(this);
+    // The default configuration's triggers (the signal) are live at once.
+    this.triggers.apply(this.config);
+  }
+
+  /** What this service adds to the public leakwatch object. */
+  publicApi() {
+    return {
+      writeSnapshot: (...a) => this.writeSnapshot(...a),
+      writeSnapshotAsync: (file, options) => this.writeSnapshotAsync(file, options),
+    };
   }
 
   /** Normalises (path, options) into a plan: final path, dir, flags. */
@@ -345,13 +357,4 @@ class Dumper {
   }
 }
 
-function attach(leakwatch) {
-  const d = new Dumper(leakwatch);
-  leakwatch._dump = d;
-  leakwatch.writeSnapshot = (...a) => d.writeSnapshot(...a);
-  leakwatch.writeSnapshotAsync = (file, options) => d.writeSnapshotAsync(file, options);
-  d.triggers.apply(d.config);
-}
-
-/** Splits configure() options: dump keys are validated here, the rest go to the detector. */
-module.exports = { attach, isDumpOption: config.isDumpOption, DUMP_OPTIONS: config.KEYS };
+module.exports = { Dumper };
