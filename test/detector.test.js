@@ -1,7 +1,8 @@
 'use strict';
-// The leak detector from JS: configure() validation, getStats().detector, and
-// real child services (bench/scenarios/) under bounded loopback load — a leaking
-// one must emit a memwatch-shaped `leak` before it ends, a non-leaking one none.
+// The leak detector from JS: configure() validation and routing (lib/options.js),
+// getStats().detector, and real child services (bench/scenarios/) under bounded
+// loopback load — a leaking one must emit a memwatch-shaped `leak` before it
+// ends, a non-leaking one none.
 // The children use a shortened evidence window (FAST) so that the file stays
 // fast; the production defaults are measured by `npm run bench:detect`.
 const test = require('node:test');
@@ -68,6 +69,19 @@ test('configure() rejects an unknown key with a hint, atomically', () => {
   for (const bad of [null, [1], 'fast', 5]) {
     assert.throws(() => leakwatch.configure(bad), TypeError);
   }
+});
+
+test('configure() gives every key one owner: a JS service of lib/options.js, else the detector', () => {
+  const { OWNERS, ownerOf } = require('../lib/options.js');
+  const owned = OWNERS.flatMap((o) => o.keys);
+  assert.strictEqual(new Set(owned).size, owned.length, 'no key belongs to two services');
+  for (const o of OWNERS) for (const k of o.keys) assert.strictEqual(ownerOf(k), o.name, k);
+  const config = Object.keys(leakwatch.getConfig());
+  for (const k of owned) assert.ok(config.includes(k), `getConfig() shows ${k}`);
+  for (const k of [...config.filter((k) => !owned.includes(k)), 'sensitivity', 'nope']) {
+    assert.strictEqual(ownerOf(k), 'detector', k);
+  }
+  assert.ok(config.includes('windowMs') && ownerOf('windowMs') === 'detector');
 });
 
 test('a valid configure() change is returned and reflected in getConfig()', (t) => {
