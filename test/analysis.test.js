@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Snapshot analysis through the JS API (issue 5): real snapshots written by
+ * Snapshot analysis through the JS API: real snapshots written by
  * a child program with known objects (test/fixtures/snapshots/js-child.js),
  * checked for exact counts; memwatch's HeapDiff; hostile input.
  */
