@@ -97,6 +97,8 @@ class LeakWatch extends EventEmitter {
     this._running = false;
     this._jsGc = null;
     this._statsMuted = false;
+    // The services (heap dumps, diagnosis) and their part of the public
+    // surface, built before watching starts; none for `new LeakWatch()`.
     const built = services ? services(this) : {};
     this._dump = built.dumps || null;
     this._diagnoser = built.diagnosis || null;
