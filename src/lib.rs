@@ -14,3 +14,6 @@ pub mod sites;
 pub mod snapshot;
 pub mod v8;
 pub mod watch;
+
+#[cfg(test)]
+mod types;

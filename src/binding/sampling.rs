@@ -7,11 +7,38 @@
 
 use napi::{Env, Result};
 use napi_derive::napi;
-use serde_json::json;
+use serde::Serialize;
 
+use super::to_json;
 use crate::sites::SiteTable;
 use crate::v8;
 use crate::v8::sampling::{Sampler as V8Sampler, Started};
+
+/// What one `poll` tells `lib/sampling.js`: `{running, nodes, bytes,
+/// sites}`, or `{running: false, lost: true}` when our sampler was stopped by
+/// someone else, or `{running: false, error}`.
+#[derive(Serialize, Default, Clone)]
+struct Poll {
+  running: bool,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  nodes: Option<usize>,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  bytes: Option<u64>,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  sites: Option<usize>,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  lost: Option<bool>,
+  #[serde(skip_serializing_if = "Option::is_none")]
+  error: Option<String>,
+}
+
+/// The site table's own figures, for `getStats().sampling`.
+#[derive(Serialize)]
+struct TableStats {
+  readings: u64,
+  sites: usize,
+  memory_bytes: usize,
+}
 
 #[napi]
 pub struct Sampler {
@@ -73,28 +100,35 @@ impl Sampler {
   /// stopped: the error is a layout mismatch, not a hiccup).
   #[napi(catch_unwind)]
   pub fn poll(&mut self, env: Env, t_ms: f64) -> String {
+    let stopped = Poll { running: false, ..Poll::default() };
     if !self.running {
-      return json!({ "running": false }).to_string();
+      return to_json(&stopped);
     }
-    let Ok(s) = self.inner.as_mut() else { return json!({ "running": false }).to_string() };
-    match s.read(env.raw()) {
+    let Ok(s) = self.inner.as_mut() else { return to_json(&stopped) };
+    let poll = match s.read(env.raw()) {
       Ok(Some(p)) => {
         self.table.ingest(t_ms, &p);
-        json!({ "running": true, "nodes": p.nodes.len(), "bytes": p.total_bytes(), "sites": self.table.len() })
-          .to_string()
+        Poll {
+          running: true,
+          nodes: Some(p.nodes.len()),
+          bytes: Some(p.total_bytes()),
+          sites: Some(self.table.len()),
+          ..Poll::default()
+        }
       }
       Ok(None) => {
         s.forget();
         self.running = false;
-        json!({ "running": false, "lost": true }).to_string()
+        Poll { lost: Some(true), ..stopped }
       }
       Err(e) => {
         s.stop();
         self.running = false;
         self.inner = Err(e.clone());
-        json!({ "running": false, "error": e }).to_string()
+        Poll { error: Some(e.to_string()), ..stopped }
       }
-    }
+    };
+    to_json(&poll)
   }
 
   /// Forgets the site table (after a restart at another interval).
@@ -108,26 +142,23 @@ impl Sampler {
   #[napi(catch_unwind)]
   pub fn sites(&self, from_ms: f64, limit: u32) -> String {
     let ranked = self.table.rank(from_ms, self.interval.max(1.0), limit as usize);
-    serde_json::Value::Array(ranked.iter().map(|g| g.to_json()).collect()).to_string()
+    to_json(&ranked.iter().map(|g| g.report()).collect::<Vec<_>>())
   }
 
   /// JSON array of the sites holding the most live sampled bytes now.
   #[napi(catch_unwind)]
   pub fn largest(&self, limit: u32) -> String {
-    serde_json::Value::Array(self.table.largest(limit as usize)).to_string()
+    to_json(&self.table.largest(limit as usize))
   }
 
   /// `{readings, sites, memory_bytes}` of the site table.
   #[napi(catch_unwind)]
   pub fn table_stats(&self) -> Result<String> {
     let frames = self.inner.as_ref().map_or(0, |s| s.frame_count());
-    Ok(
-      json!({
-        "readings": self.table.readings(),
-        "sites": self.table.len(),
-        "memory_bytes": self.table.memory_bytes() + frames * 96,
-      })
-      .to_string(),
-    )
+    Ok(to_json(&TableStats {
+      readings: self.table.readings(),
+      sites: self.table.len(),
+      memory_bytes: self.table.memory_bytes() + frames * 96,
+    }))
   }
 }

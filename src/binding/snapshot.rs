@@ -30,7 +30,7 @@ use parking_lot::Mutex;
 use serde_json::json;
 
 use crate::snapshot::jobs::{self, Job};
-use crate::snapshot::report::{heap_diff_json, SortKey, Target};
+use crate::snapshot::report::{heap_diff_result, SortKey, Target};
 use crate::snapshot::{heap_diff, parse, ErrorKind, HeapDigest, SnapshotError};
 
 /// `onProgress(phase, fraction)`, weak so that it never holds the loop open.
@@ -242,6 +242,6 @@ impl HeapDiffSnapshot {
   /// memwatch's `end()` result from this (before) to `after`, as JSON.
   #[napi(catch_unwind)]
   pub fn compare(&self, after: &HeapDiffSnapshot) -> String {
-    heap_diff_json(&heap_diff(&self.digest, &after.digest)).to_string()
+    super::to_json(&heap_diff_result(&heap_diff(&self.digest, &after.digest)))
   }
 }

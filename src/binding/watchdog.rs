@@ -12,6 +12,7 @@ use napi::bindgen_prelude::{Function, Unknown};
 use napi::{Env, Error, Result, Status};
 use napi_derive::napi;
 
+use super::to_json;
 use crate::watch::clock;
 use crate::watch::record::{GcKind, GcRecord, HeapStats, SpaceUsage, MAX_SPACES};
 use crate::v8::hooks::{self, NativeWatch};
@@ -135,7 +136,7 @@ impl Watchdog {
         limit: (g(5) > 0).then(|| MemoryLimit { limit: g(5), usage: g(6) }),
       }
     });
-    self.watch.drain(want_gc, want_stats, reading).to_string()
+    to_json(&self.watch.drain(want_gc, want_stats, reading))
   }
 
   /// Whether every collection wakes the JS thread (while `gc` has
@@ -148,7 +149,7 @@ impl Watchdog {
   /// JSON of cumulative counters and latest figures.
   #[napi(catch_unwind)]
   pub fn stats(&self) -> String {
-    self.watch.stats().to_string()
+    to_json(&self.watch.stats())
   }
 
   /// Applies a partial leak-detector configuration given as a JSON object;
@@ -158,25 +159,25 @@ impl Watchdog {
   pub fn configure(&self, update_json: String) -> Result<String> {
     let update: serde_json::Value = serde_json::from_str(&update_json)
       .map_err(|e| invalid(format!("leakwatch.configure: options are not valid JSON: {e}")))?;
-    self.watch.configure(&update).map(|v| v.to_string()).map_err(invalid)
+    self.watch.configure(&update).map(|c| to_json(&c)).map_err(|e| invalid(e.to_string()))
   }
 
   /// The current leak-detector configuration as JSON.
   #[napi(catch_unwind)]
   pub fn config(&self) -> String {
-    self.watch.config().to_string()
+    to_json(&self.watch.config())
   }
 
   /// JSON array of recent `gc` events, oldest first.
   #[napi(catch_unwind)]
   pub fn history(&self) -> String {
-    self.watch.history().to_string()
+    to_json(&self.watch.history())
   }
 
   /// JSON array of the downsampled GC timeline (for charts).
   #[napi(catch_unwind)]
   pub fn timeline(&self) -> String {
-    self.watch.timeline().to_string()
+    to_json(&self.watch.timeline())
   }
 
   /// Native nanoseconds spent in our callbacks for each GC in history.

@@ -9,66 +9,61 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
+#[cfg(test)]
+use ts_rs::TS;
 
 const MIB: u64 = 1024 * 1024;
 
-/// Tunables of the leak detector. See the module docs of `detector` for why
-/// each default is what it is.
-#[derive(Clone, Debug, PartialEq)]
+/// Tunables of the leak detector, as `configure()` takes them and
+/// `getConfig()` returns them (JS names: camelCase). See the module docs of
+/// `detector` for why each default is what it is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DetectorConfig {
-  /// `windowMs`: how far back the trend looks (sliding window in time).
+  /// How far back the trend looks, ms (≥ 10000). Default 600000.
   pub window_ms: f64,
-  /// `maxSamples`: cap on live-heap samples kept in the window (memory and
-  /// O(n²) statistics bound).
+  /// Cap on samples kept in the window (16..100000). Default 1200.
   pub max_samples: usize,
-  /// `minDurationMs`: minimum time covered by confirmed samples before a
-  /// `leak` can fire.
+  /// Minimum time spanned by confirmed evidence, ms (≥ 1000, ≤ windowMs). Default 15000.
   pub min_duration_ms: f64,
-  /// `minSamples`: minimum number of confirmed samples in the window.
+  /// Minimum samples in the evidence (4..maxSamples). Default 8.
   pub min_samples: usize,
-  /// `minFullGcs`: minimum number of full (mark-sweep-compact) GCs in the window.
+  /// Minimum full GCs in the evidence (1..2000). Default 2.
   pub min_full_gcs: usize,
-  /// `minGrowthBytes`: minimum robust growth over the window.
+  /// Minimum growth over the evidence, bytes. Default 4194304.
   pub min_growth_bytes: u64,
-  /// `minGrowthFraction`: minimum growth relative to the baseline at the start
-  /// of the window.
+  /// Minimum growth relative to the starting live heap (0..100). Default 0.1.
   pub min_growth_fraction: f64,
-  /// `significance`: one-sided Mann–Kendall level below which growth counts as
-  /// a trend. `sensitivity: "low" | "medium" | "high"` sets 0.001/0.01/0.05.
+  /// One-sided Mann–Kendall level, (0, 0.5]. Default 0.01.
   pub significance: f64,
-  /// `persistence`: the recent half of the window must grow at least this
-  /// fraction of the whole window's rate (a filled-up cache does not).
+  /// Each third of the evidence must grow at ≥ this × the overall rate (0..1). Default 0.3.
   pub persistence: f64,
-  /// `floorBucketMs`: young-GC floor samples are the minimum over buckets of
-  /// this length.
+  /// Young-GC floor bucket, ms (≥ 10). Default 1000.
   pub floor_bucket_ms: f64,
-  /// `reportIntervalMs`: minimum time between two `leak` events of one episode.
+  /// Minimum time between reports of one episode and between heap-limit events, ms. Default 60000.
   pub report_interval_ms: f64,
-  /// `reportGrowthBytes`: a repeated `leak` needs this much more growth since
-  /// the previous report...
+  /// Extra growth a follow-up report needs, bytes. Default 16777216.
   pub report_growth_bytes: u64,
-  /// `reportGrowthFraction`: ...and this fraction of the previously reported
-  /// growth.
+  /// … and as a fraction of the growth already reported (0..100). Default 0.5.
   pub report_growth_fraction: f64,
-  /// `heapLimitFraction`: `heap-limit` fires when the live heap passes this
-  /// fraction of `heap_size_limit`...
+  /// heap-limit when the live heap passes this fraction of heap_size_limit, (0, 1]. Default 0.85.
   pub heap_limit_fraction: f64,
-  /// `oomHorizonMs`: ...or when the projected time to reach it is shorter.
+  /// … or when a leak projects reaching it within this many ms (a fifth of it while only suspected). Default
+  /// 600000.
   pub oom_horizon_ms: f64,
-  /// `warmupMs`: growth during the first this-many ms of the thread's life
-  /// may raise `leak-suspected` but never confirm a `leak` (warm-ups, lazy
-  /// initialisation, caches filling at start-up).
+  /// Growth in a thread's first this-many ms can raise `leak-suspected` but not confirm a `leak` (warm-ups,
+  /// lazy init). Default 60000.
   pub warmup_ms: f64,
-  /// `cacheFraction`: growth beyond this fraction of the limit (heap limit,
-  /// or the container's for memory outside the heap) is more than any cache
-  /// should hold: it confirms a `leak` whatever the process's age.
+  /// Growth beyond this fraction of the limit (heap limit; the container's for memory outside the heap)
+  /// confirms a `leak` at any age, (0, 1]. Default 0.25.
   pub cache_fraction: f64,
-  /// `memoryLimitBytes`: the memory limit to forecast RSS against; 0 = the
-  /// memory cgroup's (read by the JS side), if any.
+  /// Memory limit to forecast RSS against, bytes; 0 = the memory cgroup's (v1/v2, every level), if any.
+  /// Default 0.
   pub memory_limit_bytes: u64,
-  /// `memoryLimitFraction`: `memory-limit` fires when the cgroup's usage
-  /// passes this fraction of its limit (or on a short projection).
+  /// memory-limit when the cgroup's usage passes this fraction of its limit, (0, 1]. Default 0.85.
   pub memory_limit_fraction: f64,
 }
 
@@ -285,27 +280,7 @@ impl DetectorConfig {
 
   /// The configuration as a JSON object with the JS option names.
   pub fn to_json(&self) -> Value {
-    let mut m = Map::new();
-    m.insert("windowMs".into(), self.window_ms.into());
-    m.insert("maxSamples".into(), (self.max_samples as u64).into());
-    m.insert("minDurationMs".into(), self.min_duration_ms.into());
-    m.insert("minSamples".into(), (self.min_samples as u64).into());
-    m.insert("minFullGcs".into(), (self.min_full_gcs as u64).into());
-    m.insert("minGrowthBytes".into(), self.min_growth_bytes.into());
-    m.insert("minGrowthFraction".into(), self.min_growth_fraction.into());
-    m.insert("significance".into(), self.significance.into());
-    m.insert("persistence".into(), self.persistence.into());
-    m.insert("floorBucketMs".into(), self.floor_bucket_ms.into());
-    m.insert("reportIntervalMs".into(), self.report_interval_ms.into());
-    m.insert("reportGrowthBytes".into(), self.report_growth_bytes.into());
-    m.insert("reportGrowthFraction".into(), self.report_growth_fraction.into());
-    m.insert("heapLimitFraction".into(), self.heap_limit_fraction.into());
-    m.insert("oomHorizonMs".into(), self.oom_horizon_ms.into());
-    m.insert("warmupMs".into(), self.warmup_ms.into());
-    m.insert("cacheFraction".into(), self.cache_fraction.into());
-    m.insert("memoryLimitBytes".into(), self.memory_limit_bytes.into());
-    m.insert("memoryLimitFraction".into(), self.memory_limit_fraction.into());
-    Value::Object(m)
+    serde_json::to_value(self).unwrap_or(Value::Null)
   }
 }
 

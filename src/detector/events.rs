@@ -2,91 +2,147 @@
 //! `heap-limit` and `memory-limit` events, and the [`DetectorState`]
 //! snapshot behind `getStats()`.
 //!
+//! Each struct is what JS receives, field for field (snake_case keys like
+//! memwatch's and the `stats` event's): serde writes the JSON the binding
+//! hands to `index.js`, and `index.d.ts` declares the same structs, generated
+//! from them (`src/types.rs`). To add a field to the `leak` event, add it to
+//! [`LeakEvent`] here, fill it in (`detector/mod.rs`), run `npm run types`.
+//!
 //! All byte counts are 64-bit (`u64`, or `i64` where a difference can be
-//! negative); rates and times are `f64`. `to_json()` gives the objects the JS
-//! layer emits, with snake_case keys like memwatch's and the `stats` event's.
+//! negative); rates and times are `f64`.
 
-use serde_json::{json, Value};
+use serde::{Serialize, Serializer};
+#[cfg(test)]
+use ts_rs::TS;
 
 /// Bytes/s per kind of memory (`heap`, `external`, `native`, `rss`); `None`
 /// where nothing was measured (RSS and native in a worker thread).
 pub type Rates = [Option<f64>; 4];
 
+/// Growth rate of each kind of memory, bytes per second; null where not
+/// measured (RSS and native in a worker).
+#[derive(Serialize, Clone, Copy, Debug)]
+#[cfg_attr(test, derive(TS))]
+pub struct MemoryRates {
+  pub heap: Option<f64>,
+  pub external: Option<f64>,
+  pub native: Option<f64>,
+  pub rss: Option<f64>,
+}
+
+fn rates<S: Serializer>(r: &Rates, s: S) -> Result<S::Ok, S::Error> {
+  MemoryRates { heap: r[0], external: r[1], native: r[2], rss: r[3] }.serialize(s)
+}
+
+/// An empty string is sent as `null`.
+fn empty_as_null<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+  if v.is_empty() {
+    s.serialize_none()
+  } else {
+    s.serialize_str(v)
+  }
+}
+
 /// A leak (`confirmed`) or an early suspicion of one (`leak-suspected`):
 /// one kind of memory has been growing significantly and persistently.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "LeakEventFields"))]
 pub struct LeakEvent {
-  /// `false` for `leak-suspected`: growth seen, not yet told apart from a
-  /// warm-up or a cache filling up.
+  /// false on `leak-suspected`: growth seen, not yet told apart from a warm-up or a cache filling up.
   pub confirmed: bool,
-  /// `"heap"`, `"external"` or `"native"`: which memory grows.
+  /// Which memory grows.
+  #[cfg_attr(test, ts(type = "MemoryKind"))]
   pub kind: &'static str,
-  /// Why it is confirmed: `"duration"` (it grew past the warm-up for the
-  /// whole evidence), `"size"` (more than a cache may hold) or `"baseline"`
-  /// (a fast heap leak: the first full GC past the warm-up measured a new
-  /// high, soundly above the live heap's bound at an earlier point past
-  /// it); empty for a suspicion.
+  /// Why a `leak` is confirmed: 'duration' (it grew past the warm-up for the whole evidence), 'size' (more
+  /// than a cache may hold) or 'baseline' (a fast heap leak: the first full GC past the warm-up measured a new
+  /// high, soundly above the live heap's bound at an earlier point past it); null on `leak-suspected`.
+  #[serde(serialize_with = "empty_as_null")]
+  #[cfg_attr(test, ts(type = "'duration' | 'size' | 'baseline' | null"))]
   pub confirmed_by: &'static str,
-  /// Unix-epoch ms of the first and last sample of the evidence.
+  /// First and last sample of the evidence (memwatch).
+  #[serde(rename = "start")]
   pub start_wall_ms: f64,
+  #[serde(rename = "end")]
   pub end_wall_ms: f64,
-  /// Measured growth of that memory: `baseline_end − baseline_start`.
+  /// Measured growth of that memory: `baseline_end - baseline_start`, bytes (memwatch).
+  #[serde(rename = "growth")]
   pub growth_bytes: i64,
-  /// memwatch-style summary, e.g. `heap growth over 7 full GCs (41s) - 96.3 mb/hr`.
+  /// memwatch wording for the heap, e.g. `heap growth over 2 full GCs (21s) - 3645.7 mb/hr`; names the memory
+  /// otherwise.
   pub reason: String,
-  /// Growth rate of `kind` (Theil–Sen slope of the evidence), bytes/s.
+  /// Growth rate of `kind`, bytes per second.
   pub rate_bytes_per_sec: f64,
-  /// The rate of every kind over the same time, bytes/s.
+  /// Growth rate of every kind over the same time.
+  #[serde(serialize_with = "rates")]
+  #[cfg_attr(test, ts(type = "MemoryRates"))]
   pub rates: Rates,
-  /// 0..1: one minus the Mann–Kendall p-value, scaled down when the recent
-  /// growth is slower than the overall trend.
+  /// 0..1: one minus the Mann–Kendall p-value, scaled down when the recent growth is slower than the
+  /// overall trend.
   pub confidence: f64,
-  /// Measured size of that memory at the start of the evidence (lowest of
-  /// its first points) and at its end (newest point).
+  /// Measured size of that memory at the start of the evidence (after a full GC for the heap) and at its end,
+  /// bytes.
   pub baseline_start: u64,
   pub baseline_end: u64,
-  /// Advice that the evidence supports (native memory only), or empty.
+  /// For native growth only, advice the evidence supports (allocator arenas, a native addon…); else null.
+  #[serde(serialize_with = "empty_as_null")]
+  #[cfg_attr(test, ts(type = "string | null"))]
   pub advice: String,
-  /// The container's memory limit and the time RSS needs to reach it.
+  /// The container's memory limit (cgroup, `memoryLimitBytes` or LEAKWATCH_MEMORY_LIMIT), bytes; null if
+  /// none.
   pub memory_limit: Option<u64>,
+  /// Time until RSS reaches that limit at its current rate, ms; null if unknown.
   pub projected_memory_limit_ms: Option<f64>,
   pub heap_size_limit: u64,
-  /// Heap spaces that account for the growth, largest first.
+  /// Heap spaces that account for heap growth, largest first (e.g. `['old_space']`); empty for other kinds.
   pub growing_spaces: Vec<String>,
-  /// Time until `heap_size_limit` at the current rate (None if unknown).
+  /// Time until the limit of this kind (heap_size_limit, else the container's) at this rate, ms; null if
+  /// unknown.
   pub projected_oom_ms: Option<f64>,
-  /// Number of full GCs and of samples in the evidence.
+  /// Full GCs and samples behind the decision.
   pub full_gcs: usize,
   pub samples: usize,
-  /// 1 for the first report of an episode, 2.. for follow-ups.
+  /// 1 for the first report of an episode, 2, 3… for follow-ups.
   pub report: u32,
 }
 
 /// A previously reported leak (or suspicion) stopped growing.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "LeakEndEventFields"))]
 pub struct LeakEndEvent {
+  #[cfg_attr(test, ts(type = "MemoryKind"))]
   pub kind: &'static str,
-  /// Whether the episode had been confirmed as a `leak` (else it was only
-  /// `leak-suspected`: a warm-up or a cache that filled up).
+  /// Whether the episode was a confirmed `leak` (else a `leak-suspected` that turned out to be a warm-up or a
+  /// cache).
   pub confirmed: bool,
-  /// Start of the episode (first report's `start_wall_ms`) and now.
+  /// Start of the episode and now.
+  #[serde(rename = "start")]
   pub start_wall_ms: f64,
+  #[serde(rename = "end")]
   pub end_wall_ms: f64,
-  /// Live-heap growth over the whole episode (may be negative if it shrank).
+  /// Growth of that memory over the whole episode, bytes (negative if it shrank).
+  #[serde(rename = "growth")]
   pub growth_bytes: i64,
   pub baseline_end: u64,
-  /// The recent rate (bytes/s) that made the detector call it over.
+  /// The recent rate that ended the episode, bytes per second.
   pub rate_bytes_per_sec: f64,
+  /// e.g. `heap growth stopped after 1m 12s (+33.6 mb, now 4.15 mb/hr)`.
   pub reason: String,
 }
 
 /// The live heap is close to `heap_size_limit`, or will be soon.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "HeapLimitEventFields"))]
 pub struct HeapLimitEvent {
+  #[serde(rename = "time")]
   pub wall_ms: f64,
+  /// Used heap after the full GC, bytes.
+  #[serde(rename = "used")]
   pub used_bytes: u64,
   pub heap_size_limit: u64,
-  /// `used_bytes / heap_size_limit`.
+  /// `used / heap_size_limit`.
   pub fraction: f64,
   pub rate_bytes_per_sec: f64,
   pub projected_oom_ms: Option<f64>,
@@ -94,17 +150,22 @@ pub struct HeapLimitEvent {
 }
 
 /// RSS is close to the container's memory limit, or will be soon.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "MemoryLimitEventFields"))]
 pub struct MemoryLimitEvent {
+  #[serde(rename = "time")]
   pub wall_ms: f64,
+  /// This process's resident set size, bytes.
   pub rss: u64,
-  /// What the cgroup charges and its limit.
+  /// What the memory cgroup charges (net of reclaimable page cache), and its limit, bytes.
   pub usage: u64,
   pub limit: u64,
   /// `usage / limit`.
   pub fraction: f64,
-  /// RSS growth, bytes/s.
+  /// RSS growth, bytes per second.
   pub rate_bytes_per_sec: f64,
+  /// Time until the limit at that rate, ms; null when fired by `fraction`.
   pub projected_oom_ms: Option<f64>,
   pub reason: String,
 }
@@ -118,10 +179,6 @@ pub enum DetectorEvent {
   MemoryLimit(MemoryLimitEvent),
 }
 
-fn rates_json(r: &Rates) -> Value {
-  json!({ "heap": r[0], "external": r[1], "native": r[2], "rss": r[3] })
-}
-
 impl DetectorEvent {
   /// The JS event name.
   pub fn name(&self) -> &'static str {
@@ -133,80 +190,45 @@ impl DetectorEvent {
       DetectorEvent::MemoryLimit(_) => "memory-limit",
     }
   }
+}
 
-  /// The event payload as the JS object (snake_case keys, `type` = name).
-  pub fn to_json(&self) -> Value {
+/// The payload with `type`, the event name, among its keys.
+#[derive(Serialize)]
+struct Tagged<'a, T> {
+  #[serde(rename = "type")]
+  name: &'static str,
+  #[serde(flatten)]
+  event: &'a T,
+}
+
+impl Serialize for DetectorEvent {
+  fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+    let name = self.name();
     match self {
-      DetectorEvent::Leak(e) => json!({
-        "type": self.name(),
-        "kind": e.kind,
-        "confirmed": e.confirmed,
-        "confirmed_by": if e.confirmed_by.is_empty() { Value::Null } else { e.confirmed_by.into() },
-        "start": e.start_wall_ms,
-        "end": e.end_wall_ms,
-        "growth": e.growth_bytes,
-        "reason": e.reason,
-        "rate_bytes_per_sec": e.rate_bytes_per_sec,
-        "rates": rates_json(&e.rates),
-        "confidence": e.confidence,
-        "baseline_start": e.baseline_start,
-        "baseline_end": e.baseline_end,
-        "advice": if e.advice.is_empty() { Value::Null } else { e.advice.clone().into() },
-        "memory_limit": e.memory_limit,
-        "projected_memory_limit_ms": e.projected_memory_limit_ms,
-        "heap_size_limit": e.heap_size_limit,
-        "growing_spaces": e.growing_spaces,
-        "projected_oom_ms": e.projected_oom_ms,
-        "full_gcs": e.full_gcs,
-        "samples": e.samples,
-        "report": e.report,
-      }),
-      DetectorEvent::LeakEnd(e) => json!({
-        "type": "leak-end",
-        "kind": e.kind,
-        "confirmed": e.confirmed,
-        "start": e.start_wall_ms,
-        "end": e.end_wall_ms,
-        "growth": e.growth_bytes,
-        "baseline_end": e.baseline_end,
-        "rate_bytes_per_sec": e.rate_bytes_per_sec,
-        "reason": e.reason,
-      }),
-      DetectorEvent::HeapLimit(e) => json!({
-        "type": "heap-limit",
-        "time": e.wall_ms,
-        "used": e.used_bytes,
-        "heap_size_limit": e.heap_size_limit,
-        "fraction": e.fraction,
-        "rate_bytes_per_sec": e.rate_bytes_per_sec,
-        "projected_oom_ms": e.projected_oom_ms,
-        "reason": e.reason,
-      }),
-      DetectorEvent::MemoryLimit(e) => json!({
-        "type": "memory-limit",
-        "time": e.wall_ms,
-        "rss": e.rss,
-        "usage": e.usage,
-        "limit": e.limit,
-        "fraction": e.fraction,
-        "rate_bytes_per_sec": e.rate_bytes_per_sec,
-        "projected_oom_ms": e.projected_oom_ms,
-        "reason": e.reason,
-      }),
+      DetectorEvent::Leak(event) => Tagged { name, event }.serialize(s),
+      DetectorEvent::LeakEnd(event) => Tagged { name, event }.serialize(s),
+      DetectorEvent::HeapLimit(event) => Tagged { name, event }.serialize(s),
+      DetectorEvent::MemoryLimit(event) => Tagged { name, event }.serialize(s),
     }
   }
 }
 
-/// The detector's current view, for `getStats()`.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The detector's current view: `getStats().detector`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "DetectorStats"))]
 pub struct DetectorState {
   /// Used heap after the last full GC.
+  #[serde(rename = "baseline")]
+  /// Used heap after the last full GC, bytes (null before the first).
   pub baseline_bytes: Option<u64>,
   /// Lowest used heap after young GCs since the last full GC.
+  #[serde(rename = "floor")]
+  /// Lowest used heap after young GCs since the last full GC (unconfirmed), bytes.
   pub floor_bytes: Option<u64>,
-  /// Robust slope of the live heap over the window (negative when shrinking).
+  /// Robust slope of the live heap over the window, bytes per second (negative when shrinking).
   pub slope_bytes_per_sec: f64,
-  /// Confidence that the heap is growing (0..1).
+  /// 0..1 confidence that the live heap grows.
   pub confidence: f64,
   pub leak_suspected: bool,
   /// Confirmed samples / full GCs in the window and the time they span.
@@ -220,69 +242,66 @@ pub struct DetectorState {
   pub gcs_observed: u64,
   pub full_gcs_observed: u64,
   pub leak_reports: u64,
-  /// Smoothed allocation rate between GCs (needs `used_before`).
+  /// Smoothed allocation rate between GCs, bytes per second (null on perf_hooks).
   pub alloc_rate_bytes_per_sec: Option<f64>,
   /// Per kind (`heap`, `external`, `native`, `rss`): newest figure, slope
   /// (bytes/s, evidence including unconfirmed points) and whether it is
   /// suspected of leaking.
+  #[serde(serialize_with = "kinds")]
+  #[cfg_attr(test, ts(type = "DetectorKinds"))]
+  /// Per kind of memory: newest figure, growth rate (bytes/s), and whether it is suspected of leaking.
   pub kinds: [KindState; 4],
   /// The open episode: `"suspected"`, `"leak"` or none; and its kind.
+  #[serde(serialize_with = "episode")]
+  #[cfg_attr(test, ts(type = "Episode | null"))]
+  /// The open episode: a suspicion or a confirmed leak, and which memory; null when none.
   pub episode: Option<(&'static str, &'static str)>,
   pub leak_suspected_reports: u64,
-  /// The container's limit, its usage, and the projected time to reach it.
+  /// The container's memory limit and usage, bytes, and the projected time to reach it (ms); null if unknown.
   pub memory_limit: Option<u64>,
   pub memory_usage: Option<u64>,
   pub projected_memory_limit_ms: Option<f64>,
-  /// Age of the watched thread and the warm-up still to run (ms).
+  /// Age of the watched thread, ms, and the warm-up still to run.
   pub age_ms: Option<f64>,
   pub warmup_left_ms: f64,
 }
 
 /// One kind's figures in [`DetectorState`].
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(TS))]
 pub struct KindState {
   pub bytes: Option<u64>,
   pub slope_bytes_per_sec: Option<f64>,
   pub suspected: bool,
 }
 
-impl DetectorState {
-  pub fn to_json(&self) -> Value {
-    json!({
-      "baseline": self.baseline_bytes,
-      "floor": self.floor_bytes,
-      "slope_bytes_per_sec": self.slope_bytes_per_sec,
-      "confidence": self.confidence,
-      "leak_suspected": self.leak_suspected,
-      "samples_in_window": self.samples_in_window,
-      "full_gcs_in_window": self.full_gcs_in_window,
-      "window_span_ms": self.window_span_ms,
-      "pending_floors": self.pending_floors,
-      "heap_size_limit": self.heap_size_limit,
-      "projected_oom_ms": self.projected_oom_ms,
-      "gcs_observed": self.gcs_observed,
-      "full_gcs_observed": self.full_gcs_observed,
-      "leak_reports": self.leak_reports,
-      "alloc_rate_bytes_per_sec": self.alloc_rate_bytes_per_sec,
-      "kinds": {
-        "heap": kind_json(&self.kinds[0]),
-        "external": kind_json(&self.kinds[1]),
-        "native": kind_json(&self.kinds[2]),
-        "rss": kind_json(&self.kinds[3]),
-      },
-      "episode": self.episode.map(|(state, kind)| json!({ "state": state, "kind": kind })),
-      "leak_suspected_reports": self.leak_suspected_reports,
-      "memory_limit": self.memory_limit,
-      "memory_usage": self.memory_usage,
-      "projected_memory_limit_ms": self.projected_memory_limit_ms,
-      "age_ms": self.age_ms,
-      "warmup_left_ms": self.warmup_left_ms,
-    })
-  }
+/// [`DetectorState::kinds`] as JS sees it.
+#[derive(Serialize)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "DetectorKinds"))]
+pub(crate) struct Kinds<'a> {
+  heap: &'a KindState,
+  external: &'a KindState,
+  native: &'a KindState,
+  rss: &'a KindState,
 }
 
-fn kind_json(k: &KindState) -> Value {
-  json!({ "bytes": k.bytes, "slope_bytes_per_sec": k.slope_bytes_per_sec, "suspected": k.suspected })
+fn kinds<S: Serializer>(k: &[KindState; 4], s: S) -> Result<S::Ok, S::Error> {
+  Kinds { heap: &k[0], external: &k[1], native: &k[2], rss: &k[3] }.serialize(s)
+}
+
+/// The open episode of [`DetectorState`].
+#[derive(Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct Episode {
+  #[cfg_attr(test, ts(type = "'suspected' | 'leak'"))]
+  pub state: &'static str,
+  #[cfg_attr(test, ts(type = "MemoryKind"))]
+  pub kind: &'static str,
+}
+
+fn episode<S: Serializer>(e: &Option<(&'static str, &'static str)>, s: S) -> Result<S::Ok, S::Error> {
+  e.map(|(state, kind)| Episode { state, kind }).serialize(s)
 }
 
 #[cfg(test)]
@@ -301,15 +320,11 @@ mod tests {
       reason: "x".into(),
     });
     assert_eq!(e.name(), "heap-limit");
-    let j = e.to_json();
+    let j = serde_json::to_value(&e).unwrap();
     assert_eq!(j["used"].as_u64(), Some(6u64 << 30));
     assert_eq!(j["heap_size_limit"].as_u64(), Some(8u64 << 30));
     assert_eq!(j["type"], "heap-limit");
-    let s = DetectorState {
-      slope_bytes_per_sec: -5.0,
-      ..Default::default()
-    }
-    .to_json();
+    let s = serde_json::to_value(DetectorState { slope_bytes_per_sec: -5.0, ..Default::default() }).unwrap();
     assert_eq!(s["slope_bytes_per_sec"].as_f64(), Some(-5.0));
     assert!(s["baseline"].is_null());
   }

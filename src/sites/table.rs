@@ -29,7 +29,9 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde::Serialize;
+#[cfg(test)]
+use ts_rs::TS;
 
 use super::profile::{Frame, Origin, Profile};
 use crate::detector::trend::{mann_kendall, theil_sen};
@@ -101,30 +103,100 @@ pub struct GrowingSite {
   pub stack_app: Vec<bool>,
 }
 
+/// One frame of a site's growing stack.
+#[derive(Serialize, Clone, Debug)]
+#[cfg_attr(test, derive(TS))]
+pub struct SiteFrame {
+  pub function: String,
+  pub file: String,
+  pub line: u32,
+  pub column: u32,
+  /// The application's own code (not `node:`, `node_modules` or leakwatch).
+  pub app: bool,
+}
+
+/// A growing allocation site as the sampler sees it; `lib/source-lines.js`
+/// adds the statement read from the source (`AllocationSite` in `index.d.ts`).
+/// V8's sampler records functions, not statements: `line`/`column` are where
+/// the allocating function is defined, and a function the optimizing
+/// compiler inlined counts in its caller.
+#[derive(Serialize, Clone, Debug)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "SampledSite"))]
+pub struct SiteReport {
+  /// The first function of the application's own code on the allocation's
+  /// stack (outside `node:` internals, `node_modules` and leakwatch), or,
+  /// when none is on it (`in_app: false`), the allocating one.
+  pub function: String,
+  pub file: String,
+  pub line: u32,
+  pub column: u32,
+  /// `file:line:column`, or the function's name when V8 knows no script
+  /// (e.g. `(V8 API)`).
+  pub location: String,
+  pub in_app: bool,
+  /// Estimated live bytes allocated there now (sampled, scaled).
+  pub live_bytes: u64,
+  pub bytes_per_min: f64,
+  pub growth_bytes: f64,
+  /// This site's rate over the sum of every growing site's, 0..1.
+  pub share: f64,
+  /// Estimated live objects allocated there.
+  pub objects: u64,
+  /// The stack that grows there, allocating frame first:
+  /// `function (file:line:column)`.
+  pub stack: Vec<String>,
+  /// The same stack, frame by frame.
+  pub frames: Vec<SiteFrame>,
+}
+
+fn function_name(f: &Frame) -> String {
+  if f.function.is_empty() { "(anonymous)".to_string() } else { f.function.clone() }
+}
+
 impl GrowingSite {
-  pub fn to_json(&self) -> Value {
-    json!({
-      "function": if self.frame.function.is_empty() { "(anonymous)" } else { &self.frame.function },
-      "file": self.frame.file(),
-      "line": self.frame.line,
-      "column": self.frame.column,
-      "location": self.frame.location(),
-      "in_app": self.in_app,
-      "live_bytes": self.live_bytes,
-      "bytes_per_min": (self.bytes_per_sec * 60.0).round(),
-      "growth_bytes": self.growth_bytes.round(),
-      "share": (self.share * 1000.0).round() / 1000.0,
-      "objects": self.objects,
-      "stack": self.stack.iter().map(Frame::display).collect::<Vec<_>>(),
-      "frames": self.stack.iter().zip(&self.stack_app).map(|(f, &app)| json!({
-        "function": f.function,
-        "file": f.file(),
-        "line": f.line,
-        "column": f.column,
-        "app": app,
-      })).collect::<Vec<_>>(),
-    })
+  pub fn report(&self) -> SiteReport {
+    SiteReport {
+      function: function_name(&self.frame),
+      file: self.frame.file().to_string(),
+      line: self.frame.line,
+      column: self.frame.column,
+      location: self.frame.location(),
+      in_app: self.in_app,
+      live_bytes: self.live_bytes,
+      bytes_per_min: (self.bytes_per_sec * 60.0).round(),
+      growth_bytes: self.growth_bytes.round(),
+      share: (self.share * 1000.0).round() / 1000.0,
+      objects: self.objects,
+      stack: self.stack.iter().map(Frame::display).collect(),
+      frames: self
+        .stack
+        .iter()
+        .zip(&self.stack_app)
+        .map(|(f, &app)| SiteFrame {
+          function: f.function.clone(),
+          file: f.file().to_string(),
+          line: f.line,
+          column: f.column,
+          app,
+        })
+        .collect(),
+    }
   }
+}
+
+/// A site holding many live sampled bytes now (`largestSites()`).
+#[derive(Serialize, Clone, Debug)]
+#[cfg_attr(test, derive(TS))]
+pub struct LargestSite {
+  pub function: String,
+  pub file: String,
+  pub line: u32,
+  pub column: u32,
+  pub location: String,
+  pub in_app: bool,
+  pub live_bytes: u64,
+  pub objects: u64,
 }
 
 /// Updates a site's followed nodes with one reading's `(node id, bytes)`:
@@ -332,22 +404,20 @@ impl SiteTable {
   }
 
   /// The sites holding the most live sampled bytes now, largest first.
-  pub fn largest(&self, limit: usize) -> Vec<Value> {
+  pub fn largest(&self, limit: usize) -> Vec<LargestSite> {
     let mut v: Vec<&Site> = self.sites.values().filter(|s| s.bytes() > 0.0).collect();
     v.sort_by(|a, b| b.bytes().total_cmp(&a.bytes()).then(a.frame.url.cmp(&b.frame.url)));
     v.into_iter()
       .take(limit)
-      .map(|s| {
-        json!({
-          "function": if s.frame.function.is_empty() { "(anonymous)" } else { &s.frame.function },
-          "file": s.frame.file(),
-          "line": s.frame.line,
-          "column": s.frame.column,
-          "location": s.frame.location(),
-          "in_app": s.in_app,
-          "live_bytes": s.bytes() as u64,
-          "objects": s.objects,
-        })
+      .map(|s| LargestSite {
+        function: function_name(&s.frame),
+        file: s.frame.file().to_string(),
+        line: s.frame.line,
+        column: s.frame.column,
+        location: s.frame.location(),
+        in_app: s.in_app,
+        live_bytes: s.bytes() as u64,
+        objects: s.objects,
       })
       .collect()
   }
@@ -491,7 +561,7 @@ mod tests {
     let r = table.rank(0.0, 32768.0, 5);
     assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!(r[0].stack.len(), 1, "the growing path (the site's own allocations), not send's: {:?}", r[0].stack);
-    let json = r[0].to_json();
+    let json = serde_json::to_value(r[0].report()).unwrap();
     assert_eq!(json["frames"][0]["line"], 22);
     assert_eq!(json["frames"][0]["app"], true);
     assert_eq!(json["stack"][0], "handler (/srv/app/server.js:22:5)");

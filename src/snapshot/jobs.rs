@@ -9,7 +9,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 
 use super::analysis::Snapshot;
 use super::error::Result;
@@ -117,8 +116,18 @@ fn release(s: Snapshot) {
   let _ = std::thread::Builder::new().name("leakwatch-free".into()).spawn(move || drop(s));
 }
 
-/// Runs `job`, reporting progress, and returns its JSON report.
-pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
+/// The report of a [`Job`], serialized as the report itself.
+#[derive(serde::Serialize, Debug, Clone)]
+#[serde(untagged)]
+pub enum JobReport {
+  Summary(report::Summary),
+  Diff(report::Diff),
+  Leaks(report::LeakReport),
+  Retainers(report::RetainersReport),
+}
+
+/// Runs `job`, reporting progress, and returns its report.
+pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<JobReport> {
   let report_start = 1.0 - REPORT_SHARE;
   let value = match job {
     Job::Analyze { path, top, sort } => {
@@ -126,7 +135,7 @@ pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
       progress("report", report_start);
       let value = report::summary_report(&s, *top, *sort);
       release(s);
-      value
+      JobReport::Summary(value)
     }
     Job::Diff { a, b, top } => {
       // A comparison needs classes and self sizes only: no dominators, and
@@ -134,7 +143,7 @@ pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
       let da = reduce(a, Some("a"), 0, 2, progress, DiffSide::of_graph)?;
       let db = reduce(b, Some("b"), 1, 2, progress, DiffSide::of_graph)?;
       progress("report", report_start);
-      report::diff_sides_report(&da, &db, *top)
+      JobReport::Diff(report::diff_sides_report(&da, &db, *top))
     }
     Job::FindLeaks {
       baseline,
@@ -151,14 +160,14 @@ pub fn run(job: &Job, progress: &(dyn Fn(&str, f64) + Sync)) -> Result<Value> {
       })?;
       let sf = open(final_, Some("final"), 2, 3, progress)?;
       progress("report", report_start);
-      report::leaks_report_by_id(&ids_b, &ids_t, &sf, *top)
+      JobReport::Leaks(report::leaks_report_by_id(&ids_b, &ids_t, &sf, *top))
     }
     Job::Retainers { path, target, top } => {
       let s = open(path, None, 0, 1, progress)?;
       progress("report", report_start);
       let value = report::retainers_report(&s, target, *top);
       release(s);
-      value?
+      JobReport::Retainers(value?)
     }
   };
   progress("done", 1.0);

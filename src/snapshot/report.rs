@@ -1,5 +1,6 @@
-//! JSON reports: what the JS API (`lib/analysis.js`) returns, built from
-//! the query modules.
+//! The reports the analysis API (`lib/analysis.js`) returns, built from the
+//! query modules: each a typed struct, serialized by serde for JS, and
+//! declared in `index.d.ts` by the generator in `src/types.rs`.
 //!
 //! Keys are snake_case like leakwatch's events. Sizes are bytes (u64 in
 //! Rust; JSON numbers are exact below 2^53, far above any V8 heap). Node
@@ -10,7 +11,9 @@
 //! class and id; every closure on the path is also listed with its source
 //! location `file:line:column` (1-based).
 
-use serde_json::{json, Value};
+use serde::Serialize;
+#[cfg(test)]
+use ts_rs::TS;
 
 use super::analysis::{NodeInfo, Snapshot};
 use super::diff::{diff_sides, DiffSide};
@@ -62,20 +65,72 @@ pub fn location_text(l: &SourceLocation) -> String {
   }
 }
 
-fn node_json(n: &NodeInfo) -> Value {
-  json!({
-    "id": n.id,
-    "type": n.node_type,
-    "name": n.name,
-    "class_name": n.class_name,
-    "self_size": n.self_size,
-    "retained_size": n.retained_size,
-    "distance": n.distance,
-  })
+/// One object of the snapshot (`NodeInfo` in `index.d.ts`).
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+#[cfg_attr(test, ts(rename = "NodeInfo"))]
+pub struct NodeReport {
+  pub id: u32,
+  #[serde(rename = "type")]
+  pub node_type: String,
+  pub name: String,
+  pub class_name: String,
+  pub self_size: u64,
+  pub retained_size: u64,
+  /// Shortest distance from the GC roots; null if unreachable.
+  pub distance: Option<u32>,
+}
+
+impl NodeReport {
+  fn new(n: &NodeInfo) -> NodeReport {
+    NodeReport {
+      id: n.id,
+      node_type: n.node_type.to_string(),
+      name: n.name.clone(),
+      class_name: n.class_name.clone(),
+      self_size: n.self_size,
+      retained_size: n.retained_size,
+      distance: n.distance,
+    }
+  }
+}
+
+/// One step of a retainer path.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct PathStep {
+  pub edge: String,
+  pub edge_type: String,
+  pub id: u32,
+  #[serde(rename = "type")]
+  pub node_type: Option<String>,
+  pub name: String,
+  pub class_name: String,
+  /// `file:line:column` (1-based) of a function or of an object's constructor.
+  pub location: Option<String>,
+}
+
+/// A closure on a retainer path, with its source location.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct ClosureOnPath {
+  pub id: u32,
+  pub name: String,
+  pub location: Option<String>,
+  pub file: Option<String>,
+  pub line: Option<u32>,
+  pub column: Option<u32>,
+}
+
+/// A rendered path: its text, steps and the closures on it.
+struct PathReport {
+  text: String,
+  steps: Vec<PathStep>,
+  closures: Vec<ClosureOnPath>,
 }
 
 /// A rendered path plus its steps and the closures on it.
-fn path_json(s: &Snapshot, path: &RetainerPath, locs: &LocationIndex) -> Value {
+fn path_report(s: &Snapshot, path: &RetainerPath, locs: &LocationIndex) -> PathReport {
   let g = s.graph();
   let closure = g.node_types().closure;
   let mut text = String::new();
@@ -117,37 +172,60 @@ fn path_json(s: &Snapshot, path: &RetainerPath, locs: &LocationIndex) -> Value {
       text.push_str(&format!(" → {}@{}", step.node_display(), step.node_id));
     }
     if is_closure {
-      closures.push(json!({
-        "id": step.node_id,
-        "name": step.node_name,
-        "location": location.as_ref().map(location_text),
-        "file": location.as_ref().and_then(|l| l.script_name.clone()),
-        "line": location.as_ref().map(|l| l.line),
-        "column": location.as_ref().map(|l| l.column),
-      }));
+      closures.push(ClosureOnPath {
+        id: step.node_id,
+        name: step.node_name.clone(),
+        location: location.as_ref().map(location_text),
+        file: location.as_ref().and_then(|l| l.script_name.clone()),
+        line: location.as_ref().map(|l| l.line),
+        column: location.as_ref().map(|l| l.column),
+      });
     }
-    steps.push(json!({
-      "edge": step.edge_label,
-      "edge_type": step.edge_type,
-      "id": step.node_id,
-      "type": n.map(|n| g.node_type_name(n)),
-      "name": step.node_name,
-      "class_name": step.node_class,
-      "location": location.as_ref().map(location_text),
-    }));
+    steps.push(PathStep {
+      edge: step.edge_label.clone(),
+      edge_type: step.edge_type.to_string(),
+      id: step.node_id,
+      node_type: n.map(|n| g.node_type_name(n).to_string()),
+      name: step.node_name.clone(),
+      class_name: step.node_class.clone(),
+      location: location.as_ref().map(location_text),
+    });
   }
-  json!({ "text": text, "steps": steps, "closures": closures })
+  PathReport { text, steps, closures }
 }
 
-fn distance_json(d: Option<u32>) -> Value {
-  match d {
-    Some(d) if d != NO_DISTANCE => json!(d),
-    _ => Value::Null,
-  }
+fn distance(d: Option<u32>) -> Option<u32> {
+  d.filter(|&d| d != NO_DISTANCE)
+}
+
+/// One class of the Summary view.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct ClassSummary {
+  pub name: String,
+  pub count: u64,
+  pub self_size: u64,
+  pub retained_size: u64,
+  /// Shortest distance from the GC roots; null if unreachable; >= 100000000
+  /// when reachable only through system roots.
+  pub distance: Option<u32>,
+}
+
+/// `analyze()`: DevTools' Summary view.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct Summary {
+  pub node_count: usize,
+  pub edge_count: usize,
+  pub total_count: u64,
+  pub total_self_size: u64,
+  pub total_retained_size: u64,
+  pub class_count: usize,
+  pub classes: Vec<ClassSummary>,
 }
 
 /// `analyze()`: the Summary view, top `top` classes by `sort`.
-pub fn summary_report(s: &Snapshot, top: usize, sort: SortKey) -> Value {
+pub fn summary_report(s: &Snapshot, top: usize, sort: SortKey) -> Summary {
   let mut rows = summary(s);
   let total_count: u64 = rows.iter().map(|r| r.count).sum();
   let total_self_size: u64 = rows.iter().map(|r| r.self_size).sum();
@@ -166,37 +244,62 @@ pub fn summary_report(s: &Snapshot, top: usize, sort: SortKey) -> Value {
     }),
   }
   let class_count = rows.len();
-  let classes: Vec<Value> = rows
+  let classes = rows
     .iter()
     .take(top)
-    .map(|r| {
-      json!({
-        "name": r.class_name,
-        "count": r.count,
-        "self_size": r.self_size,
-        "retained_size": r.retained_size,
-        "distance": distance_json(r.min_distance),
-      })
+    .map(|r| ClassSummary {
+      name: r.class_name.clone(),
+      count: r.count,
+      self_size: r.self_size,
+      retained_size: r.retained_size,
+      distance: distance(r.min_distance),
     })
     .collect();
-  json!({
-    "node_count": s.node_count(),
-    "edge_count": s.graph().edge_count(),
-    "total_count": total_count,
-    "total_self_size": total_self_size,
-    "total_retained_size": s.retained_size(root),
-    "class_count": class_count,
-    "classes": classes,
-  })
+  Summary {
+    node_count: s.node_count(),
+    edge_count: s.graph().edge_count(),
+    total_count,
+    total_self_size,
+    total_retained_size: s.retained_size(root),
+    class_count,
+    classes,
+  }
+}
+
+/// One class of the Comparison view.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct ClassDiff {
+  pub name: String,
+  pub added_count: u64,
+  pub removed_count: u64,
+  pub count_delta: i64,
+  pub added_size: u64,
+  pub removed_size: u64,
+  pub size_delta: i64,
+}
+
+/// `diff()`: DevTools' Comparison view.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct Diff {
+  pub added_count: u64,
+  pub removed_count: u64,
+  pub count_delta: i64,
+  pub added_size: u64,
+  pub removed_size: u64,
+  pub size_delta: i64,
+  pub class_count: usize,
+  pub classes: Vec<ClassDiff>,
 }
 
 /// `diff()`: the Comparison view from `a` to `b`, top `top` classes.
-pub fn diff_report(a: &Snapshot, b: &Snapshot, top: usize) -> Value {
+pub fn diff_report(a: &Snapshot, b: &Snapshot, top: usize) -> Diff {
   diff_sides_report(&DiffSide::of_snapshot(a), &DiffSide::of_snapshot(b), top)
 }
 
 /// [`diff_report`] from the reduced snapshots.
-pub fn diff_sides_report(a: &DiffSide, b: &DiffSide, top: usize) -> Value {
+pub fn diff_sides_report(a: &DiffSide, b: &DiffSide, top: usize) -> Diff {
   let rows = diff_sides(a, b);
   let (mut added, mut removed, mut added_size, mut removed_size) = (0u64, 0u64, 0u64, 0u64);
   for r in &rows {
@@ -205,36 +308,76 @@ pub fn diff_sides_report(a: &DiffSide, b: &DiffSide, top: usize) -> Value {
     added_size += r.added_size;
     removed_size += r.removed_size;
   }
-  let classes: Vec<Value> = rows
+  let classes = rows
     .iter()
     .take(top)
-    .map(|r| {
-      json!({
-        "name": r.class_name,
-        "added_count": r.added_count,
-        "removed_count": r.removed_count,
-        "count_delta": r.count_delta,
-        "added_size": r.added_size,
-        "removed_size": r.removed_size,
-        "size_delta": r.size_delta,
-      })
+    .map(|r| ClassDiff {
+      name: r.class_name.clone(),
+      added_count: r.added_count,
+      removed_count: r.removed_count,
+      count_delta: r.count_delta,
+      added_size: r.added_size,
+      removed_size: r.removed_size,
+      size_delta: r.size_delta,
     })
     .collect();
-  json!({
-    "added_count": added,
-    "removed_count": removed,
-    "count_delta": added as i64 - removed as i64,
-    "added_size": added_size,
-    "removed_size": removed_size,
-    "size_delta": added_size as i64 - removed_size as i64,
-    "class_count": rows.len(),
-    "classes": classes,
-  })
+  Diff {
+    added_count: added,
+    removed_count: removed,
+    count_delta: added as i64 - removed as i64,
+    added_size,
+    removed_size,
+    size_delta: added_size as i64 - removed_size as i64,
+    class_count: rows.len(),
+    classes,
+  }
+}
+
+/// A class of leak candidates.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct LeakClass {
+  pub name: String,
+  pub count: u64,
+  pub self_size: u64,
+  pub retained_size: u64,
+  pub sample_ids: Vec<u32>,
+  /// The constructor's `file:line:column`, from V8.
+  pub location: Option<String>,
+}
+
+/// Leak candidates that share one retainer path.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct LeakPathGroup {
+  pub class_name: String,
+  pub count: u64,
+  pub self_size: u64,
+  /// The path with element indices generalised: what the group has in common.
+  pub shape: String,
+  /// Sample path: `global → … → tasks → [0] → (closure) → context → req → LeakyReq@123`.
+  pub path: String,
+  pub steps: Vec<PathStep>,
+  pub closures: Vec<ClosureOnPath>,
+  pub sample_ids: Vec<u32>,
+}
+
+/// `findLeaks()`: what was allocated between baseline and target and is
+/// still alive in the final snapshot.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct LeakReport {
+  pub total_count: u64,
+  pub total_self_size: u64,
+  pub class_count: usize,
+  pub path_count: usize,
+  pub by_class: Vec<LeakClass>,
+  pub by_path: Vec<LeakPathGroup>,
 }
 
 /// `findLeaks()`: three-snapshot leak candidates by class and by retainer
 /// path, top `top` of each, reported as they are in `final_`.
-pub fn leaks_report(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot, top: usize) -> Value {
+pub fn leaks_report(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot, top: usize) -> LeakReport {
   let ids_b = baseline_ids(baseline.graph());
   let ids_t = target_ids(target.graph(), |n| target.self_size(n));
   leaks_report_by_id(&ids_b, &ids_t, final_, top)
@@ -242,10 +385,10 @@ pub fn leaks_report(baseline: &Snapshot, target: &Snapshot, final_: &Snapshot, t
 
 /// [`leaks_report`] from the baseline's and target's id lists (see
 /// [`baseline_ids`], [`target_ids`]).
-pub fn leaks_report_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &Snapshot, top: usize) -> Value {
+pub fn leaks_report_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &Snapshot, top: usize) -> LeakReport {
   let r = leak_candidates_by_id(baseline_ids, target_ids, final_);
   let locs = LocationIndex::new(final_.graph());
-  let by_class: Vec<Value> = r
+  let by_class = r
     .by_class
     .iter()
     .take(top)
@@ -256,72 +399,119 @@ pub fn leaks_report_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &Sna
         .first()
         .and_then(|&id| final_.node_by_id(id))
         .and_then(|n| locs.get(n));
-      json!({
-        "name": c.class_name,
-        "count": c.count,
-        "self_size": c.self_size,
-        "retained_size": c.retained_size,
-        "sample_ids": c.sample_ids,
-        "location": location.as_ref().map(location_text),
-      })
+      LeakClass {
+        name: c.class_name.clone(),
+        count: c.count,
+        self_size: c.self_size,
+        retained_size: c.retained_size,
+        sample_ids: c.sample_ids.clone(),
+        location: location.as_ref().map(location_text),
+      }
     })
     .collect();
-  let by_path: Vec<Value> = r
+  let by_path = r
     .by_path
     .iter()
     .take(top)
     .map(|p| {
-      let path = path_json(final_, &p.sample_path, &locs);
-      json!({
-        "class_name": p.class_name,
-        "count": p.count,
-        "self_size": p.self_size,
-        "shape": p.shape,
-        "path": path["text"],
-        "steps": path["steps"],
-        "closures": path["closures"],
-        "sample_ids": p.sample_ids,
-      })
+      let path = path_report(final_, &p.sample_path, &locs);
+      LeakPathGroup {
+        class_name: p.class_name.clone(),
+        count: p.count,
+        self_size: p.self_size,
+        shape: p.shape.clone(),
+        path: path.text,
+        steps: path.steps,
+        closures: path.closures,
+        sample_ids: p.sample_ids.clone(),
+      }
     })
     .collect();
-  json!({
-    "total_count": r.total_count,
-    "total_self_size": r.total_self_size,
-    "class_count": r.by_class.len(),
-    "path_count": r.by_path.len(),
-    "by_class": by_class,
-    "by_path": by_path,
-  })
+  LeakReport {
+    total_count: r.total_count,
+    total_self_size: r.total_self_size,
+    class_count: r.by_class.len(),
+    path_count: r.by_path.len(),
+    by_class,
+    by_path,
+  }
+}
+
+/// A direct retainer of a node.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct Retainer {
+  pub edge: String,
+  pub edge_type: String,
+  pub node: NodeReport,
+}
+
+/// `retainers(id)`: the node, its shortest path from the roots, its direct retainers.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct NodeRetainers {
+  pub node: NodeReport,
+  pub location: Option<String>,
+  /// null when the node is unreachable.
+  pub path: Option<String>,
+  pub steps: Option<Vec<PathStep>>,
+  pub closures: Option<Vec<ClosureOnPath>>,
+  pub retainer_count: usize,
+  pub retainers: Vec<Retainer>,
+}
+
+/// `retainers(className)`: the class's instances and the path to the one
+/// closest to the roots.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct ClassRetainers {
+  pub class_name: String,
+  pub count: usize,
+  pub instances: Vec<NodeReport>,
+  pub path: Option<String>,
+  pub steps: Option<Vec<PathStep>>,
+  pub closures: Option<Vec<ClosureOnPath>>,
+}
+
+/// What `retainers()` answers.
+#[derive(Serialize, Debug, Clone)]
+#[serde(untagged)]
+pub enum RetainersReport {
+  Node(NodeRetainers),
+  Class(ClassRetainers),
 }
 
 /// `retainers()`: for an id, the node, its shortest path from the roots
 /// and its direct retainers (at most `top`); for a class, its instance
 /// count, the largest `top` instances and the path to the instance closest
 /// to the roots.
-pub fn retainers_report(s: &Snapshot, target: &Target, top: usize) -> Result<Value> {
+pub fn retainers_report(s: &Snapshot, target: &Target, top: usize) -> Result<RetainersReport> {
   let locs = LocationIndex::new(s.graph());
   match target {
     Target::Id(id) => {
       let node = s.node_info_by_id(*id)?;
-      let path = match retainer_path(s, *id) {
-        Ok(p) => path_json(s, &p, &locs),
-        Err(_) => Value::Null, // unreachable nodes have no path
-      };
+      // Unreachable nodes have no path.
+      let path = retainer_path(s, *id).ok().map(|p| path_report(s, &p, &locs));
       let all = retainers_of(s, *id)?;
-      let retainers: Vec<Value> = all
+      let retainers = all
         .iter()
         .take(top)
-        .map(|r| json!({ "edge": r.edge_label, "edge_type": r.edge_type, "node": node_json(&r.node) }))
+        .map(|r| Retainer {
+          edge: r.edge_label.clone(),
+          edge_type: r.edge_type.to_string(),
+          node: NodeReport::new(&r.node),
+        })
         .collect();
       let location = s.node_by_id(*id).and_then(|n| locs.get(n));
-      Ok(json!({
-        "node": node_json(&node),
-        "location": location.as_ref().map(location_text),
-        "path": path.get("text").cloned().unwrap_or(Value::Null),
-        "steps": path.get("steps").cloned().unwrap_or(Value::Null),
-        "closures": path.get("closures").cloned().unwrap_or(Value::Null),
-        "retainer_count": all.len(),
-        "retainers": retainers,
+      let (path, steps, closures) = split(path);
+      Ok(RetainersReport::Node(NodeRetainers {
+        node: NodeReport::new(&node),
+        location: location.as_ref().map(location_text),
+        path,
+        steps,
+        closures,
+        retainer_count: all.len(),
+        retainers,
       }))
     }
     Target::Class(name) => {
@@ -332,48 +522,95 @@ pub fn retainers_report(s: &Snapshot, target: &Target, top: usize) -> Result<Val
       let count = (0..s.node_count() as u32)
         .filter(|&n| s.class_of(n) == k && s.self_size(n) != 0)
         .count();
-      let instances: Vec<Value> = class_instances(s, name, top)?.iter().map(node_json).collect();
-      let path = class_retainer_path(s, name).ok().map(|p| path_json(s, &p, &locs));
-      let field = |f: &str| path.as_ref().map(|p| p[f].clone()).unwrap_or(Value::Null);
-      Ok(json!({
-        "class_name": name,
-        "count": count,
-        "instances": instances,
-        "path": field("text"),
-        "steps": field("steps"),
-        "closures": field("closures"),
-      }))
+      let instances = class_instances(s, name, top)?.iter().map(NodeReport::new).collect();
+      let path = class_retainer_path(s, name).ok().map(|p| path_report(s, &p, &locs));
+      let (path, steps, closures) = split(path);
+      Ok(RetainersReport::Class(ClassRetainers { class_name: name.clone(), count, instances, path, steps, closures }))
     }
   }
+}
+
+type PathParts = (Option<String>, Option<Vec<PathStep>>, Option<Vec<ClosureOnPath>>);
+
+fn split(path: Option<PathReport>) -> PathParts {
+  match path {
+    Some(p) => (Some(p.text), Some(p.steps), Some(p.closures)),
+    None => (None, None, None),
+  }
+}
+
+/// `{nodes, size_bytes, size}` of one side of a [`HeapDiffResult`].
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct HeapDiffSide {
+  pub nodes: u64,
+  pub size_bytes: u64,
+  /// memwatch's human size, e.g. `"1.2 mb"`.
+  pub size: String,
+}
+
+/// One class in [`HeapDiffChange::details`].
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct HeapDiffDetail {
+  pub what: String,
+  pub size_bytes: i64,
+  pub size: String,
+  #[serde(rename = "+")]
+  pub added: u64,
+  #[serde(rename = "-")]
+  pub removed: u64,
+}
+
+/// `change` of a [`HeapDiffResult`].
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct HeapDiffChange {
+  pub size_bytes: i64,
+  pub size: String,
+  pub freed_nodes: u64,
+  pub allocated_nodes: u64,
+  pub details: Vec<HeapDiffDetail>,
+}
+
+/// memwatch's `hd.end()` result, exactly.
+#[derive(Serialize, Debug, Clone)]
+#[cfg_attr(test, derive(TS))]
+pub struct HeapDiffResult {
+  pub before: HeapDiffSide,
+  pub after: HeapDiffSide,
+  pub change: HeapDiffChange,
 }
 
 /// memwatch's `hd.end()` object, exactly: `before`/`after` `{nodes,
 /// size_bytes, size}`, `change` `{size_bytes, size, freed_nodes,
 /// allocated_nodes, details: [{what, size_bytes, size, "+", "-"}]}`.
-pub fn heap_diff_json(d: &HeapDiffReport) -> Value {
-  let side = |t: &super::heapdiff::HeapTotals| json!({ "nodes": t.nodes, "size_bytes": t.size_bytes, "size": nice_size(t.size_bytes as i64) });
-  let details: Vec<Value> = d
+pub fn heap_diff_result(d: &HeapDiffReport) -> HeapDiffResult {
+  let side = |t: &super::heapdiff::HeapTotals| HeapDiffSide {
+    nodes: t.nodes,
+    size_bytes: t.size_bytes,
+    size: nice_size(t.size_bytes as i64),
+  };
+  let details = d
     .details
     .iter()
-    .map(|r| {
-      json!({
-        "what": r.what,
-        "size_bytes": r.size_bytes,
-        "size": nice_size(r.size_bytes),
-        "+": r.added,
-        "-": r.removed,
-      })
+    .map(|r| HeapDiffDetail {
+      what: r.what.clone(),
+      size_bytes: r.size_bytes,
+      size: nice_size(r.size_bytes),
+      added: r.added,
+      removed: r.removed,
     })
     .collect();
-  json!({
-    "before": side(&d.before),
-    "after": side(&d.after),
-    "change": {
-      "size_bytes": d.size_bytes,
-      "size": nice_size(d.size_bytes),
-      "freed_nodes": d.freed_nodes,
-      "allocated_nodes": d.allocated_nodes,
-      "details": details,
+  HeapDiffResult {
+    before: side(&d.before),
+    after: side(&d.after),
+    change: HeapDiffChange {
+      size_bytes: d.size_bytes,
+      size: nice_size(d.size_bytes),
+      freed_nodes: d.freed_nodes,
+      allocated_nodes: d.allocated_nodes,
+      details,
     },
-  })
+  }
 }

@@ -286,7 +286,7 @@ pub fn step_runs(steps: &[PathStep]) -> Vec<(usize, usize)> {
 }
 
 /// Runs longer than this are rendered once with a `×N` count, as the JS
-/// layer (`lib/findings.js`) does.
+/// layer (`lib/diagnose/findings.js`) does.
 pub const MIN_SHOWN_RUN: usize = 3;
 
 /// The shortest retainer path to the node with object id `id`.

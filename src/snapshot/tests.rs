@@ -762,7 +762,7 @@ fn a_long_linked_list_of_candidates_is_one_path_group() {
     format!("TimersList → _idleNext ×{len} → Timeout@103")
   );
   // The JSON report: the text collapsed, the steps all there.
-  let j = report::leaks_report(&baseline, &final_, &final_, 10);
+  let j = serde_json::to_value(report::leaks_report(&baseline, &final_, &final_, 10)).unwrap();
   let g = &j["by_path"][0];
   assert_eq!(g["path"], format!("TimersList → _idleNext ×{len} → Timeout@103"));
   assert_eq!(g["count"], len);

@@ -25,11 +25,12 @@ pub mod stats;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 
-use crate::detector::{Detector, DetectorConfig, MemoryLimit, MemorySample};
-use events::Naming;
+use crate::detector::{ConfigError, Detector, DetectorConfig, MemoryLimit, MemorySample};
+use events::{GcEvent, MemwatchFields, Naming, StatsEvent};
+pub use events::{Drained, WatchStats};
 pub use live::{EpilogueReading, Inflight, Live, SpaceReading};
 use live::MAX_INFLIGHT;
 use record::{GcKind, GcRecord, HeapStats};
@@ -204,11 +205,10 @@ impl Watch {
   }
 
   /// Moves every pending record into the engine and returns the events the
-  /// JS side asked for, as `{"gc":[…],"stats":[…],"detector":[…],"dropped":n,
-  /// "full_gcs":n}` (`full_gcs`: full collections in this batch).
+  /// JS side asked for ([`Drained`]).
   /// `memory`, read by the JS side just before, is judged after the records
   /// (it is newer than all of them).
-  pub fn drain(&self, want_gc: bool, want_stats: bool, memory: Option<MemoryReading>) -> Value {
+  pub fn drain(&self, want_gc: bool, want_stats: bool, memory: Option<MemoryReading>) -> Drained {
     self.wake_pending.store(false, Ordering::Release);
     let mut eng = self.engine.lock();
     let eng = &mut *eng;
@@ -227,7 +227,7 @@ impl Watch {
     let mut detected = Vec::new();
     for rec in &batch {
       if let Some(d) = eng.detector.as_mut() {
-        detected.extend(d.observe(rec).iter().map(|e| e.to_json()));
+        detected.extend(d.observe(rec).iter().cloned());
       }
       eng.counters.add(rec.kind, rec.pause_ns());
       eng.memwatch.observe(rec);
@@ -245,11 +245,11 @@ impl Watch {
         });
       }
       if want_gc {
-        gc.push(events::gc_event(rec, &naming));
+        gc.push(GcEvent::new(rec, &naming));
       }
       if rec.kind.is_full() {
         if want_stats {
-          stats.push(events::stats_event(rec, &eng.counters, &eng.memwatch, &naming));
+          stats.push(StatsEvent::new(rec, &eng.counters, &eng.memwatch, &naming));
         }
         eng.last_full = Some(*rec);
       }
@@ -276,76 +276,72 @@ impl Watch {
         external: m.external,
         array_buffers: m.array_buffers,
       };
-      detected.extend(d.observe_memory(&sample, m.limit).iter().map(|e| e.to_json()));
+      detected.extend(d.observe_memory(&sample, m.limit).iter().cloned());
     }
-    json!({ "gc": gc, "stats": stats, "detector": detected, "dropped": eng.dropped, "full_gcs": full_gcs })
+    Drained { gc, stats, detector: detected, dropped: eng.dropped, full_gcs }
   }
 
   /// The records drained so far, oldest first (bounded), as `gc` events.
-  pub fn history(&self) -> Value {
+  pub fn history(&self) -> Vec<GcEvent> {
     let eng = self.engine.lock();
     let naming = Naming { node_major: eng.node_major, space_names: &eng.space_names };
-    Value::Array(eng.history.iter().map(|r| events::gc_event(r, &naming)).collect())
+    eng.history.iter().map(|r| GcEvent::new(r, &naming)).collect()
   }
 
   /// The downsampled GC timeline, oldest first: every full, incremental and
   /// weak-callback collection, young-generation ones at most once a second
   /// (plus any pausing ≥ 10 ms), at most `TIMELINE_CAPACITY` points.
-  pub fn timeline(&self) -> Value {
+  pub fn timeline(&self) -> Vec<events::TimelinePoint> {
     let eng = self.engine.lock();
-    Value::Array(
-      eng
-        .timeline
-        .iter()
-        .map(|p| {
-          json!({
-            "t": p.wall_ms,
-            "type": p.kind.name(eng.node_major),
-            "pause_ms": p.pause_ns as f64 / 1e6,
-            "heap_used_after": p.used_after,
-          })
-        })
-        .collect(),
-    )
+    eng
+      .timeline
+      .iter()
+      .map(|p| events::TimelinePoint {
+        t: p.wall_ms,
+        gc_type: p.kind.name(eng.node_major),
+        pause_ms: p.pause_ns as f64 / 1e6,
+        heap_used_after: p.used_after,
+      })
+      .collect()
   }
 
   /// Cumulative counters and the latest heap figures, for `getStats()`.
-  pub fn stats(&self) -> Value {
+  pub fn stats(&self) -> WatchStats {
     let eng = self.engine.lock();
     let naming = Naming { node_major: eng.node_major, space_names: &eng.space_names };
     let mw = &eng.memwatch;
     let total = eng.counters.total();
-    let last = eng.last.map(|r| events::gc_event(&r, &naming));
-    let last_stats = eng.last_full.map(|r| events::stats_event(&r, &eng.counters, mw, &naming));
-    let mut v = json!({
-      "num_gc": total.count,
-      "gc_time_ms": total.time_ns as f64 / 1e6,
-      "by_type": events::counters_json(&eng.counters, &naming),
-      "dropped_records": eng.dropped,
-      "last_gc": last,
-      "last_stats": last_stats,
-      "detector": eng.detector.as_ref().map(|d| d.snapshot().to_json()),
-    });
-    events::merge(&mut v, events::memwatch_fields(mw));
-    v
+    WatchStats {
+      num_gc: total.count,
+      gc_time_ms: total.time_ns as f64 / 1e6,
+      by_type: events::counters_by_type(&eng.counters, &naming),
+      dropped_records: eng.dropped,
+      last_gc: eng.last.map(|r| GcEvent::new(&r, &naming)),
+      last_stats: eng.last_full.map(|r| StatsEvent::new(&r, &eng.counters, mw, &naming)),
+      detector: eng.detector.as_ref().map(|d| d.snapshot()),
+      memwatch: MemwatchFields::new(mw),
+    }
   }
 
   /// Applies a partial detector configuration (`configure({...})`); the
   /// error names the option, the rule and the value.
-  pub fn configure(&self, update: &Value) -> Result<Value, String> {
+  pub fn configure(&self, update: &Value) -> Result<DetectorConfig, ConfigError> {
     let mut eng = self.engine.lock();
     match eng.detector.as_mut() {
       Some(d) => {
-        d.configure(update).map_err(|e| e.to_string())?;
-        Ok(d.config().to_json())
+        d.configure(update)?;
+        Ok(d.config().clone())
       }
-      None => Err("leakwatch.configure: the leak detector is not available".to_string()),
+      None => Err(ConfigError {
+        option: String::new(),
+        message: "leakwatch.configure: the leak detector is not available".to_string(),
+      }),
     }
   }
 
-  /// The detector's current configuration.
-  pub fn config(&self) -> Value {
-    self.engine.lock().detector.as_ref().map(|d| d.config().to_json()).unwrap_or(Value::Null)
+  /// The detector's current configuration (None when it is off).
+  pub fn config(&self) -> Option<DetectorConfig> {
+    self.engine.lock().detector.as_ref().map(|d| d.config().clone())
   }
 
   /// Native per-GC cost of the hooks seen so far in history (ns per GC), for
@@ -400,7 +396,7 @@ mod tests {
       w.push(rec(GcKind::Scavenge, 100, 5));
     }
     w.push(rec(GcKind::MarkSweepCompact, 50, 1000));
-    let out = w.drain(true, true, None);
+    let out = serde_json::to_value(w.drain(true, true, None)).unwrap();
     assert_eq!(out["stats"].as_array().unwrap().len(), 1);
     assert_eq!(out["gc"].as_array().unwrap().len(), RING_CAPACITY);
     assert_eq!(out["dropped"], 11);
@@ -410,20 +406,21 @@ mod tests {
     assert_eq!(s["gcScavengeTime"], 5 * (RING_CAPACITY + 10) as u64);
     assert_eq!(s["num_full_gc"], 1);
     assert_eq!(s["seq"], (RING_CAPACITY + 11) as u64);
-    let st = w.stats();
+    let st = serde_json::to_value(w.stats()).unwrap();
     assert_eq!(st["num_gc"], (RING_CAPACITY + 11) as u64);
-    assert_eq!(w.history().as_array().unwrap().len(), 4);
+    assert_eq!(w.history().len(), 4);
   }
 
   #[test]
   fn drain_without_listeners_builds_nothing_but_still_counts() {
     let w = Watch::new(18, vec![], 16);
     w.push(rec(GcKind::MarkSweepCompact, 50, 1000));
-    let out = w.drain(false, false, None);
+    let out = serde_json::to_value(w.drain(false, false, None)).unwrap();
     assert!(out["gc"].as_array().unwrap().is_empty());
     assert!(out["stats"].as_array().unwrap().is_empty());
-    assert_eq!(w.stats()["num_full_gc"], 1);
-    assert_eq!(w.stats()["last_stats"]["type"], "mark-sweep-compact");
+    let st = serde_json::to_value(w.stats()).unwrap();
+    assert_eq!(st["num_full_gc"], 1);
+    assert_eq!(st["last_stats"]["type"], "mark-sweep-compact");
   }
 
   #[test]
@@ -441,7 +438,7 @@ mod tests {
     full.wall_ms = 11_060.0;
     w.push(full);
     w.drain(false, false, None);
-    let t = w.timeline();
+    let t = serde_json::to_value(w.timeline()).unwrap();
     let t = t.as_array().unwrap();
     let minors = t.iter().filter(|p| p["type"] == "scavenge").count();
     assert_eq!(minors, 11, "10 one-per-second points plus the 50 ms outlier");

@@ -80,11 +80,11 @@ fn debug_replay() {
     };
     let at = (i.t_ms() - t0) / 1000.0;
     for e in ev {
-      eprintln!("{at:6.1}s {} {}", e.name(), e.to_json());
+      eprintln!("{at:6.1}s {} {}", e.name(), serde_json::to_value(e).unwrap());
     }
     if at >= next {
       next += 10.0;
-      eprintln!("{at:6.1}s state {}", d.snapshot().to_json()["kinds"]);
+      eprintln!("{at:6.1}s state {}", serde_json::to_value(d.snapshot()).unwrap()["kinds"]);
     }
   }
 }
@@ -726,7 +726,7 @@ fn sixty_four_bit_heaps_and_shrinking_heaps() {
   assert!((e.rate_bytes_per_sec - 50e6).abs() < 5e6);
   assert_eq!(e.heap_size_limit, 16 << 30);
   assert!(e.reason.contains("gb/hr"), "{}", e.reason);
-  let j = DetectorEvent::Leak(e.clone()).to_json();
+  let j = serde_json::to_value(DetectorEvent::Leak(e.clone())).unwrap();
   assert_eq!(j["baseline_start"].as_u64(), Some(e.baseline_start));
   // A 6 GiB heap shrinking by 20 MB/s: negative slope, nothing fires, no wrap.
   let recs = synth(
@@ -760,7 +760,7 @@ fn snapshot_and_configuration() {
   assert!(s.floor_bytes.is_some());
   assert_eq!(s.gcs_observed as usize, t.records.len());
   assert!(!s.leak_suspected);
-  assert!(s.to_json()["gcs_observed"].as_u64().is_some());
+  assert!(serde_json::to_value(&s).unwrap()["gcs_observed"].as_u64().is_some());
   let e = d
     .configure(&serde_json::json!({"minDurationMs": "soon"}))
     .unwrap_err();

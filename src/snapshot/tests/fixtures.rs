@@ -254,7 +254,7 @@ fn instances_and_retainers_of_a_leaky_thing() {
 fn reports_render_paths_with_closures_and_their_locations() {
   use report::{retainers_report, Target};
   let s = leaky();
-  let r = retainers_report(s, &Target::Class("LeakyThing".into()), 2).unwrap();
+  let r = serde_json::to_value(retainers_report(s, &Target::Class("LeakyThing".into()), 2).unwrap()).unwrap();
   assert_eq!(r["count"], 1000);
   assert_eq!(r["instances"].as_array().unwrap().len(), 2);
   let path = r["path"].as_str().unwrap();
@@ -289,7 +289,7 @@ fn jobs_report_monotonic_progress_and_name_the_bad_file() {
     top: 5,
     sort: report::SortKey::Count,
   };
-  let r = jobs::run(&job, &|p, f| seen.lock().unwrap().push((p.to_string(), f))).unwrap();
+  let r = serde_json::to_value(jobs::run(&job, &|p, f| seen.lock().unwrap().push((p.to_string(), f))).unwrap()).unwrap();
   assert_eq!(r["classes"].as_array().unwrap().len(), 5);
   let seen = seen.into_inner().unwrap();
   assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
