@@ -63,7 +63,8 @@ export declare class Watchdog {
   /** Why the native backend is not in use (null when it is). */
   get backendReason(): string | null
   /**
-   * Drains pending records: JSON `{"gc":[…],"stats":[…],"detector":[…],"dropped":n}`.
+   * Drains pending records: JSON of a [`Drained`](crate::watch::Drained) (`gc`, `stats`,
+   * `detector`, `dropped`, `full_gcs`).
    * `memory`, when given: `[rss, heapTotal, heapUsed, external,
    * arrayBuffers, limit, usage]` from `process.memoryUsage()` (rss 0 in a
    * worker) and the container's memory limit and usage (0 = none).

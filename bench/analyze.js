@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm run bench:analyze`: issue 5's performance targets, measured on big
+ * `npm run bench:analyze`: the snapshot engine's performance targets, measured on big
  * real heap snapshots of a leaking node:http service.
  *
  * 1. Two snapshots, generated on first use and cached in bench/out/

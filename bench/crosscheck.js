@@ -2,8 +2,8 @@
 'use strict';
 /**
  * `npm run bench:crosscheck`: leakwatch's per-class counts and retained
- * sizes next to memlab's on one real snapshot of a few hundred MB (issue 5,
- * "Correctness, measured").
+ * sizes next to memlab's on one real snapshot of a few hundred MB: the
+ * snapshot engine's correctness, measured.
  *
  * The snapshot (>= BENCH_CROSSCHECK_MB MiB, default 300) comes from the same
  * generator as bench:analyze (leaky node:http service under bounded loopback

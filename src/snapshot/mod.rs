@@ -1,4 +1,4 @@
-//! The heap snapshot engine (issue 5): parse, summarize, dominators, diff.
+//! The heap snapshot engine: parse, summarize, dominators, diff.
 //!
 //! Pure Rust, no Node types: [`Snapshot::open`] parses a `.heapsnapshot`
 //! (or `.heapsnapshot.gz`) and computes what Chrome DevTools computes —
