@@ -1,19 +1,21 @@
-//! The snapshot-engine binding (issue 5): analysis of heap snapshots off the
-//! JS thread, wrapped by `lib/analysis.js`.
+//! The snapshot-engine binding: analysis of heap snapshots off the JS
+//! thread, wrapped by `lib/analysis.js`.
 //!
 //! * `analyzeSnapshot`, `diffSnapshots`, `findLeakCandidates`,
 //!   `snapshotRetainers` return a Promise run on the libuv threadpool (an
 //!   [`AsyncTask`]). It always *resolves*, with a JSON string:
-//!   `{"ok": report}` or `{"error": {kind, message, offset}}`; the JS
-//!   wrapper turns the latter into a rejected `Error` with a `code`. A
-//!   panic in the engine is caught on the worker thread and reported the
-//!   same way, so it can never unwind into libuv.
+//!   `{"ok": report}` or `{"error": {kind, message, offset, code, hint}}`
+//!   (`code`: [`crate::snapshot::ErrorKind::code`], e.g. `ERR_LEAKWATCH_SNAPSHOT_SYNTAX`;
+//!   `hint`: what to do); the JS wrapper turns the latter into a rejected
+//!   `Error` with a `code`. A panic in the engine is caught on the worker
+//!   thread and reported the same way (kind `internal`), so it can never
+//!   unwind into libuv.
 //! * Progress goes to an optional JS callback through a *weak* (unref'd)
 //!   thread-safe function that the task releases as soon as its work is
 //!   done: it never keeps the event loop alive.
 //! * [`HeapDiffSnapshot`] backs memwatch's synchronous `HeapDiff`: a
 //!   digest of a snapshot file, parsed on the calling thread as memwatch
-//!   does.
+//!   does; a snapshot it cannot read throws with the same codes.
 
 // napi-derive registers the free `#[napi]` functions only outside `cfg(test)`,
 // so `cargo test` would call them dead.
@@ -31,7 +33,7 @@ use serde_json::json;
 
 use crate::snapshot::jobs::{self, Job};
 use crate::snapshot::report::{heap_diff_json, SortKey, Target};
-use crate::snapshot::{heap_diff, parse, ErrorKind, HeapDigest, SnapshotError};
+use crate::snapshot::{heap_diff, parse, HeapDigest, SnapshotError};
 
 /// `onProgress(phase, fraction)`, weak so that it never holds the loop open.
 type ProgressFn = ThreadsafeFunction<(String, f64), (), (String, f64), Status, false, true>;
@@ -75,13 +77,13 @@ impl Reporter {
 }
 
 fn error_json(e: &SnapshotError) -> serde_json::Value {
-  let kind = match e.kind {
-    ErrorKind::Io => "io",
-    ErrorKind::Syntax => "syntax",
-    ErrorKind::Format => "format",
-    ErrorKind::Query => "query",
-  };
-  json!({ "error": { "kind": kind, "message": e.to_string(), "offset": e.offset } })
+  json!({ "error": {
+    "kind": e.kind.name(),
+    "message": e.to_string(),
+    "offset": e.offset,
+    "code": e.kind.code(),
+    "hint": e.kind.hint(),
+  } })
 }
 
 /// One analysis request on the libuv threadpool.
@@ -107,7 +109,13 @@ impl Task for SnapshotTask {
       Ok(Ok(report)) => json!({ "ok": report }),
       Ok(Err(e)) => error_json(&e),
       Err(_) => {
-        json!({ "error": { "kind": "internal", "message": "leakwatch: internal error in the snapshot engine (a bug; please report it with the snapshot if you can)", "offset": null } })
+        json!({ "error": {
+          "kind": "internal",
+          "message": "leakwatch: internal error in the snapshot engine (a bug; please report it with the snapshot if you can)",
+          "offset": null,
+          "code": "ERR_LEAKWATCH_SNAPSHOT_INTERNAL",
+          "hint": "please report this with the snapshot file",
+        } })
       }
     };
     Ok(value.to_string())
@@ -232,8 +240,14 @@ impl HeapDiffSnapshot {
   /// Parses the snapshot file at `path` on the calling thread (memwatch's
   /// `HeapDiff` is synchronous) and keeps only its digest.
   #[napi(factory, catch_unwind)]
-  pub fn from_file(path: String) -> Result<HeapDiffSnapshot> {
-    let graph = parse::parse_file(&path).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+  pub fn from_file(path: String) -> Result<HeapDiffSnapshot, &'static str> {
+    let graph = parse::parse_file(&path).map_err(|mut e| {
+      // Say which file, as the analyses do.
+      if !e.message.starts_with(&path) {
+        e.message = format!("{path}: {}", e.message);
+      }
+      Error::new(e.kind.code(), format!("{e} ({})", e.kind.hint()))
+    })?;
     Ok(HeapDiffSnapshot {
       digest: HeapDigest::from_graph(&graph),
     })
