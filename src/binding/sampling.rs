@@ -10,12 +10,13 @@ use napi_derive::napi;
 use serde_json::json;
 
 use crate::sites::SiteTable;
-use crate::v8;
 use crate::v8::sampling::{Sampler as V8Sampler, Started};
+use crate::v8::{self, V8Error};
 
 #[napi]
 pub struct Sampler {
-  inner: std::result::Result<V8Sampler, String>,
+  /// The isolate's sampler, or why there is none (any more).
+  inner: std::result::Result<V8Sampler, V8Error>,
   table: SiteTable,
   interval: f64,
   running: bool,
@@ -27,7 +28,7 @@ impl Sampler {
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, own_dir: String) -> Sampler {
     let inner = v8::symbols().and_then(|s| {
-      let isolate = s.current_isolate().ok_or("v8::Isolate::GetCurrent() returned null")?;
+      let isolate = s.current_isolate().ok_or(V8Error::NoIsolate)?;
       V8Sampler::new(env.raw(), &isolate)
     });
     Sampler { inner, table: SiteTable::new(&own_dir), interval: 0.0, running: false }
@@ -36,7 +37,7 @@ impl Sampler {
   /// Why sampling cannot run in this process, or null.
   #[napi(getter, catch_unwind)]
   pub fn unavailable(&self) -> Option<String> {
-    self.inner.as_ref().err().cloned()
+    self.inner.as_ref().err().map(V8Error::to_string)
   }
 
   /// Starts V8's sampler: `"started"`, `"busy"` (another sampler runs in
@@ -91,8 +92,9 @@ impl Sampler {
       Err(e) => {
         s.stop();
         self.running = false;
-        self.inner = Err(e.clone());
-        json!({ "running": false, "error": e }).to_string()
+        let out = json!({ "running": false, "error": e.to_string() }).to_string();
+        self.inner = Err(e);
+        out
       }
     }
   }
