@@ -479,6 +479,28 @@ mod tests {
   }
 
   #[test]
+  fn corrupt_input_is_an_error_or_a_copy_never_a_panic() {
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    let mut rnd = move |m: usize| {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      (x % m as u64) as usize
+    };
+    for _ in 0..3000 {
+      let mut bytes = SNAP.as_bytes().to_vec();
+      for _ in 0..1 + rnd(3) {
+        let i = rnd(bytes.len());
+        bytes[i] = b"{}[]\",:0123456789 \\xu"[rnd(21)];
+      }
+      let mut out = Vec::new();
+      if let Ok((stats, _)) = redact_stream(|| Ok(&bytes[..]), &mut out) {
+        assert_eq!(stats.bytes_in, bytes.len() as u64);
+      }
+    }
+  }
+
+  #[test]
   fn length_classes() {
     assert_eq!(length_class(0), 0);
     assert_eq!(length_class(1), 8);
