@@ -20,7 +20,8 @@
 //!    names, the header, numbers, whitespace — is copied byte for byte, so
 //!    the structure, ids, sizes and source locations are unchanged.
 //!
-//! Memory: two bit sets over the string indices and the scanner's window.
+//! Memory: two bit sets over the string indices, the scanner's window and
+//! the longest redacted string.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
