@@ -1,19 +1,26 @@
-//! The heap-dump binding (issue 4): the guard check and the post-processing
-//! of a written snapshot (gzip, redaction), wrapped by `lib/dump*.js`.
+//! The heap-dump binding: the guard check and the post-processing of a
+//! written snapshot (gzip, redaction), wrapped by `lib/dump/*.js`.
 //! Post-processing runs synchronously (for `writeSnapshot()`'s sync form) or
 //! on the libuv thread pool (the async forms), never panicking across FFI.
+//! Its failures are [`DumpError`]s thrown (or rejected) as JS errors whose
+//! `code` is [`DumpError::code`] (`ERR_LEAKWATCH_DUMP_WRITE`, …); a dump that
+//! fails verification throws `ERR_LEAKWATCH_SNAPSHOT_*` like the analyses.
 
 #![cfg_attr(test, allow(dead_code))] // the #[napi] functions are only called from JS
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, JsError};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::to_json;
 
 use crate::dump::guards::{self, CgroupMem, GuardInput};
-use crate::dump::{gzip, redact};
+use crate::dump::{gzip, redact, DumpError};
 
 fn invalid(msg: String) -> Error {
   Error::new(Status::InvalidArg, msg)
@@ -74,14 +81,14 @@ pub fn dump_guard(input_json: String) -> Result<String> {
     memory_factor: v["memoryFactor"].as_f64().unwrap_or(guards::MEMORY_FACTOR),
     file_factor: v["fileFactor"].as_f64().unwrap_or(guards::FILE_FACTOR),
   };
-  Ok(guards::check(&input).to_json().to_string())
+  Ok(to_json(&guards::check(&input)))
 }
 
 /// The memory cgroup directories to read, innermost first, from the text of
 /// `/proc/self/cgroup`: JSON `[[isV2, "/relative/path"], …]`.
 #[napi(catch_unwind)]
 pub fn dump_cgroup_paths(proc_self_cgroup: String) -> String {
-  json!(guards::cgroup_paths(&proc_self_cgroup)).to_string()
+  to_json(&guards::cgroup_paths(&proc_self_cgroup))
 }
 
 /// One post-processing job: `src` (a finished plain snapshot) → `dst`.
@@ -92,50 +99,53 @@ pub struct PostProcess {
   redact: bool,
 }
 
+/// A JS error whose `code` is the dump error's.
+fn js_error(e: &DumpError) -> Error<&'static str> {
+  Error::new(e.code(), e.to_string())
+}
+
 impl PostProcess {
-  fn run(&self) -> Result<String> {
-    let job = || -> std::result::Result<String, String> {
+  fn run(&self) -> std::result::Result<String, DumpError> {
+    let job = || -> std::result::Result<String, DumpError> {
       if self.redact {
         let s = redact::redact_file(&self.src, &self.dst, self.gzip)?;
-        Ok(json!({"strings": s.strings, "redacted": s.redacted, "bytes_in": s.bytes_in}).to_string())
+        Ok(to_json(&s))
       } else if self.gzip {
         gzip::gzip_file(&self.src, &self.dst)?;
         Ok("{}".into())
       } else {
-        Err("nothing to do: neither gzip nor redact was asked for".into())
+        Err(DumpError::NothingToDo)
       }
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
-      Ok(Ok(s)) => Ok(s),
-      Ok(Err(msg)) => Err(Error::new(Status::GenericFailure, msg)),
+      Ok(done) => done,
       Err(_) => {
         let _ = std::fs::remove_file(&self.dst);
-        Err(Error::new(
-          Status::GenericFailure,
-          format!("internal error while processing {}", self.src.display()),
-        ))
+        Err(DumpError::Internal { path: self.src.clone() })
       }
     }
   }
 }
 
 impl Task for PostProcess {
-  type Output = String;
+  type Output = std::result::Result<String, DumpError>;
   type JsValue = String;
 
-  fn compute(&mut self) -> Result<String> {
-    self.run()
+  fn compute(&mut self) -> Result<Self::Output> {
+    Ok(self.run())
   }
 
-  fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
-    Ok(output)
+  /// Settles on the JS thread: a failure rejects with an error carrying its
+  /// code (a task's own errors could only carry a napi `Status`).
+  fn resolve(&mut self, env: Env, output: Self::Output) -> Result<String> {
+    output.map_err(|e| Error::from(JsError::from(js_error(&e)).into_unknown(env)))
   }
 }
 
 /// Gzips and/or redacts `src` into the new 0600 file `dst`, blocking.
 /// Returns JSON stats (`strings`, `redacted` when redacting).
 #[napi(catch_unwind)]
-pub fn dump_post_process_sync(src: String, dst: String, gzip: bool, redact: bool) -> Result<String> {
+pub fn dump_post_process_sync(src: String, dst: String, gzip: bool, redact: bool) -> Result<String, &'static str> {
   PostProcess {
     src: src.into(),
     dst: dst.into(),
@@ -143,6 +153,7 @@ pub fn dump_post_process_sync(src: String, dst: String, gzip: bool, redact: bool
     redact,
   }
   .run()
+  .map_err(|e| js_error(&e))
 }
 
 /// Like [`dump_post_process_sync`] on the libuv thread pool; a Promise.
@@ -156,25 +167,30 @@ pub fn dump_post_process(src: String, dst: String, gzip: bool, redact: bool) -> 
   })
 }
 
+/// What `dump_verify` finds: the dump's node count and, per class asked
+/// about (the keys are the caller's class names), its instances.
+#[derive(Serialize)]
+struct DumpCounts {
+  nodes: usize,
+  classes: BTreeMap<String, u64>,
+}
+
 /// Opens a written dump with the snapshot engine (plain or gzip) and counts
 /// the nodes of the given classes: JSON `{"nodes": n, "classes": {name: n}}`.
 /// Used to verify dumps (tests, `bench/dump.js`); blocking.
 #[napi(catch_unwind)]
-pub fn dump_verify(path: String, class_names: Vec<String>) -> Result<String> {
+pub fn dump_verify(path: String, class_names: Vec<String>) -> Result<String, &'static str> {
   let snap = crate::snapshot::Snapshot::open(&path).map_err(|e| {
     Error::new(
-      Status::GenericFailure,
-      format!("{path} is not a valid heap snapshot: {e}"),
+      e.kind.code(),
+      format!("{path} is not a valid heap snapshot: {e}; {}", e.kind.hint()),
     )
   })?;
-  let mut counts = serde_json::Map::new();
-  for name in &class_names {
-    counts.insert(name.clone(), json!(0));
-  }
+  let mut classes: BTreeMap<String, u64> = class_names.into_iter().map(|n| (n, 0)).collect();
   for n in 0..snap.node_count() as u32 {
-    if let Some(c) = counts.get_mut(snap.class_name(n)) {
-      *c = json!(c.as_u64().unwrap_or(0) + 1);
+    if let Some(c) = classes.get_mut(snap.class_name(n)) {
+      *c += 1;
     }
   }
-  Ok(json!({"nodes": snap.node_count(), "classes": counts}).to_string())
+  Ok(to_json(&DumpCounts { nodes: snap.node_count(), classes }))
 }

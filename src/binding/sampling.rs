@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::to_json;
 use crate::sites::SiteTable;
-use crate::v8;
 use crate::v8::sampling::{Sampler as V8Sampler, Started};
+use crate::v8::{self, V8Error};
 
 /// What one `poll` tells `lib/sampling.js`: `{running, nodes, bytes,
 /// sites}`, or `{running: false, lost: true}` when our sampler was stopped by
@@ -42,7 +42,8 @@ struct TableStats {
 
 #[napi]
 pub struct Sampler {
-  inner: std::result::Result<V8Sampler, String>,
+  /// The isolate's sampler, or why there is none (any more).
+  inner: std::result::Result<V8Sampler, V8Error>,
   table: SiteTable,
   interval: f64,
   running: bool,
@@ -54,7 +55,7 @@ impl Sampler {
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, own_dir: String) -> Sampler {
     let inner = v8::symbols().and_then(|s| {
-      let isolate = s.current_isolate().ok_or("v8::Isolate::GetCurrent() returned null")?;
+      let isolate = s.current_isolate().ok_or(V8Error::NoIsolate)?;
       V8Sampler::new(env.raw(), &isolate)
     });
     Sampler { inner, table: SiteTable::new(&own_dir), interval: 0.0, running: false }
@@ -63,7 +64,7 @@ impl Sampler {
   /// Why sampling cannot run in this process, or null.
   #[napi(getter, catch_unwind)]
   pub fn unavailable(&self) -> Option<String> {
-    self.inner.as_ref().err().cloned()
+    self.inner.as_ref().err().map(V8Error::to_string)
   }
 
   /// Starts V8's sampler: `"started"`, `"busy"` (another sampler runs in
@@ -124,8 +125,9 @@ impl Sampler {
       Err(e) => {
         s.stop();
         self.running = false;
-        self.inner = Err(e.clone());
-        Poll { error: Some(e.to_string()), ..stopped }
+        let poll = Poll { error: Some(e.to_string()), ..stopped };
+        self.inner = Err(e);
+        poll
       }
     };
     to_json(&poll)

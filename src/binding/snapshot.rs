@@ -1,19 +1,21 @@
-//! The snapshot-engine binding (issue 5): analysis of heap snapshots off the
-//! JS thread, wrapped by `lib/analysis.js`.
+//! The snapshot-engine binding: analysis of heap snapshots off the JS
+//! thread, wrapped by `lib/analysis.js`.
 //!
 //! * `analyzeSnapshot`, `diffSnapshots`, `findLeakCandidates`,
 //!   `snapshotRetainers` return a Promise run on the libuv threadpool (an
 //!   [`AsyncTask`]). It always *resolves*, with a JSON string:
-//!   `{"ok": report}` or `{"error": {kind, message, offset}}`; the JS
-//!   wrapper turns the latter into a rejected `Error` with a `code`. A
-//!   panic in the engine is caught on the worker thread and reported the
-//!   same way, so it can never unwind into libuv.
+//!   `{"ok": report}` or `{"error": {kind, message, offset, code, hint}}`
+//!   (`code`: [`crate::snapshot::ErrorKind::code`], e.g. `ERR_LEAKWATCH_SNAPSHOT_SYNTAX`;
+//!   `hint`: what to do); the JS wrapper turns the latter into a rejected
+//!   `Error` with a `code`. A panic in the engine is caught on the worker
+//!   thread and reported the same way (kind `internal`), so it can never
+//!   unwind into libuv.
 //! * Progress goes to an optional JS callback through a *weak* (unref'd)
 //!   thread-safe function that the task releases as soon as its work is
 //!   done: it never keeps the event loop alive.
 //! * [`HeapDiffSnapshot`] backs memwatch's synchronous `HeapDiff`: a
 //!   digest of a snapshot file, parsed on the calling thread as memwatch
-//!   does.
+//!   does; a snapshot it cannot read throws with the same codes.
 
 // napi-derive registers the free `#[napi]` functions only outside `cfg(test)`,
 // so `cargo test` would call them dead.
@@ -27,11 +29,11 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
 use parking_lot::Mutex;
-use serde_json::json;
+use serde::Serialize;
 
-use crate::snapshot::jobs::{self, Job};
+use crate::snapshot::jobs::{self, Job, JobReport};
 use crate::snapshot::report::{heap_diff_result, SortKey, Target};
-use crate::snapshot::{heap_diff, parse, ErrorKind, HeapDigest, SnapshotError};
+use crate::snapshot::{heap_diff, parse, HeapDigest, SnapshotError};
 
 /// `onProgress(phase, fraction)`, weak so that it never holds the loop open.
 type ProgressFn = ThreadsafeFunction<(String, f64), (), (String, f64), Status, false, true>;
@@ -74,14 +76,30 @@ impl Reporter {
   }
 }
 
-fn error_json(e: &SnapshotError) -> serde_json::Value {
-  let kind = match e.kind {
-    ErrorKind::Io => "io",
-    ErrorKind::Syntax => "syntax",
-    ErrorKind::Format => "format",
-    ErrorKind::Query => "query",
-  };
-  json!({ "error": { "kind": kind, "message": e.to_string(), "offset": e.offset } })
+/// What an analysis resolves with: `{"ok": report}` or `{"error": {…}}`;
+/// `lib/analysis.js` turns the error into an `Error` with its `code`.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Outcome {
+  Ok(JobReport),
+  Error(ErrorEnvelope),
+}
+
+/// A failed analysis as JS sees it.
+#[derive(Serialize)]
+struct ErrorEnvelope {
+  kind: &'static str,
+  message: String,
+  /// Byte offset in the (decompressed) snapshot, when known.
+  offset: Option<u64>,
+  code: &'static str,
+  hint: &'static str,
+}
+
+impl ErrorEnvelope {
+  fn of(e: &SnapshotError) -> ErrorEnvelope {
+    ErrorEnvelope { kind: e.kind.name(), message: e.to_string(), offset: e.offset, code: e.kind.code(), hint: e.kind.hint() }
+  }
 }
 
 /// One analysis request on the libuv threadpool.
@@ -104,13 +122,18 @@ impl Task for SnapshotTask {
     // Release the callback now: nothing can be queued after the result.
     drop(reporter);
     let value = match outcome {
-      Ok(Ok(report)) => json!({ "ok": report }),
-      Ok(Err(e)) => error_json(&e),
-      Err(_) => {
-        json!({ "error": { "kind": "internal", "message": "leakwatch: internal error in the snapshot engine (a bug; please report it with the snapshot if you can)", "offset": null } })
-      }
+      Ok(Ok(report)) => Outcome::Ok(report),
+      Ok(Err(e)) => Outcome::Error(ErrorEnvelope::of(&e)),
+      Err(_) => Outcome::Error(ErrorEnvelope {
+        kind: "internal",
+        message: "leakwatch: internal error in the snapshot engine (a bug; please report it with the snapshot if you can)"
+          .to_string(),
+        offset: None,
+        code: "ERR_LEAKWATCH_SNAPSHOT_INTERNAL",
+        hint: "please report this with the snapshot file",
+      }),
     };
-    Ok(value.to_string())
+    Ok(super::to_json(&value))
   }
 
   fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
@@ -232,8 +255,14 @@ impl HeapDiffSnapshot {
   /// Parses the snapshot file at `path` on the calling thread (memwatch's
   /// `HeapDiff` is synchronous) and keeps only its digest.
   #[napi(factory, catch_unwind)]
-  pub fn from_file(path: String) -> Result<HeapDiffSnapshot> {
-    let graph = parse::parse_file(&path).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+  pub fn from_file(path: String) -> Result<HeapDiffSnapshot, &'static str> {
+    let graph = parse::parse_file(&path).map_err(|mut e| {
+      // Say which file, as the analyses do.
+      if !e.message.starts_with(&path) {
+        e.message = format!("{path}: {}", e.message);
+      }
+      Error::new(e.kind.code(), format!("{e} ({})", e.kind.hint()))
+    })?;
     Ok(HeapDiffSnapshot {
       digest: HeapDigest::from_graph(&graph),
     })

@@ -16,8 +16,8 @@ use super::to_json;
 use crate::watch::clock;
 use crate::watch::record::{GcKind, GcRecord, HeapStats, SpaceUsage, MAX_SPACES};
 use crate::v8::hooks::{self, NativeWatch};
-use crate::watch::layout::{self, JsHeapView};
-use crate::v8;
+use crate::watch::layout::{self, JsHeapView, LayoutError};
+use crate::v8::{self, V8Error};
 use crate::detector::MemoryLimit;
 use crate::watch::{MemoryReading, Watch, DEFAULT_HISTORY};
 
@@ -67,18 +67,48 @@ fn heap_from(values: &[f64]) -> HeapStats {
   }
 }
 
+/// Why the native backend cannot be used: a V8 entry point or call failed,
+/// or V8's structs do not read as `v8.getHeapStatistics()` says they should.
+/// Shown to users as `backendReason`.
+#[derive(Debug)]
+enum Fallback {
+  V8(V8Error),
+  Layout(LayoutError),
+}
+
+impl std::fmt::Display for Fallback {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    match self {
+      Fallback::V8(e) => e.fmt(f),
+      Fallback::Layout(e) => e.fmt(f),
+    }
+  }
+}
+
+impl From<V8Error> for Fallback {
+  fn from(e: V8Error) -> Fallback {
+    Fallback::V8(e)
+  }
+}
+
+impl From<LayoutError> for Fallback {
+  fn from(e: LayoutError) -> Fallback {
+    Fallback::Layout(e)
+  }
+}
+
 /// Tries the native backend; `Err` says why it cannot be used.
 fn attach_native(
   env: &Env,
   on_wake: &Function<'_, (), Unknown<'_>>,
   opts: &AttachOptions,
   watch: &Arc<Watch>,
-) -> std::result::Result<Arc<NativeWatch>, String> {
+) -> std::result::Result<Arc<NativeWatch>, Fallback> {
   let syms = v8::symbols()?;
-  let isolate = syms.current_isolate().ok_or("v8::Isolate::GetCurrent() returned null")?;
+  let isolate = syms.current_isolate().ok_or(V8Error::NoIsolate)?;
   let js = JsHeapView { heap: &opts.heap, space_names: &opts.space_names, space_sizes: &opts.space_sizes };
   layout::check(&isolate.native_view(opts.space_names.len()), &js)?;
-  hooks::install(env, on_wake, isolate, Arc::clone(watch), opts.space_names.len())
+  Ok(hooks::install(env, on_wake, isolate, Arc::clone(watch), opts.space_names.len())?)
 }
 
 #[napi]
@@ -100,7 +130,7 @@ impl Watchdog {
     } else {
       match attach_native(&env, &on_wake, &opts, &watch) {
         Ok(nw) => (Some(nw), None),
-        Err(why) => (None, Some(why)),
+        Err(why) => (None, Some(why.to_string())),
       }
     };
     let backend = if native.is_some() { "v8" } else { "perf_hooks" };

@@ -2,10 +2,12 @@
 //! planted file) with mode 0600 before a byte is written.
 
 use std::fs::{File, OpenOptions};
+use std::io;
 use std::path::Path;
 
 /// Creates `path` exclusively, readable and writable by the owner only.
-pub fn create_private(path: &Path) -> Result<File, String> {
+/// Callers wrap the error in a [`super::DumpError::Create`] naming the path.
+pub fn create_private(path: &Path) -> io::Result<File> {
   let mut o = OpenOptions::new();
   o.write(true).create_new(true);
   #[cfg(unix)]
@@ -14,7 +16,6 @@ pub fn create_private(path: &Path) -> Result<File, String> {
     o.mode(0o600);
   }
   o.open(path)
-    .map_err(|e| format!("cannot create {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -33,7 +34,7 @@ mod tests {
       use std::os::unix::fs::PermissionsExt;
       assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    assert!(create_private(&p).unwrap_err().contains("cannot create"));
+    assert_eq!(create_private(&p).unwrap_err().kind(), io::ErrorKind::AlreadyExists);
     let _ = std::fs::remove_dir_all(&dir);
   }
 }

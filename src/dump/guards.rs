@@ -22,7 +22,7 @@
 //!
 //! A dump is refused when the need exceeds [`USABLE`] of what is available.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// Extra memory per byte of live heap while dumping: measured 7.2–12.7×
 /// (10–12× for heaps of small objects, 7–8× for large strings — V8's
@@ -172,8 +172,9 @@ pub struct GuardInput {
   pub file_factor: f64,
 }
 
-/// The guard's verdict with the numbers behind it.
-#[derive(Debug, Clone, PartialEq)]
+/// The guard's verdict with the numbers behind it, as `lib/dump/dump-guard.js`
+/// reports it (the numbers of a `dump-refused` event).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
   pub ok: bool,
   /// Why the dump is refused (empty when `ok`).
@@ -186,23 +187,6 @@ pub struct Verdict {
   pub file_estimate: u64,
   pub disk_needed: u64,
   pub disk_free: Option<u64>,
-}
-
-impl Verdict {
-  /// The verdict as the JSON object `lib/dump-guard.js` reports.
-  pub fn to_json(&self) -> Value {
-    json!({
-      "ok": self.ok,
-      "reason": self.reason,
-      "heap_used": self.heap_used,
-      "memory_needed": self.memory_needed,
-      "memory_available": self.memory_available,
-      "memory_source": self.memory_source,
-      "file_estimate": self.file_estimate,
-      "disk_needed": self.disk_needed,
-      "disk_free": self.disk_free,
-    })
-  }
 }
 
 fn mb(b: u64) -> String {
@@ -525,7 +509,7 @@ mod tests {
     let v = check(&input(GB));
     assert!(v.ok);
     assert_eq!(v.memory_available, None);
-    assert_eq!(v.to_json()["memory_source"], "unknown");
+    assert_eq!(serde_json::to_value(&v).unwrap()["memory_source"], "unknown");
   }
 
   #[test]

@@ -2,30 +2,47 @@
 //! (used by the synchronous API, where no JS stream can run).
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+use super::error::{DumpError, Step};
+
 /// Compresses `src` into the new file `dst` (mode 0600) at gzip level 1 —
 /// heap snapshots shrink to ~15 % at that level and higher ones cost far
 /// more time for ~2 points. Returns the bytes written; on error `dst` is
 /// removed.
-pub fn gzip_file(src: &Path, dst: &Path) -> Result<u64, String> {
-  let input = File::open(src).map_err(|e| format!("{}: {e}", src.display()))?;
-  let file = super::files::create_private(dst)?;
-  let result = (|| -> std::io::Result<u64> {
+pub fn gzip_file(src: &Path, dst: &Path) -> Result<u64, DumpError> {
+  let read = |source| DumpError::Read { step: Step::Compress, path: src.to_path_buf(), source };
+  let write = |source| DumpError::Write { step: Step::Compress, path: dst.to_path_buf(), source };
+  let mut input = File::open(src).map_err(read)?;
+  let file = super::files::create_private(dst).map_err(|source| DumpError::Create {
+    step: Step::Compress,
+    path: dst.to_path_buf(),
+    source,
+  })?;
+  let result = (|| {
     let mut gz = GzEncoder::new(BufWriter::with_capacity(1 << 20, &file), Compression::fast());
-    std::io::copy(&mut BufReader::with_capacity(1 << 20, input), &mut gz)?;
-    gz.finish()?.flush()?;
-    file.sync_all()?;
-    Ok(file.metadata()?.len())
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+      let n = match input.read(&mut buf) {
+        Ok(0) => break,
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+        Err(e) => return Err(read(e)),
+      };
+      gz.write_all(&buf[..n]).map_err(write)?;
+    }
+    gz.finish().and_then(|mut w| w.flush()).map_err(write)?;
+    file.sync_all().map_err(write)?;
+    file.metadata().map(|m| m.len()).map_err(write)
   })();
-  result.map_err(|e| {
+  if result.is_err() {
     let _ = std::fs::remove_file(dst);
-    format!("compressing {} into {}: {e}", src.display(), dst.display())
-  })
+  }
+  result
 }
 
 #[cfg(test)]
@@ -48,9 +65,15 @@ mod tests {
       .read_to_string(&mut back)
       .unwrap();
     assert_eq!(back, text);
+    // An existing output is not overwritten.
+    let e = gzip_file(&src, &dst).unwrap_err();
+    assert_eq!(e.code(), "ERR_LEAKWATCH_DUMP_CREATE", "{e}");
+    assert!(dst.exists(), "the existing file is left alone");
     // Missing input: error, and no output file left behind.
     let _ = std::fs::remove_file(&dst);
-    assert!(gzip_file(&dir.join("missing"), &dst).is_err());
+    let e = gzip_file(&dir.join("missing"), &dst).unwrap_err();
+    assert_eq!(e.code(), "ERR_LEAKWATCH_DUMP_READ", "{e}");
+    assert!(e.to_string().contains("missing"), "{e}");
     assert!(!dst.exists());
     let _ = std::fs::remove_dir_all(&dir);
   }

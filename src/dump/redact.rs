@@ -1,74 +1,64 @@
 //! Redaction: rewrite a `.heapsnapshot` so every string *value* is replaced
 //! while identifiers stay, making the dump shareable.
 //!
-//! Two streaming passes over the input, neither holding the file in memory:
-//! 1. [`classify`] walks the header, `nodes` and `edges` with the snapshot
-//!    engine's [`Scanner`] and marks string-table indices: *values* are the
-//!    names of `string`, `concatenated string`, `sliced string` and `regexp`
-//!    nodes; *names* are the names of every other node (constructor, function,
-//!    code, native and synthetic names) and of every edge that is not an
-//!    `element`/`hidden` edge (property, context-variable, internal, shortcut,
-//!    weak edge names).
-//! 2. [`rewrite`] copies the JSON byte for byte except the `strings` array,
-//!    where an index that is a value and never a name is replaced by `*`
-//!    repeated to its length class ([`length_class`]). A string used both as
-//!    a value and as a name is kept (it is visible as a name anyway); V8's
-//!    labels `(concatenated string)` and `(sliced string)` are kept.
-//!    Everything else — `trace_function_infos` names, script names, the
-//!    header, numbers — is kept, so the structure, ids, sizes and source
-//!    locations are unchanged.
+//! Two streaming passes over the input, neither holding the file in memory,
+//! both walking it with the snapshot engine's section reader
+//! ([`Sections`], the one [`crate::snapshot::parse`] uses) and its [`Meta`]:
+//! 1. [`classify`] reads the header, `nodes` and `edges` and marks
+//!    string-table indices: *values* are the names of `string`,
+//!    `concatenated string`, `sliced string` and `regexp` nodes; *names* are
+//!    the names of every other node (constructor, function, code, native and
+//!    synthetic names) and of every edge that is not an `element`/`hidden`
+//!    edge (property, context-variable, internal, shortcut, weak edge names).
+//! 2. [`redact_stream`]'s second pass walks the file again with a teeing
+//!    scanner, which copies every byte it consumes to the output, except in
+//!    the `strings` array, where an index that is a value and never a name
+//!    is replaced by `*` repeated to its length class ([`length_class`]). A
+//!    string used both as a value and as a name is kept (it is visible as a
+//!    name anyway); V8's labels `(concatenated string)` and `(sliced string)`
+//!    are kept. Everything else — `trace_function_infos` names, script
+//!    names, the header, numbers, whitespace — is copied byte for byte, so
+//!    the structure, ids, sizes and source locations are unchanged.
+//!
+//! Memory: two bit sets over the string indices, the scanner's window and
+//! the longest redacted string.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use serde_json::Value;
 
+use super::error::{DumpError, Step};
+use crate::snapshot::bits::BitSet;
+use crate::snapshot::graph::{EdgeTypes, NodeTypes};
 use crate::snapshot::scan::Scanner;
+use crate::snapshot::sections::{Meta, Section, Sections};
+use crate::snapshot::SnapshotError;
 
 /// Strings above this many characters all share the top class.
 const MAX_CLASS: usize = 1024;
-/// Indices past this are refused as corrupt rather than allocated for.
-const MAX_STRINGS: u64 = 1 << 32;
-const HEADER_LIMIT: usize = 16 << 20;
+/// What replaces a string: a prefix of this.
+const STARS: [u8; MAX_CLASS] = [b'*'; MAX_CLASS];
 const LABELS: [&[u8]; 2] = [b"(concatenated string)", b"(sliced string)"];
-
-/// A growable bit set over string indices.
-#[derive(Default, Debug)]
-pub struct Bits(Vec<u64>);
-
-impl Bits {
-  fn set(&mut self, i: u64) -> Result<(), String> {
-    if i >= MAX_STRINGS {
-      return Err(format!(
-        "string index {i} is out of range: the snapshot is corrupt"
-      ));
-    }
-    let w = (i / 64) as usize;
-    if w >= self.0.len() {
-      self.0.resize(w + 1, 0);
-    }
-    self.0[w] |= 1 << (i % 64);
-    Ok(())
-  }
-
-  /// Whether index `i` is set.
-  pub fn get(&self, i: usize) -> bool {
-    self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
-  }
-}
 
 /// Which string indices are values and which are names.
 #[derive(Default, Debug)]
 pub struct Classes {
-  pub values: Bits,
-  pub names: Bits,
+  pub values: BitSet,
+  pub names: BitSet,
+}
+
+impl Classes {
+  /// Whether string `i` is replaced (unless it is one of V8's labels).
+  fn redacts(&self, i: usize) -> bool {
+    self.values.get(i) && !self.names.get(i)
+  }
 }
 
 /// What a redaction did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RedactStats {
   pub strings: u64,
   pub redacted: u64,
@@ -85,360 +75,174 @@ pub fn length_class(chars: usize) -> usize {
   }
 }
 
-fn field(meta: &Value, list: &str, name: &str) -> Result<usize, String> {
-  meta[list]
-    .as_array()
-    .and_then(|a| a.iter().position(|f| f.as_str() == Some(name)))
-    .ok_or_else(|| format!("snapshot.meta.{list} has no \"{name}\": not a V8 heap snapshot"))
+/// How one record array (`nodes` or `edges`) names strings.
+struct Records {
+  /// Numbers per record, and where the type and the name are.
+  width: usize,
+  type_at: usize,
+  name_at: usize,
+  /// Per type number: `Some(true)` the name is a value, `Some(false)` a
+  /// name, `None` not a string index (element and hidden edges).
+  kinds: Vec<Option<bool>>,
 }
 
-fn type_ids(meta: &Value, list: &str, wanted: &[&str]) -> Result<Vec<bool>, String> {
-  let types = meta[list][0]
-    .as_array()
-    .ok_or_else(|| format!("snapshot.meta.{list}[0] is not an array of type names"))?;
-  Ok(
-    types
-      .iter()
-      .map(|t| t.as_str().is_some_and(|t| wanted.contains(&t)))
-      .collect(),
-  )
-}
-
-/// Pass 1: classify string indices from the header, `nodes` and `edges`.
-pub fn classify(reader: impl Read) -> Result<Classes, String> {
-  let e = |e: crate::snapshot::SnapshotError| format!("{e}");
-  let mut s = Scanner::new(reader);
-  s.expect_byte(b'{', "at the start of a heap snapshot").map_err(e)?;
-  let mut out = Classes::default();
-  let mut meta: Option<Value> = None;
-  let (mut seen_nodes, mut seen_edges) = (false, false);
-  loop {
-    let key = s.key().map_err(e)?;
-    s.expect_byte(b':', "after an object key").map_err(e)?;
-    s.skip_ws();
-    match key.as_str() {
-      "snapshot" => {
-        s.start_capture(HEADER_LIMIT);
-        s.skip_value().map_err(e)?;
-        let text = s.finish_capture().map_err(e)?;
-        let v: Value = serde_json::from_slice(&text).map_err(|x| format!("snapshot header: {x}"))?;
-        meta = Some(v["meta"].clone());
-      }
-      "nodes" | "edges" => {
-        let m = meta
-          .as_ref()
-          .ok_or_else(|| format!("\"{key}\" comes before the \"snapshot\" header"))?;
-        let (fields, name_at, type_at, special) = if key == "nodes" {
-          (
-            "node_fields",
-            field(m, "node_fields", "name")?,
-            field(m, "node_fields", "type")?,
-            type_ids(
-              m,
-              "node_types",
-              &["string", "concatenated string", "sliced string", "regexp"],
-            )?,
-          )
-        } else {
-          (
-            "edge_fields",
-            field(m, "edge_fields", "name_or_index")?,
-            field(m, "edge_fields", "type")?,
-            type_ids(m, "edge_types", &["element", "hidden"])?,
-          )
-        };
-        let width = m[fields].as_array().map(|a| a.len()).unwrap_or(0);
-        if width == 0 {
-          return Err(format!("snapshot.meta.{fields} is empty"));
-        }
-        let is_nodes = key == "nodes";
-        let (mut col, mut ty, mut name) = (0usize, 0u64, 0u64);
-        s.uint_array(&key, |v| {
-          if col == type_at {
-            ty = v;
-          }
-          if col == name_at {
-            name = v;
-          }
-          col += 1;
-          if col == width {
-            col = 0;
-            let sp = special.get(ty as usize).copied().unwrap_or(false);
-            let r = match (is_nodes, sp) {
-              (true, true) => out.values.set(name),
-              (true, false) | (false, false) => out.names.set(name),
-              (false, true) => Ok(()), // element/hidden: a number, not a string index
-            };
-            r.map_err(|m| crate::snapshot::SnapshotError::format(None, m))?;
-          }
-          Ok(())
-        })
-        .map_err(e)?;
-        if col != 0 {
-          return Err(format!("\"{key}\" length is not a multiple of {width}"));
-        }
-        if is_nodes {
-          seen_nodes = true;
-        } else {
-          seen_edges = true;
-        }
-      }
-      // Everything we need comes before the strings.
-      "strings" => break,
-      _ => s.skip_value().map_err(e)?,
-    }
-    if s.peek() == Some(b',') {
-      s.expect_byte(b',', "").map_err(e)?;
-    } else {
-      return Err("the snapshot ends before its \"strings\" array (file truncated?)".into());
-    }
-  }
-  if !(seen_nodes && seen_edges) {
-    return Err("the snapshot has no \"nodes\"/\"edges\" before \"strings\"".into());
-  }
-  Ok(out)
-}
-
-/// Pass 2's streaming JSON copier.
-struct Copier<R: BufRead, W: Write> {
-  r: R,
-  w: W,
-  read: u64,
-}
-
-fn io(e: std::io::Error) -> String {
-  format!("{e}")
-}
-
-impl<R: BufRead, W: Write> Copier<R, W> {
-  fn peek(&mut self) -> Result<Option<u8>, String> {
-    Ok(self.r.fill_buf().map_err(io)?.first().copied())
-  }
-
-  fn bump(&mut self, n: usize) {
-    self.r.consume(n);
-    self.read += n as u64;
-  }
-
-  /// Copies whitespace; returns the next byte (not consumed).
-  fn ws(&mut self) -> Result<u8, String> {
-    loop {
-      match self.peek()? {
-        Some(b @ (b' ' | b'\n' | b'\r' | b'\t')) => {
-          self.w.write_all(&[b]).map_err(io)?;
-          self.bump(1);
-        }
-        Some(b) => return Ok(b),
-        None => {
-          return Err(format!(
-            "unexpected end of the snapshot at byte {} (file truncated?)",
-            self.read
-          ))
-        }
-      }
+impl Records {
+  fn nodes(m: &Meta) -> Records {
+    let t = NodeTypes::resolve(&m.node_type_names);
+    let values = [t.string, t.cons_string, t.sliced_string, t.regexp];
+    Records {
+      width: m.node_field_count,
+      type_at: m.node_type,
+      name_at: m.node_name,
+      kinds: (0..m.node_type_names.len()).map(|ty| Some(values.contains(&(ty as u8)))).collect(),
     }
   }
 
-  fn expect_byte(&mut self, want: u8) -> Result<(), String> {
-    let b = self.ws()?;
-    if b != want {
-      return Err(format!(
-        "expected '{}' at byte {}, found '{}'",
-        want as char, self.read, b as char
+  fn edges(m: &Meta) -> Records {
+    let t = EdgeTypes::resolve(&m.edge_type_names);
+    Records {
+      width: m.edge_field_count,
+      type_at: m.edge_type,
+      name_at: m.edge_name,
+      kinds: (0..m.edge_type_names.len())
+        .map(|ty| (!t.has_numeric_name(ty as u8)).then_some(false))
+        .collect(),
+    }
+  }
+
+  /// Reads the array (`what`, at byte `at`) and marks its string names.
+  fn mark<R: Read>(&self, s: &mut Scanner<R>, what: &str, at: usize, out: &mut Classes) -> Result<(), SnapshotError> {
+    let (mut col, mut ty, mut name) = (0usize, 0u64, 0u64);
+    let total = s.uint_array(what, |v| {
+      if col == self.type_at {
+        ty = v;
+      }
+      if col == self.name_at {
+        name = v;
+      }
+      col += 1;
+      if col == self.width {
+        col = 0;
+        // An unknown type is the engine's error to report; here it names.
+        let kind = self.kinds.get(ty as usize).copied().unwrap_or(Some(false));
+        if let Some(value) = kind {
+          let Ok(i) = u32::try_from(name) else {
+            return Err(SnapshotError::format(
+              None,
+              format!("string index {name} is out of range: the snapshot is corrupt"),
+            ));
+          };
+          let set = if value { &mut out.values } else { &mut out.names };
+          set.set_growing(i as usize);
+        }
+      }
+      Ok(())
+    })?;
+    if total % self.width != 0 {
+      return Err(SnapshotError::format(
+        Some(at),
+        format!(
+          "the {what} array has {total} numbers, not a multiple of the {} {} fields",
+          self.width,
+          what.trim_end_matches('s')
+        ),
       ));
     }
-    self.w.write_all(&[b]).map_err(io)?;
-    self.bump(1);
     Ok(())
   }
+}
 
-  /// Reads one JSON string (the opening quote is next) raw, without quotes.
-  fn raw_string(&mut self, out: &mut Vec<u8>) -> Result<(), String> {
-    out.clear();
-    self.bump(1);
-    let mut esc = false;
-    loop {
-      let buf = self.r.fill_buf().map_err(io)?;
-      if buf.is_empty() {
-        return Err("unterminated string (file truncated?)".into());
-      }
-      let mut i = 0;
-      let mut done = false;
-      while i < buf.len() {
-        let b = buf[i];
-        if esc {
-          esc = false;
-        } else if b == b'\\' {
-          esc = true;
-        } else if b == b'"' {
-          done = true;
-          break;
-        }
-        i += 1;
-      }
-      out.extend_from_slice(&buf[..i]);
-      let n = if done { i + 1 } else { i };
-      self.bump(n);
-      if done {
-        return Ok(());
-      }
-    }
-  }
-
-  /// Copies one JSON value verbatim (whitespace before it already copied).
-  fn copy_value(&mut self) -> Result<(), String> {
-    let (mut depth, mut in_str, mut esc, mut started) = (0usize, false, false, false);
-    loop {
-      let buf = self.r.fill_buf().map_err(io)?;
-      if buf.is_empty() {
-        return Err("unexpected end of the snapshot inside a value (file truncated?)".into());
-      }
-      let mut i = 0;
-      let mut done = false;
-      while i < buf.len() {
-        let b = buf[i];
-        if in_str {
-          if esc {
-            esc = false;
-          } else if b == b'\\' {
-            esc = true;
-          } else if b == b'"' {
-            in_str = false;
-            if depth == 0 {
-              i += 1;
-              done = true;
-              break;
-            }
-          }
+/// Pass 1: classify string indices from the header, `nodes` and `edges`
+/// (which V8 writes before `strings`).
+pub fn classify(reader: impl Read) -> Result<Classes, SnapshotError> {
+  let mut w = Sections::new(reader)?;
+  let mut out = Classes::default();
+  let (mut nodes, mut edges) = (false, false);
+  while let Some((section, at)) = w.next_section()? {
+    match section {
+      Section::Nodes | Section::Edges => {
+        let (m, s) = w.with_meta(at)?;
+        if section == Section::Nodes {
+          Records::nodes(m).mark(s, "nodes", at, &mut out)?;
+          nodes = true;
         } else {
-          match b {
-            b'"' => in_str = true,
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' => {
-              if depth == 0 {
-                done = true;
-                break;
-              }
-              depth -= 1;
-              if depth == 0 {
-                i += 1;
-                done = true;
-                break;
-              }
-            }
-            b',' | b' ' | b'\n' | b'\r' | b'\t' if depth == 0 && started => {
-              done = true;
-              break;
-            }
-            _ => {}
-          }
+          Records::edges(m).mark(s, "edges", at, &mut out)?;
+          edges = true;
         }
-        started = true;
-        i += 1;
       }
-      self.w.write_all(&buf[..i]).map_err(io)?;
-      self.bump(i);
-      if done {
-        return Ok(());
+      // Everything needed comes before the strings.
+      Section::Strings if nodes && edges => return Ok(out),
+      Section::Strings => {
+        return Err(SnapshotError::format(
+          Some(at),
+          "the snapshot has no \"nodes\"/\"edges\" before \"strings\"",
+        ))
       }
+      _ => w.scanner().skip_value()?,
     }
   }
+  Err(SnapshotError::format(None, "the snapshot has no \"strings\" array"))
+}
 
-  fn strings(&mut self, classes: &Classes, stats: &mut RedactStats) -> Result<(), String> {
-    self.expect_byte(b'[')?;
-    if self.ws()? == b']' {
-      return self.expect_byte(b']');
-    }
-    let mut raw = Vec::new();
-    let mut index = 0usize;
+/// Pass 2's `strings` array: copied, values replaced.
+fn rewrite_strings<R: Read, W: Write>(
+  s: &mut Scanner<R, W>,
+  classes: &Classes,
+  stats: &mut RedactStats,
+) -> Result<(), RedactError> {
+  s.expect_byte(b'[', "at the start of \"strings\"")?;
+  let mut raw = Vec::new();
+  let mut index = 0usize;
+  if s.peek() != Some(b']') {
     loop {
-      if self.ws()? != b'"' {
-        return Err(format!("expected a string in \"strings\" at byte {}", self.read));
-      }
-      self.raw_string(&mut raw)?;
-      let redact =
-        classes.values.get(index) && !classes.names.get(index) && !LABELS.contains(&raw.as_slice());
-      self.w.write_all(b"\"").map_err(io)?;
-      if redact {
-        let n = length_class(char_count(&raw));
-        for _ in 0..n {
-          self.w.write_all(b"*").map_err(io)?;
+      if classes.redacts(index) {
+        s.take_raw_string(&mut raw)?;
+        let keep = LABELS.contains(&raw.as_slice());
+        let with = if keep { &raw[..] } else { &STARS[..length_class(char_count(&raw))] };
+        for part in [&b"\""[..], with, b"\""] {
+          s.tee_write(part).map_err(RedactError::Write)?;
         }
-        stats.redacted += 1;
+        stats.redacted += u64::from(!keep);
       } else {
-        self.w.write_all(&raw).map_err(io)?;
+        s.skip_string()?;
       }
-      self.w.write_all(b"\"").map_err(io)?;
       index += 1;
-      match self.ws()? {
-        b',' => self.expect_byte(b',')?,
-        b']' => {
-          stats.strings = index as u64;
-          return self.expect_byte(b']');
-        }
-        b => {
-          return Err(format!(
-            "expected ',' or ']' in \"strings\" at byte {}, found '{}'",
-            self.read, b as char
-          ))
-        }
+      match s.peek() {
+        Some(b',') => s.expect_byte(b',', "")?,
+        _ => break,
       }
     }
   }
+  s.expect_byte(b']', "after a string in \"strings\"")?;
+  stats.strings = index as u64;
+  Ok(())
+}
 
-  /// Pass 2: copy the top-level object, rewriting `strings`.
-  fn run(&mut self, classes: &Classes) -> Result<RedactStats, String> {
-    let mut stats = RedactStats::default();
-    let mut key = Vec::new();
-    let mut saw_strings = false;
-    self.expect_byte(b'{')?;
-    loop {
-      if self.ws()? != b'"' {
-        return Err(format!("expected a key at byte {}", self.read));
-      }
-      self.raw_string(&mut key)?;
-      self.w.write_all(b"\"").map_err(io)?;
-      self.w.write_all(&key).map_err(io)?;
-      self.w.write_all(b"\"").map_err(io)?;
-      self.expect_byte(b':')?;
-      self.ws()?;
-      if key == b"strings" {
-        self.strings(classes, &mut stats)?;
+/// Pass 2: copies the snapshot from `reader` to `out`, rewriting `strings`.
+fn rewrite<R: Read, W: Write>(reader: R, out: W, classes: &Classes) -> Result<(RedactStats, W), RedactError> {
+  let mut w = Sections::open(Scanner::with_tee(reader, out))?;
+  let mut stats = RedactStats::default();
+  let mut saw_strings = false;
+  let walked = (|| -> Result<(), RedactError> {
+    while let Some((section, _)) = w.next_section()? {
+      if section == Section::Strings {
+        rewrite_strings(w.scanner(), classes, &mut stats)?;
         saw_strings = true;
       } else {
-        self.copy_value()?;
-      }
-      match self.ws()? {
-        b',' => self.expect_byte(b',')?,
-        b'}' => {
-          self.expect_byte(b'}')?;
-          break;
-        }
-        b => {
-          return Err(format!(
-            "expected ',' or '}}' at byte {}, found '{}'",
-            self.read, b as char
-          ))
-        }
+        w.scanner().skip_value()?;
       }
     }
-    // Trailing whitespace, if any.
-    while let Some(b) = self.peek()? {
-      if !b.is_ascii_whitespace() {
-        return Err(format!(
-          "unexpected data after the snapshot at byte {}",
-          self.read
-        ));
-      }
-      self.w.write_all(&[b]).map_err(io)?;
-      self.bump(1);
-    }
-    if !saw_strings {
-      return Err("the snapshot has no \"strings\" array".into());
-    }
-    stats.bytes_in = self.read;
-    Ok(stats)
+    Ok(())
+  })();
+  let s = w.into_scanner();
+  stats.bytes_in = s.pos() as u64;
+  // A failed write ends the input early: then the write is the error.
+  let out = s.finish_tee().map_err(RedactError::Write)?;
+  walked?;
+  if !saw_strings {
+    return Err(SnapshotError::format(None, "the snapshot has no \"strings\" array").into());
   }
+  out.ok_or_else(|| RedactError::Write(std::io::Error::other("the scanner has no output"))).map(|out| (stats, out))
 }
 
 /// Characters of a raw JSON string body (UTF-16-ish: escapes count once,
@@ -462,52 +266,84 @@ fn char_count(raw: &[u8]) -> usize {
 }
 
 /// Rewrites snapshot text from `input` (read twice: `open` is called once
-/// per pass) into `out`.
+/// per pass) into `out`, which is flushed and returned.
 pub fn redact_stream<R: Read, W: Write>(
-  mut open: impl FnMut() -> Result<R, String>,
+  mut open: impl FnMut() -> std::io::Result<R>,
   out: W,
-) -> Result<RedactStats, String> {
-  let classes = classify(open()?)?;
-  let mut c = Copier {
-    r: BufReader::with_capacity(1 << 20, open()?),
-    w: out,
-    read: 0,
-  };
-  let stats = c.run(&classes)?;
-  c.w.flush().map_err(io)?;
-  Ok(stats)
+) -> Result<(RedactStats, W), RedactError> {
+  let classes = classify(open().map_err(RedactError::Open)?)?;
+  let (stats, mut out) = rewrite(open().map_err(RedactError::Open)?, out, &classes)?;
+  out.flush().map_err(RedactError::Write)?;
+  Ok((stats, out))
 }
+
+/// A failed [`redact_stream`]: which side failed; [`redact_file`] turns it
+/// into a [`DumpError`] naming the file.
+#[derive(Debug)]
+pub enum RedactError {
+  /// Opening the input failed.
+  Open(std::io::Error),
+  /// The input is not a snapshot the redactor can read, or reading failed.
+  Snapshot(SnapshotError),
+  /// Writing the output failed.
+  Write(std::io::Error),
+}
+
+impl From<SnapshotError> for RedactError {
+  fn from(e: SnapshotError) -> Self {
+    RedactError::Snapshot(e)
+  }
+}
+
+impl std::fmt::Display for RedactError {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    match self {
+      RedactError::Open(e) => write!(f, "cannot open the snapshot: {e}"),
+      RedactError::Snapshot(e) => write!(f, "{e}"),
+      RedactError::Write(e) => write!(f, "cannot write the redacted snapshot: {e}"),
+    }
+  }
+}
+
+impl std::error::Error for RedactError {}
 
 /// Redacts the plain snapshot at `src` into a new file `dst` (created with
 /// mode 0600, never overwriting), gzip-compressed when `gzip`. On error the
 /// partial `dst` is removed.
-pub fn redact_file(src: &Path, dst: &Path, gzip: bool) -> Result<RedactStats, String> {
-  let open = || File::open(src).map_err(|e| format!("{}: {e}", src.display()));
-  let file = super::files::create_private(dst)?;
+pub fn redact_file(src: &Path, dst: &Path, gzip: bool) -> Result<RedactStats, DumpError> {
+  let step = Step::Redact;
+  let file = super::files::create_private(dst).map_err(|source| DumpError::Create {
+    step,
+    path: dst.to_path_buf(),
+    source,
+  })?;
+  let open = || File::open(src);
   let result = (|| {
     let w = BufWriter::with_capacity(1 << 20, &file);
-    if gzip {
-      let mut gz = GzEncoder::new(w, Compression::fast());
-      let stats = redact_stream(open, &mut gz)?;
-      gz.finish().map_err(io)?.flush().map_err(io)?;
-      Ok(stats)
+    let stats = if gzip {
+      let (stats, gz) = redact_stream(open, GzEncoder::new(w, Compression::fast()))?;
+      gz.finish().and_then(|mut w| w.flush()).map_err(RedactError::Write)?;
+      stats
     } else {
-      let mut w = w;
-      let stats = redact_stream(open, &mut w)?;
-      w.flush().map_err(io)?;
-      Ok(stats)
-    }
-  })()
-  .and_then(|s| file.sync_all().map(|_| s).map_err(io));
+      redact_stream(open, w)?.0
+    };
+    file.sync_all().map_err(RedactError::Write)?;
+    Ok(stats)
+  })();
   if result.is_err() {
     let _ = std::fs::remove_file(dst);
   }
-  result.map_err(|e| format!("redacting {} into {}: {e}", src.display(), dst.display()))
+  result.map_err(|e| match e {
+    RedactError::Open(source) => DumpError::Read { step, path: src.to_path_buf(), source },
+    RedactError::Snapshot(source) => DumpError::Snapshot { path: src.to_path_buf(), source },
+    RedactError::Write(source) => DumpError::Write { step, path: dst.to_path_buf(), source },
+  })
 }
 
 #[cfg(test)]
 mod tests {
   use super::*;
+  use serde_json::Value;
 
   const SNAP: &str = r#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],
 "node_types":[["hidden","object","string","concatenated string","closure","regexp"],"string","number","number","number"],
@@ -519,10 +355,9 @@ mod tests {
 "strings":["","Secret","sk_live_abc123","(concatenated string)","pw\u00e9\"x","password","token","ok","/a[b]c/"]}
 "#;
 
-  fn run(text: &str) -> Result<(String, RedactStats), String> {
-    let mut out = Vec::new();
-    let stats = redact_stream(|| Ok(text.as_bytes()), &mut out)?;
-    Ok((String::from_utf8(out).map_err(|e| e.to_string())?, stats))
+  fn run(text: &str) -> Result<(String, RedactStats), RedactError> {
+    let (stats, out) = redact_stream(|| Ok(text.as_bytes()), Vec::new())?;
+    Ok((String::from_utf8(out).unwrap(), stats))
   }
 
   #[test]
@@ -573,7 +408,97 @@ mod tests {
     assert!(run("not json").is_err());
     assert!(run("{\"strings\":[]}").is_err());
     let bad_index = SNAP.replace("5,8,11,16,0,", "5,4294967299,11,16,0,");
-    assert!(run(&bad_index).unwrap_err().contains("out of range"));
+    let e = run(&bad_index).unwrap_err();
+    assert!(e.to_string().contains("out of range"), "{e}");
+    let RedactError::Snapshot(e) = e else { panic!("{e}") };
+    assert_eq!(e.offset, Some(bad_index.find("4294967299,11,16,0").unwrap() as u64 + 17), "at the record's last number");
+  }
+
+  #[test]
+  fn the_engine_reader_rules_apply() {
+    let header_end = SNAP.find("\n\"nodes\"").unwrap();
+    for (text, needle) in [
+      (SNAP.replace("\"locations\":[],", "\"edges\":[],"), "duplicate \"edges\""),
+      (SNAP.replace("\"strings\":[", "\"strings\":[\"x\",1,"), "at the start of a string"),
+      (format!("{} x", SNAP), "unexpected data after the end"),
+      (format!("{{{}", &SNAP[header_end + 1..]), "comes before the \"snapshot\" header"),
+      (SNAP.replace("\"nodes\":[0,0,1,0,3,", "\"nodes\":[0,0,1,0,"), "not a multiple of the 5 node fields"),
+      (SNAP.replace("\"edge_count\"", "\"edge_count_\""), "has no \"edge_count\" field"),
+    ] {
+      let e = run(&text).unwrap_err();
+      assert!(matches!(e, RedactError::Snapshot(_)), "{e}");
+      assert!(e.to_string().contains(needle), "want {needle:?}: {e}");
+    }
+  }
+
+  /// A writer that fails after `n` bytes.
+  #[derive(Debug)]
+  struct Full(usize);
+
+  impl Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+      if self.0 < buf.len() {
+        return Err(std::io::Error::other("disk full"));
+      }
+      self.0 -= buf.len();
+      Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+      Ok(())
+    }
+  }
+
+  #[test]
+  fn a_failing_output_is_a_write_error() {
+    for room in [0, 10, SNAP.len() - 20] {
+      let e = redact_stream(|| Ok(SNAP.as_bytes()), Full(room)).unwrap_err();
+      assert!(matches!(e, RedactError::Write(_)), "room {room}: {e}");
+    }
+  }
+
+  #[test]
+  fn big_input_streams_through_the_window() {
+    // Strings and arrays far larger than the scanner's window.
+    let mut text = String::from(&SNAP[..SNAP.find("\"nodes\"").unwrap()]);
+    let n = 300_000;
+    text.push_str("\"nodes\":[");
+    for i in 0..n {
+      let (ty, name) = if i % 2 == 0 { (2, 1 + i % 3) } else { (1, 4) };
+      text.push_str(&format!("{}{ty},{name},{},8,0\n", if i == 0 { "" } else { "," }, 2 * i + 1));
+    }
+    text.push_str(&format!("],\"edges\":[],\"x\":[{}],\"strings\":[\"\",", "[1,\"]\"],".repeat(200_000) + "0"));
+    let long = "s\\\"é".repeat(400_000);
+    text.push_str(&format!("\"{long}\",\"b\",\"{long}\",\"kept\"]}}"));
+    let (out, stats) = run(&text).unwrap();
+    assert_eq!(stats.strings, 5);
+    assert_eq!(stats.redacted, 3);
+    assert_eq!(stats.bytes_in, text.len() as u64);
+    let tail = format!("\"strings\":[\"\",\"{}\",\"********\",\"{}\",\"kept\"]}}", "*".repeat(1024), "*".repeat(1024));
+    assert!(out.ends_with(&tail), "{}", &out[out.len() - 100..]);
+    assert_eq!(out[..out.len() - tail.len()], text[..out.len() - tail.len()]);
+  }
+
+  #[test]
+  fn corrupt_input_is_an_error_or_a_copy_never_a_panic() {
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    let mut rnd = move |m: usize| {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      (x % m as u64) as usize
+    };
+    for _ in 0..3000 {
+      let mut bytes = SNAP.as_bytes().to_vec();
+      for _ in 0..1 + rnd(3) {
+        let i = rnd(bytes.len());
+        bytes[i] = b"{}[]\",:0123456789 \\xu"[rnd(21)];
+      }
+      let mut out = Vec::new();
+      if let Ok((stats, _)) = redact_stream(|| Ok(&bytes[..]), &mut out) {
+        assert_eq!(stats.bytes_in, bytes.len() as u64);
+      }
+    }
   }
 
   #[test]

@@ -2,8 +2,10 @@
 //!
 //! Every failure — I/O, malformed JSON, a snapshot whose numbers do not add
 //! up, a query about something that does not exist — is a [`SnapshotError`]
-//! with a human-readable message and, for parse errors, the byte offset in
-//! the (decompressed) JSON text where the problem was noticed.
+//! with a human-readable message (what) and, for parse errors, the byte
+//! offset in the (decompressed) JSON text where the problem was noticed
+//! (where). Its [`ErrorKind`] gives the stable code JS sees
+//! (`ERR_LEAKWATCH_SNAPSHOT_IO`, …) and a hint on what to do.
 
 use std::fmt;
 
@@ -19,6 +21,44 @@ pub enum ErrorKind {
   Format,
   /// A query referred to something the snapshot does not contain.
   Query,
+}
+
+impl ErrorKind {
+  /// The kind's name in the binding's `{error: {kind, …}}` envelope.
+  pub fn name(self) -> &'static str {
+    match self {
+      ErrorKind::Io => "io",
+      ErrorKind::Syntax => "syntax",
+      ErrorKind::Format => "format",
+      ErrorKind::Query => "query",
+    }
+  }
+
+  /// The `code` of the JS error (`lib/analysis.js` derives the same from
+  /// [`ErrorKind::name`]).
+  pub fn code(self) -> &'static str {
+    match self {
+      ErrorKind::Io => "ERR_LEAKWATCH_SNAPSHOT_IO",
+      ErrorKind::Syntax => "ERR_LEAKWATCH_SNAPSHOT_SYNTAX",
+      ErrorKind::Format => "ERR_LEAKWATCH_SNAPSHOT_FORMAT",
+      ErrorKind::Query => "ERR_LEAKWATCH_SNAPSHOT_QUERY",
+    }
+  }
+
+  /// What to do about it.
+  pub fn hint(self) -> &'static str {
+    match self {
+      ErrorKind::Io => "check that the file exists, is readable and, if gzip-compressed, complete",
+      ErrorKind::Syntax => {
+        "the file is not complete, valid JSON; was it truncated or corrupted? Write it again with \
+         v8.writeHeapSnapshot() or DevTools"
+      }
+      ErrorKind::Format => {
+        "the file is not a V8 heap snapshot, or is damaged; write it again with v8.writeHeapSnapshot() or DevTools"
+      }
+      ErrorKind::Query => "check the id or class name against analyze() of the same file",
+    }
+  }
 }
 
 /// An error from parsing or querying a heap snapshot.
@@ -109,5 +149,13 @@ mod tests {
     );
     let e = SnapshotError::query("no node with id 7");
     assert_eq!(e.to_string(), "heap snapshot query error: no node with id 7");
+  }
+
+  #[test]
+  fn codes_follow_the_kind_names() {
+    for k in [ErrorKind::Io, ErrorKind::Syntax, ErrorKind::Format, ErrorKind::Query] {
+      assert_eq!(k.code(), format!("ERR_LEAKWATCH_SNAPSHOT_{}", k.name().to_uppercase()));
+      assert!(!k.hint().is_empty());
+    }
   }
 }

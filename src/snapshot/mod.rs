@@ -13,8 +13,9 @@
 //! |------|---------|
 //! | `error.rs` | [`SnapshotError`] |
 //! | `scan.rs` | streaming byte scanners for numbers and JSON strings |
+//! | `sections.rs` | the walk over the top-level object and its `meta` (shared with the dump redactor) |
 //! | `numbers.rs` | the `nodes`/`edges`/`locations` number arrays, parsed on all cores |
-//! | `parse.rs` | gzip detection, one-pass JSON walk, meta, validation → [`HeapGraph`] |
+//! | `parse.rs` | gzip detection, sections → columns, validation → [`HeapGraph`] |
 //! | `graph.rs` | compact struct-of-arrays graph and string arena |
 //! | `classes.rs` | DevTools class names |
 //! | `distances.rs` | BFS distances from the GC roots (+ BFS parents) |
@@ -52,6 +53,7 @@ pub mod progress;
 pub mod report;
 pub mod retainers;
 pub mod scan;
+pub mod sections;
 pub mod sizecol;
 pub mod sizes;
 pub mod summary;

@@ -1,20 +1,18 @@
 //! Turning `.heapsnapshot` / `.heapsnapshot.gz` input into a [`HeapGraph`].
 //!
 //! The input is streamed: gzip is recognised by its magic bytes and
-//! decompressed on the fly, and the top-level JSON object is walked by the
-//! [`Scanner`] in one pass, so the file is never held in memory. The small
-//! `snapshot` header is captured and handed to `serde_json`; it must come
-//! before `nodes`, `edges` and `locations` (V8 always writes it first).
-//! The field layout comes from `snapshot.meta` — nothing about the order of
-//! fields is assumed. Numbers go straight into per-field columns; counts in
+//! decompressed on the fly, and the top-level JSON object is walked in one
+//! pass by [`Sections`] (the section reader the dump redactor shares), so
+//! the file is never held in memory. The small `snapshot` header becomes a
+//! [`Meta`]; it must come before `nodes`, `edges` and `locations` (V8
+//! always writes it first). The field layout comes from `snapshot.meta` —
+//! nothing about the order of fields is assumed. Numbers go straight into per-field columns; counts in
 //! the header are only used as capacity hints after being capped by the
 //! data actually read, and every count and index is validated before the
 //! graph is built.
 
 use std::io::Read;
 use std::path::Path;
-
-use serde_json::Value;
 
 use super::error::{Result, SnapshotError};
 use super::graph::{
@@ -23,10 +21,9 @@ use super::graph::{
 };
 use super::numbers;
 use super::scan::Scanner;
+use super::sections::{field, Meta, Section, Sections};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-/// The `snapshot` header is a few KB; refuse absurd ones.
-const HEADER_LIMIT: usize = 16 << 20;
 
 /// Reads and parses a snapshot file (plain or gzip-compressed).
 pub fn parse_file(path: impl AsRef<Path>) -> Result<HeapGraph> {
@@ -163,27 +160,6 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>> {
   Ok(out)
 }
 
-/// Field layout from `snapshot.meta`.
-#[derive(Debug)]
-struct Meta {
-  node_field_count: usize,
-  node_type: usize,
-  node_name: usize,
-  node_id: usize,
-  node_self_size: usize,
-  node_edge_count: usize,
-  node_type_names: Vec<String>,
-  edge_field_count: usize,
-  edge_type: usize,
-  edge_name: usize,
-  edge_to: usize,
-  edge_type_names: Vec<String>,
-  location_fields: Vec<String>,
-  node_count: Option<u64>,
-  edge_count: Option<u64>,
-  root_index: Option<u64>,
-}
-
 /// Parses the snapshot JSON text from `reader`.
 pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
   parse_json_with(reader, numbers::Plan::default_for_machine())
@@ -191,107 +167,40 @@ pub fn parse_json(reader: impl Read) -> Result<HeapGraph> {
 
 /// [`parse_json`], cutting the numeric arrays as `plan` says.
 fn parse_json_with(reader: impl Read, plan: numbers::Plan) -> Result<HeapGraph> {
-  let mut s = Scanner::new(reader);
-  if s.peek().is_none() {
-    return Err(match s.read_error() {
-      Some(e) => SnapshotError::io(e.to_string()),
-      None => SnapshotError::syntax(0, "empty input: not a heap snapshot"),
-    });
-  }
-  s.expect_byte(b'{', "at the start of a heap snapshot")?;
-  if s.peek() == Some(b'}') {
-    return Err(SnapshotError::format(
-      Some(s.pos()),
-      "empty JSON object: not a heap snapshot",
-    ));
-  }
-  let mut meta: Option<(Meta, usize)> = None;
+  let mut w = Sections::new(reader)?;
   let mut nodes: Option<(NodeColumns, usize)> = None;
   let mut edges: Option<(EdgeColumns, usize)> = None;
   let mut strings: Option<StringTable> = None;
   let mut locations: Option<(Vec<RawLocation>, usize)> = None;
-  loop {
-    let key = s.key()?;
-    s.expect_byte(b':', "after an object key")?;
-    s.skip_ws();
-    let at = s.pos();
-    let need_meta = |meta: &Option<(Meta, usize)>| -> Result<()> {
-      match meta {
-        Some(_) => Ok(()),
-        None => Err(SnapshotError::format(
-          Some(at),
-          format!("\"{key}\" comes before the \"snapshot\" header"),
-        )),
+  while let Some((section, at)) = w.next_section()? {
+    match section {
+      Section::Nodes => {
+        let (m, s) = w.with_meta(at)?;
+        nodes = Some((parse_nodes(s, m, plan)?, at));
       }
-    };
-    let duplicate = || SnapshotError::format(Some(at), format!("duplicate \"{key}\""));
-    match key.as_str() {
-      "snapshot" => {
-        if meta.is_some() {
-          return Err(duplicate());
-        }
-        s.start_capture(HEADER_LIMIT);
-        s.skip_value()?;
-        let text = s.finish_capture()?;
-        meta = Some((parse_meta(&text, at)?, at));
+      Section::Edges => {
+        let (m, s) = w.with_meta(at)?;
+        edges = Some((parse_edges(s, m, plan)?, at));
       }
-      "nodes" | "edges" | "locations" => {
-        need_meta(&meta)?;
-        let m = match &meta {
-          Some((m, _)) => m,
-          None => return Err(duplicate()),
-        };
-        match key.as_str() {
-          "nodes" if nodes.is_some() => return Err(duplicate()),
-          "nodes" => nodes = Some((parse_nodes(&mut s, m, plan)?, at)),
-          "edges" if edges.is_some() => return Err(duplicate()),
-          "edges" => edges = Some((parse_edges(&mut s, m, plan)?, at)),
-          _ if locations.is_some() => return Err(duplicate()),
-          _ if m.location_fields.is_empty() => s.skip_value()?,
-          _ => locations = Some((parse_locations(&mut s, m, at, plan)?, at)),
+      Section::Locations => {
+        let (m, s) = w.with_meta(at)?;
+        if m.location_fields.is_empty() {
+          s.skip_value()?;
+        } else {
+          locations = Some((parse_locations(s, m, at, plan)?, at));
         }
       }
-      "strings" => {
-        if strings.is_some() {
-          return Err(duplicate());
-        }
+      Section::Strings => {
         let mut table = StringTable::default();
-        s.string_array(&mut table)?;
+        w.scanner().string_array(&mut table)?;
         strings = Some(table);
       }
-      _ => s.skip_value()?,
-    }
-    match s.peek() {
-      Some(b',') => s.expect_byte(b',', "")?,
-      Some(b'}') => {
-        s.expect_byte(b'}', "")?;
-        break;
-      }
-      Some(b) => {
-        return Err(SnapshotError::syntax(
-          s.pos(),
-          format!(
-            "expected ',' or '}}' after the value of \"{key}\", found '{}'",
-            b as char
-          ),
-        ))
-      }
-      None => {
-        return Err(SnapshotError::syntax(
-          s.pos(),
-          "unexpected end of input (file truncated?)",
-        ))
-      }
+      Section::Other => w.scanner().skip_value()?,
     }
   }
-  if !s.at_end() {
-    return Err(SnapshotError::syntax(
-      s.pos(),
-      "unexpected data after the end of the snapshot object",
-    ));
-  }
-  let (meta, meta_start) =
-    meta.ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
+  let (meta, meta_start) = w
+    .into_meta()
+    .ok_or_else(|| SnapshotError::format(None, "missing top-level \"snapshot\" header"))?;
   let (nodes, nodes_at) = nodes.ok_or_else(|| SnapshotError::format(None, "missing \"nodes\" array"))?;
   let (edges, edges_at) = edges.ok_or_else(|| SnapshotError::format(None, "missing \"edges\" array"))?;
   let strings = strings.ok_or_else(|| SnapshotError::format(None, "missing \"strings\" array"))?;
@@ -433,93 +342,6 @@ fn parse_json_with(reader: impl Read, plan: numbers::Plan) -> Result<HeapGraph> 
     strings,
     locations,
     root,
-  })
-}
-
-fn str_list(v: &Value, what: &str, at: usize) -> Result<Vec<String>> {
-  let arr = v
-    .as_array()
-    .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta.{what} must be an array")))?;
-  arr
-    .iter()
-    .map(|x| {
-      x.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta.{what} must hold strings")))
-    })
-    .collect()
-}
-
-fn field(fields: &[String], name: &str, what: &str, at: usize) -> Result<usize> {
-  fields
-    .iter()
-    .position(|f| f == name)
-    .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta.{what} has no \"{name}\" field")))
-}
-
-fn parse_meta(text: &[u8], at: usize) -> Result<Meta> {
-  let header: Value = serde_json::from_slice(text)
-    .map_err(|e| SnapshotError::syntax(at, format!("cannot parse the \"snapshot\" header: {e}")))?;
-  let meta = header
-    .get("meta")
-    .ok_or_else(|| SnapshotError::format(Some(at), "the \"snapshot\" header has no \"meta\""))?;
-  let get = |k: &str| {
-    meta
-      .get(k)
-      .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.meta has no \"{k}\"")))
-  };
-  let node_fields = str_list(get("node_fields")?, "node_fields", at)?;
-  let edge_fields = str_list(get("edge_fields")?, "edge_fields", at)?;
-  let node_type = field(&node_fields, "type", "node_fields", at)?;
-  let edge_type = field(&edge_fields, "type", "edge_fields", at)?;
-  let type_list = |k: &str, idx: usize| -> Result<Vec<String>> {
-    let v = get(k)?.as_array().and_then(|a| a.get(idx)).ok_or_else(|| {
-      SnapshotError::format(
-        Some(at),
-        format!("snapshot.meta.{k} has no entry for the type field"),
-      )
-    })?;
-    let names = str_list(v, k, at)?;
-    if names.len() >= u8::MAX as usize || (k == "edge_types" && names.len() > MAX_EDGE_TYPES) {
-      return Err(SnapshotError::format(
-        Some(at),
-        format!("snapshot.meta.{k} lists too many types"),
-      ));
-    }
-    Ok(names)
-  };
-  let node_type_names = type_list("node_types", node_type)?;
-  let edge_type_names = type_list("edge_types", edge_type)?;
-  let location_fields = match meta.get("location_fields") {
-    Some(v) => str_list(v, "location_fields", at)?,
-    None => Vec::new(),
-  };
-  let opt_u64 = |k: &str| -> Result<Option<u64>> {
-    match header.get(k) {
-      None => Ok(None),
-      Some(v) => v
-        .as_u64()
-        .map(Some)
-        .ok_or_else(|| SnapshotError::format(Some(at), format!("snapshot.{k} must be an unsigned integer"))),
-    }
-  };
-  Ok(Meta {
-    node_field_count: node_fields.len(),
-    node_type,
-    node_name: field(&node_fields, "name", "node_fields", at)?,
-    node_id: field(&node_fields, "id", "node_fields", at)?,
-    node_self_size: field(&node_fields, "self_size", "node_fields", at)?,
-    node_edge_count: field(&node_fields, "edge_count", "node_fields", at)?,
-    node_type_names,
-    edge_field_count: edge_fields.len(),
-    edge_type,
-    edge_name: field(&edge_fields, "name_or_index", "edge_fields", at)?,
-    edge_to: field(&edge_fields, "to_node", "edge_fields", at)?,
-    edge_type_names,
-    location_fields,
-    node_count: opt_u64("node_count")?,
-    edge_count: opt_u64("edge_count")?,
-    root_index: opt_u64("root_index")?,
   })
 }
 

@@ -9,8 +9,14 @@
 //! [`StringTable`] arena, so the file itself is never held in memory. It
 //! never panics on hostile input: every malformed byte sequence becomes a
 //! [`SnapshotError`] carrying its byte offset.
+//!
+//! A scanner can also *tee* ([`Scanner::with_tee`]): every byte it consumes
+//! is written, in order, to a [`Write`]r, except the strings read with
+//! [`Scanner::take_raw_string`], whose replacement the caller writes with
+//! [`Scanner::tee_write`]. The redactor (`crate::dump::redact`) copies a
+//! snapshot this way while walking it with [`super::sections`].
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use super::error::{Result, SnapshotError};
 use super::graph::StringTable;
@@ -36,8 +42,22 @@ pub(crate) enum Piece {
   End,
 }
 
-/// A cursor over the snapshot text, reading from `R` on demand.
-pub struct Scanner<R: Read> {
+/// Bytes [`Scanner::skip_value`] consumes inside an array or object without
+/// changing its nesting: digits, letters, `-+.`, `,`, `:` and whitespace.
+static PLAIN: [bool; 256] = {
+  let mut t = [false; 256];
+  let mut i = 0;
+  while i < 256 {
+    let b = i as u8;
+    t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.' | b',' | b':' | b' ' | b'\n' | b'\r' | b'\t');
+    i += 1;
+  }
+  t
+};
+
+/// A cursor over the snapshot text, reading from `R` on demand; with a
+/// tee, consumed bytes are copied to `W` (`io::Sink`: no tee).
+pub struct Scanner<R: Read, W: Write = std::io::Sink> {
   reader: R,
   buf: Vec<u8>,
   /// Next unread byte in `buf`.
@@ -54,11 +74,31 @@ pub struct Scanner<R: Read> {
   capture_limit: usize,
   /// Scratch space for decoding one string.
   scratch: Vec<u8>,
+  /// Where consumed bytes are copied, if anywhere.
+  tee: Option<W>,
+  /// First consumed byte in `buf` not yet written to the tee.
+  tee_from: usize,
+  /// Consumed bytes are dropped instead of teed (inside a taken string).
+  tee_paused: bool,
+  /// The tee's first write error; input then ends early.
+  tee_error: Option<std::io::Error>,
 }
 
 impl<R: Read> Scanner<R> {
   /// A scanner at the start of `reader`.
   pub fn new(reader: R) -> Self {
+    Scanner::build(reader, None)
+  }
+}
+
+impl<R: Read, W: Write> Scanner<R, W> {
+  /// A scanner at the start of `reader` that writes every byte it consumes
+  /// to `tee` (see the module docs); [`Scanner::finish_tee`] hands it back.
+  pub fn with_tee(reader: R, tee: W) -> Self {
+    Scanner::build(reader, Some(tee))
+  }
+
+  fn build(reader: R, tee: Option<W>) -> Self {
     Scanner {
       reader,
       buf: vec![0; WINDOW],
@@ -71,7 +111,53 @@ impl<R: Read> Scanner<R> {
       capture_from: 0,
       capture_limit: 0,
       scratch: Vec::new(),
+      tee,
+      tee_from: 0,
+      tee_paused: false,
+      tee_error: None,
     }
+  }
+
+  /// Writes the consumed bytes not yet teed. False once the tee has failed.
+  fn tee_flush(&mut self) -> bool {
+    if let Some(w) = self.tee.as_mut() {
+      if !self.tee_paused && self.tee_error.is_none() {
+        if let Err(e) = w.write_all(&self.buf[self.tee_from..self.pos]) {
+          self.tee_error = Some(e);
+        }
+      }
+      self.tee_from = self.pos;
+    }
+    self.tee_error.is_none()
+  }
+
+  /// Writes `bytes` to the tee at the current position (after everything
+  /// consumed so far).
+  pub fn tee_write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    if !self.tee_flush() {
+      return Err(self.take_tee_error());
+    }
+    match self.tee.as_mut() {
+      Some(w) => w.write_all(bytes),
+      None => Ok(()),
+    }
+  }
+
+  fn take_tee_error(&mut self) -> std::io::Error {
+    self
+      .tee_error
+      .take()
+      .unwrap_or_else(|| std::io::Error::other("the output failed earlier"))
+  }
+
+  /// Writes what is left to the tee and returns it (`None` without a tee).
+  /// A failed tee ends the input early, so after a scanner error this
+  /// tells whether the output was the cause (`Err`).
+  pub fn finish_tee(mut self) -> std::io::Result<Option<W>> {
+    if !self.tee_flush() {
+      return Err(self.take_tee_error());
+    }
+    Ok(self.tee.take())
   }
 
   /// The current absolute byte offset.
@@ -90,6 +176,11 @@ impl<R: Read> Scanner<R> {
       c.extend_from_slice(&self.buf[self.capture_from..self.pos]);
       self.capture_from = 0;
     }
+    if !self.tee_flush() {
+      self.eof = true;
+      return false;
+    }
+    self.tee_from = 0;
     self.buf.copy_within(self.pos..self.end, 0);
     self.end -= self.pos;
     self.base += self.pos;
@@ -333,9 +424,10 @@ impl<R: Read> Scanner<R> {
   /// window still holds), cut after its last newline or `,` (or at the array's `]`),
   /// and only the few bytes past the cut go back into the window. `None`
   /// (with nothing consumed) when the piece needs the careful path: a
-  /// capture is running, the input ended, or there is no `,` to cut at.
+  /// capture or a tee is running, the input ended, or there is no `,` to
+  /// cut at.
   fn array_piece_direct(&mut self, limit: usize, out: &mut Vec<u8>) -> Option<(usize, Piece)> {
-    if self.capture.is_some() || self.eof || limit == 0 || limit > WINDOW / 2 {
+    if self.capture.is_some() || self.tee.is_some() || self.eof || limit == 0 || limit > WINDOW / 2 {
       return None;
     }
     out.clear();
@@ -619,6 +711,12 @@ impl<R: Read> Scanner<R> {
           format!("the value is larger than the {} byte limit", self.capture_limit),
         ));
       }
+      if depth > 0 {
+        // The bulk of a skipped array (numbers, commas, whitespace), up to
+        // the end of the window: what the tokens below would consume.
+        let window = &self.buf[self.pos..self.end];
+        self.pos += window.iter().position(|&b| !PLAIN[b as usize]).unwrap_or(window.len());
+      }
       match self.peek() {
         None => return Err(self.eof_error("while skipping a value")),
         Some(b'"') => self.skip_string()?,
@@ -661,24 +759,62 @@ impl<R: Read> Scanner<R> {
     }
   }
 
-  /// Skips a string without decoding it.
-  fn skip_string(&mut self) -> Result<()> {
+  /// Skips a string (whitespace, then the opening quote, is next) without
+  /// decoding it; escapes are not checked.
+  pub fn skip_string(&mut self) -> Result<()> {
     self.expect_byte(b'"', "at the start of a string")?;
+    self.raw_string_body(None)
+  }
+
+  /// Reads the next string (after whitespace) as written — escapes not
+  /// decoded nor checked, no quotes — into `out`, and keeps it, quotes
+  /// included, out of the tee: the caller writes what replaces it with
+  /// [`Scanner::tee_write`].
+  pub fn take_raw_string(&mut self, out: &mut Vec<u8>) -> Result<()> {
+    out.clear();
+    self.skip_ws();
+    self.tee_flush();
+    self.tee_paused = true;
+    let r = self
+      .expect_byte(b'"', "at the start of a string")
+      .and_then(|_| self.raw_string_body(Some(out)));
+    self.tee_paused = false;
+    self.tee_from = self.pos;
+    r
+  }
+
+  /// The rest of a string after its opening quote, up to and including the
+  /// closing one, appended to `out` without the quote when given.
+  fn raw_string_body(&mut self, mut out: Option<&mut Vec<u8>>) -> Result<()> {
     loop {
+      if self.pos >= self.end && !self.fill() {
+        return Err(self.eof_error("inside a string"));
+      }
+      let window = &self.buf[self.pos..self.end];
+      let Some(j) = memchr::memchr2(b'"', b'\\', window) else {
+        if let Some(o) = out.as_deref_mut() {
+          o.extend_from_slice(window);
+        }
+        self.pos = self.end;
+        continue;
+      };
+      let quote = window[j] == b'"';
+      if let Some(o) = out.as_deref_mut() {
+        o.extend_from_slice(&window[..if quote { j } else { j + 1 }]);
+      }
+      self.pos += j + 1;
+      if quote {
+        return Ok(());
+      }
+      // A backslash: the next byte is escaped, whatever it is.
       match self.cur() {
         None => return Err(self.eof_error("inside a string")),
-        Some(b'"') => {
-          self.pos += 1;
-          return Ok(());
-        }
-        Some(b'\\') => {
-          self.pos += 1;
-          if self.cur().is_none() {
-            return Err(self.eof_error("inside a string"));
+        Some(b) => {
+          if let Some(o) = out.as_deref_mut() {
+            o.push(b);
           }
           self.pos += 1;
         }
-        Some(_) => self.pos += 1,
       }
     }
   }

@@ -23,7 +23,7 @@ use napi::bindgen_prelude::{Function, JsValue, Unknown};
 use napi::{sys, Env};
 
 use super::wake::Wake;
-use super::Isolate;
+use super::{Isolate, V8Error};
 use crate::watch::clock;
 use crate::watch::live::reads_full_statistics;
 use crate::watch::record::{GcKind, MAX_SPACES};
@@ -72,14 +72,16 @@ impl NativeWatch {
 }
 
 /// Installs native hooks for the current thread's isolate. `on_wake` is called
-/// (with no arguments, on the JS thread) when records are waiting.
+/// (with no arguments, on the JS thread) when records are waiting. `Err`: the
+/// N-API call that failed, as a [`V8Error`] or whatever the caller collects
+/// reasons in (the watchdog binding: text).
 pub fn install(
   env: &Env,
   on_wake: &Function<'_, (), Unknown<'_>>,
   isolate: Isolate,
   watch: Arc<Watch>,
   space_count: usize,
-) -> Result<Arc<NativeWatch>, String> {
+) -> Result<Arc<NativeWatch>, V8Error> {
   let nw = Arc::new(NativeWatch {
     isolate,
     watch,
@@ -103,7 +105,7 @@ pub fn install(
   if st != sys::Status::napi_ok {
     // SAFETY: the hook was not registered.
     drop(unsafe { Arc::from_raw(for_hook as *const NativeWatch) });
-    return Err(format!("napi_add_env_cleanup_hook failed ({st})"));
+    return Err(V8Error::Napi { call: "napi_add_env_cleanup_hook", status: st });
   }
   nw.watch.seed_carry(nw.isolate.heap_statistics());
   nw.enable();

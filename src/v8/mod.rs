@@ -57,9 +57,12 @@
 //! `v8.getHeapStatistics()` / `v8.getHeapSpaceStatistics()`: if they disagree,
 //! the native backend is not used.
 
+mod error;
 pub mod hooks;
 pub mod sampling;
 mod wake;
+
+pub use error::V8Error;
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
@@ -181,12 +184,12 @@ fn names() -> &'static [&'static CStr; 8] {
   }
 }
 
-fn resolve() -> Result<Symbols, String> {
+fn resolve() -> Result<Symbols, V8Error> {
   let mut ptrs = [std::ptr::null_mut(); 8];
   for (i, name) in names().iter().enumerate() {
     ptrs[i] = lookup(name);
     if ptrs[i].is_null() && i < 7 {
-      return Err(format!("V8 symbol not found in the host process: {}", name.to_string_lossy()));
+      return Err(V8Error::MissingSymbol(name));
     }
   }
   // SAFETY: each pointer was found under a mangled name that encodes exactly
@@ -211,8 +214,8 @@ fn resolve() -> Result<Symbols, String> {
 
 /// The process-wide symbol table, resolved once. `Err` says which symbol is
 /// missing.
-pub fn symbols() -> Result<&'static Symbols, String> {
-  static TABLE: OnceLock<Result<Symbols, String>> = OnceLock::new();
+pub fn symbols() -> Result<&'static Symbols, V8Error> {
+  static TABLE: OnceLock<Result<Symbols, V8Error>> = OnceLock::new();
   TABLE.get_or_init(resolve).as_ref().map_err(Clone::clone)
 }
 

@@ -49,7 +49,8 @@
 //!
 //! Every reading checks what it can: the root is named `(root)`, vectors are
 //! ordered, aligned and of sane length, the walk is bounded. A failed check
-//! turns sampling off with the reason, never a wild read past the tree.
+//! turns sampling off with the reason (a [`V8Error`]), never a wild read
+//! past the tree.
 //! Windows (MSVC's vtable puts one deleting destructor first) is not
 //! supported: sampling reports itself unavailable there.
 
@@ -61,7 +62,7 @@ use std::sync::{Arc, OnceLock};
 
 use napi::sys;
 
-use super::{lookup, Isolate};
+use super::{lookup, Isolate, V8Error};
 use crate::sites::{Frame, FrameTable, Profile, ProfileNode};
 
 type GetHeapProfilerFn = unsafe extern "C" fn(isolate: *mut c_void) -> *mut c_void;
@@ -96,15 +97,15 @@ struct SamplingSymbols {
   get_profile: GetProfileFn,
 }
 
-fn resolve() -> Result<SamplingSymbols, String> {
+fn resolve() -> Result<SamplingSymbols, V8Error> {
   if cfg!(windows) {
-    return Err("the sampling heap profiler is not supported on Windows yet".into());
+    return Err(V8Error::SamplingUnsupported);
   }
   let mut ptrs = [std::ptr::null_mut(); 4];
   for (i, name) in NAMES.iter().enumerate() {
     ptrs[i] = lookup(name);
     if ptrs[i].is_null() {
-      return Err(format!("V8 symbol not found in the host process: {}", name.to_string_lossy()));
+      return Err(V8Error::MissingSymbol(name));
     }
   }
   // SAFETY: each pointer was found under a mangled name encoding exactly the
@@ -119,8 +120,8 @@ fn resolve() -> Result<SamplingSymbols, String> {
   }
 }
 
-fn symbols() -> Result<&'static SamplingSymbols, String> {
-  static TABLE: OnceLock<Result<SamplingSymbols, String>> = OnceLock::new();
+fn symbols() -> Result<&'static SamplingSymbols, V8Error> {
+  static TABLE: OnceLock<Result<SamplingSymbols, V8Error>> = OnceLock::new();
   TABLE.get_or_init(resolve).as_ref().map_err(Clone::clone)
 }
 
@@ -216,12 +217,12 @@ unsafe impl Send for Sampler {}
 
 impl Sampler {
   /// The sampler of `isolate` (the calling thread's, whose env is `env`).
-  pub fn new(env: sys::napi_env, isolate: &Isolate) -> Result<Sampler, String> {
+  pub fn new(env: sys::napi_env, isolate: &Isolate) -> Result<Sampler, V8Error> {
     let syms = symbols()?;
     // SAFETY: a live isolate on its own thread.
     let profiler = unsafe { (syms.get_heap_profiler)(isolate.ptr) };
     if profiler.is_null() {
-      return Err("v8::Isolate::GetHeapProfiler() returned null".into());
+      return Err(V8Error::NoHeapProfiler);
     }
     let teardown = Arc::new(Teardown { profiler, stop: syms.stop, running: AtomicBool::new(false) });
     let for_hook = Arc::into_raw(Arc::clone(&teardown)) as *mut c_void;
@@ -230,7 +231,7 @@ impl Sampler {
     if st != sys::Status::napi_ok {
       // SAFETY: the hook was not registered.
       drop(unsafe { Arc::from_raw(for_hook as *const Teardown) });
-      return Err(format!("napi_add_env_cleanup_hook failed ({st})"));
+      return Err(V8Error::Napi { call: "napi_add_env_cleanup_hook", status: st });
     }
     Ok(Sampler { profiler, syms, frames: FrameTable::default(), cache: HashMap::new(), teardown })
   }
@@ -264,12 +265,13 @@ impl Sampler {
   }
 
   /// Copies the live profile. `Ok(None)`: no sampler runs any more.
-  pub fn read(&mut self, env: sys::napi_env) -> Result<Option<Profile>, String> {
+  pub fn read(&mut self, env: sys::napi_env) -> Result<Option<Profile>, V8Error> {
     let mut scope: sys::napi_handle_scope = std::ptr::null_mut();
     // SAFETY: `env` is the calling JS thread's; the scope frees the Locals
     // GetAllocationProfile creates.
-    if unsafe { sys::napi_open_handle_scope(env, &mut scope) } != sys::Status::napi_ok {
-      return Err("napi_open_handle_scope failed".into());
+    let st = unsafe { sys::napi_open_handle_scope(env, &mut scope) };
+    if st != sys::Status::napi_ok {
+      return Err(V8Error::Napi { call: "napi_open_handle_scope", status: st });
     }
     // SAFETY: valid HeapProfiler on its thread, inside a handle scope.
     let profile = unsafe { (self.syms.get_profile)(self.profiler) };
@@ -300,13 +302,13 @@ impl Sampler {
   ///
   /// SAFETY: `root` is the root of a live AllocationProfile whose Locals live
   /// in the current handle scope.
-  unsafe fn copy(&mut self, env: sys::napi_env, root: *const RawNode) -> Result<Profile, String> {
+  unsafe fn copy(&mut self, env: sys::napi_env, root: *const RawNode) -> Result<Profile, V8Error> {
     if root.is_null() {
-      return Err("the allocation profile has no root".into());
+      return Err(V8Error::NoProfileRoot);
     }
     let root_name = string(env, (*root).name)?;
     if root_name != "(root)" {
-      return Err(format!("unexpected allocation profile layout (root named {root_name:?})"));
+      return Err(V8Error::ProfileRoot(root_name));
     }
     if self.cache.len() > MAX_CACHE {
       self.cache.clear();
@@ -334,7 +336,7 @@ impl Sampler {
       let allocs = n
         .allocations
         .len(std::mem::size_of::<RawAllocation>(), std::mem::align_of::<RawAllocation>())
-        .ok_or("unexpected allocation profile layout (allocations)")?;
+        .ok_or(V8Error::ProfileLayout("allocations"))?;
       let (mut bytes, mut objects) = (0u64, 0u64);
       for i in 0..allocs {
         let a = &*(n.allocations.begin as *const RawAllocation).add(i);
@@ -346,11 +348,11 @@ impl Sampler {
       let kids = n
         .children
         .len(std::mem::size_of::<*const RawNode>(), std::mem::align_of::<*const RawNode>())
-        .ok_or("unexpected allocation profile layout (children)")?;
+        .ok_or(V8Error::ProfileLayout("children"))?;
       for i in 0..kids {
         let child = *(n.children.begin as *const *const RawNode).add(i);
         if child.is_null() {
-          return Err("unexpected allocation profile layout (null child)".into());
+          return Err(V8Error::ProfileLayout("null child"));
         }
         todo.push((child, Some(index)));
       }
@@ -367,20 +369,19 @@ impl Sampler {
 /// A JS string's UTF-8 contents.
 ///
 /// SAFETY: `value` is a live handle of the current scope.
-unsafe fn string(env: sys::napi_env, value: sys::napi_value) -> Result<String, String> {
+unsafe fn string(env: sys::napi_env, value: sys::napi_value) -> Result<String, V8Error> {
   if value.is_null() {
     return Ok(String::new());
   }
   let mut len = 0usize;
   if sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut len) != sys::Status::napi_ok {
-    return Err("unexpected allocation profile layout (a name is not a string)".into());
+    return Err(V8Error::ProfileLayout("a name is not a string"));
   }
   let mut buf = vec![0u8; len + 1];
   let mut written = 0usize;
-  if sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut written)
-    != sys::Status::napi_ok
-  {
-    return Err("napi_get_value_string_utf8 failed".into());
+  let st = sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut written);
+  if st != sys::Status::napi_ok {
+    return Err(V8Error::Napi { call: "napi_get_value_string_utf8", status: st });
   }
   buf.truncate(written);
   Ok(String::from_utf8_lossy(&buf).into_owned())

@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 use napi::sys;
 
+use super::V8Error;
+
 pub(crate) struct Wake {
   tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
 }
@@ -42,12 +44,12 @@ impl Wake {
     func: sys::napi_value,
     finalize_data: *mut c_void,
     finalize: WakeFinalizer,
-  ) -> Result<(), String> {
+  ) -> Result<(), V8Error> {
     let name = "leakwatch:gc";
     let mut resource_name = ptr::null_mut();
     let st = sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut resource_name);
     if st != sys::Status::napi_ok {
-      return Err(format!("napi_create_string_utf8 failed ({st})"));
+      return Err(V8Error::Napi { call: "napi_create_string_utf8", status: st });
     }
     let mut tsfn = ptr::null_mut();
     let st = sys::napi_create_threadsafe_function(
@@ -64,11 +66,11 @@ impl Wake {
       &mut tsfn,
     );
     if st != sys::Status::napi_ok || tsfn.is_null() {
-      return Err(format!("napi_create_threadsafe_function failed ({st})"));
+      return Err(V8Error::Napi { call: "napi_create_threadsafe_function", status: st });
     }
     let st = sys::napi_unref_threadsafe_function(env, tsfn);
     if st != sys::Status::napi_ok {
-      return Err(format!("napi_unref_threadsafe_function failed ({st})"));
+      return Err(V8Error::Napi { call: "napi_unref_threadsafe_function", status: st });
     }
     self.tsfn.store(tsfn, Ordering::Release);
     Ok(())

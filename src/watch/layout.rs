@@ -5,7 +5,7 @@
 //! read are compared here with what `v8.getHeapStatistics()` and
 //! `v8.getHeapSpaceStatistics()` returned a moment earlier. Any disagreement
 //! (a field moved, a space renamed or added) means "do not use the native
-//! backend", with a message saying which value disagreed.
+//! backend", with a [`LayoutError`] saying which value disagreed.
 
 use crate::watch::record::HeapStats;
 
@@ -25,29 +25,75 @@ pub struct NativeHeapView {
   pub extra_space: bool,
 }
 
+/// Which native read disagreed with the JS one. The message names the value
+/// (where) and both readings (what); nothing is to be done by the user: the
+/// watchdog falls back to perf_hooks and shows it as `backendReason`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayoutError {
+  /// JS passed fewer than the 9 `v8.getHeapStatistics()` values.
+  ShortJsView { got: usize },
+  /// A statistic read natively is not what the `v8` module says.
+  Mismatch { what: String, native: u64, js: f64 },
+  /// The native heap numbers cannot be right together.
+  Implausible { used: u64, total: u64 },
+  /// Another number of heap spaces natively (`more`: V8 answers past the
+  /// last one JS listed).
+  SpaceCount { native: usize, more: bool, js: usize },
+  /// Heap space `index` has another name natively.
+  SpaceName { index: usize, native: String, js: String },
+}
+
+impl std::fmt::Display for LayoutError {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    match self {
+      LayoutError::ShortJsView { got } => {
+        write!(f, "layout check: expected 9 values from v8.getHeapStatistics(), got {got}")
+      }
+      LayoutError::Mismatch { what, native, js } => {
+        write!(f, "layout check failed: {what} read natively as {native}, v8 module says {js}")
+      }
+      LayoutError::Implausible { used, total } => write!(
+        f,
+        "layout check failed: implausible used_heap_size {used} for total_heap_size {total}"
+      ),
+      LayoutError::SpaceCount { native, more, js } => write!(
+        f,
+        "layout check failed: {native} heap spaces natively{}, {js} in v8.getHeapSpaceStatistics()",
+        if *more { " and more" } else { "" }
+      ),
+      LayoutError::SpaceName { index, native, js } => {
+        write!(f, "layout check failed: heap space {index} is {native:?} natively, {js:?} in v8")
+      }
+    }
+  }
+}
+
+impl std::error::Error for LayoutError {}
+
 /// Allocation between the two reads moves the numbers a little: allow 8 MiB
 /// plus a quarter. A misread field is off by orders of magnitude instead.
-fn close(native: u64, js: f64, what: &str) -> Result<(), String> {
+fn close(native: u64, js: f64, what: &str) -> Result<(), LayoutError> {
   let js_u = if js.is_finite() && js >= 0.0 { js as u64 } else { u64::MAX };
   let tol = 8 * 1024 * 1024 + js_u / 4;
   if native.abs_diff(js_u) <= tol {
     Ok(())
   } else {
-    Err(format!("layout check failed: {what} read natively as {native}, v8 module says {js}"))
+    Err(LayoutError::Mismatch { what: what.to_string(), native, js })
   }
 }
 
 /// `Ok` if the native reads agree with the JS ones.
-pub fn check(native: &NativeHeapView, js: &JsHeapView) -> Result<(), String> {
+pub fn check(native: &NativeHeapView, js: &JsHeapView) -> Result<(), LayoutError> {
   let n = &native.heap;
   if js.heap.len() < 9 {
-    return Err("layout check: expected 9 values from v8.getHeapStatistics()".into());
+    return Err(LayoutError::ShortJsView { got: js.heap.len() });
   }
   if n.heap_size_limit as f64 != js.heap[5] {
-    return Err(format!(
-      "layout check failed: heap_size_limit read natively as {}, v8 module says {}",
-      n.heap_size_limit, js.heap[5]
-    ));
+    return Err(LayoutError::Mismatch {
+      what: "heap_size_limit".into(),
+      native: n.heap_size_limit,
+      js: js.heap[5],
+    });
   }
   close(n.total_heap_size, js.heap[0], "total_heap_size")?;
   close(n.total_heap_size_executable, js.heap[1], "total_heap_size_executable")?;
@@ -55,22 +101,18 @@ pub fn check(native: &NativeHeapView, js: &JsHeapView) -> Result<(), String> {
   close(n.used_heap_size, js.heap[4], "used_heap_size")?;
   close(n.peak_malloced_memory, js.heap[8], "peak_malloced_memory")?;
   if n.used_heap_size > n.total_heap_size || n.total_heap_size > n.heap_size_limit.saturating_mul(2) {
-    return Err(format!(
-      "layout check failed: implausible used_heap_size {} for total_heap_size {}",
-      n.used_heap_size, n.total_heap_size
-    ));
+    return Err(LayoutError::Implausible { used: n.used_heap_size, total: n.total_heap_size });
   }
   if native.spaces.len() != js.space_names.len() || native.extra_space {
-    return Err(format!(
-      "layout check failed: {} heap spaces natively{}, {} in v8.getHeapSpaceStatistics()",
-      native.spaces.len(),
-      if native.extra_space { " and more" } else { "" },
-      js.space_names.len()
-    ));
+    return Err(LayoutError::SpaceCount {
+      native: native.spaces.len(),
+      more: native.extra_space,
+      js: js.space_names.len(),
+    });
   }
   for (i, ((name, size), js_name)) in native.spaces.iter().zip(js.space_names).enumerate() {
     if name != js_name {
-      return Err(format!("layout check failed: heap space {i} is {name:?} natively, {js_name:?} in v8"));
+      return Err(LayoutError::SpaceName { index: i, native: name.clone(), js: js_name.clone() });
     }
     close(*size, js.space_sizes.get(i).copied().unwrap_or(-1.0), name)?;
   }
@@ -136,11 +178,11 @@ mod tests {
     let mut heap = js_heap(&n.heap);
     heap.swap(3, 4);
     let err = check(&n, &JsHeapView { heap: &heap, space_names: &names, space_sizes: &sizes }).unwrap_err();
-    assert!(err.contains("used_heap_size"), "{err}");
+    assert!(err.to_string().contains("used_heap_size"), "{err}");
     let mut heap = js_heap(&n.heap);
     heap[5] += 1.0;
     let err = check(&n, &JsHeapView { heap: &heap, space_names: &names, space_sizes: &sizes }).unwrap_err();
-    assert!(err.contains("heap_size_limit"), "{err}");
+    assert!(err.to_string().contains("heap_size_limit"), "{err}");
   }
 
   #[test]
@@ -150,7 +192,7 @@ mod tests {
     let sizes = vec![(16 << 20) as f64, (30 << 20) as f64];
     let renamed = vec!["new_space".to_string(), "trusted_space".to_string()];
     let err = check(&n, &JsHeapView { heap: &heap, space_names: &renamed, space_sizes: &sizes }).unwrap_err();
-    assert!(err.contains("trusted_space"), "{err}");
+    assert!(err.to_string().contains("trusted_space"), "{err}");
     let fewer = vec!["new_space".to_string()];
     assert!(check(&n, &JsHeapView { heap: &heap, space_names: &fewer, space_sizes: &sizes[..1] }).is_err());
     let mut extra = native();
