@@ -22,14 +22,6 @@ const path = require('node:path');
 const v8 = require('node:v8');
 const binding = require('./load-binding.js').loadBinding();
 
-const HINTS = {
-  io: 'check that the file exists, is readable and, if gzip-compressed, complete',
-  syntax: 'the file is not complete, valid JSON; was it truncated or corrupted? Write it again with v8.writeHeapSnapshot() or DevTools',
-  format: 'the file is not a V8 heap snapshot, or is damaged; write it again with v8.writeHeapSnapshot() or DevTools',
-  query: 'check the id or class name against analyze() of the same file',
-  internal: 'please report this with the snapshot file',
-};
-
 function argError(fn, msg) {
   const e = new TypeError(`leakwatch.${fn}: ${msg}`);
   e.code = 'ERR_INVALID_ARG_TYPE';
@@ -62,8 +54,10 @@ function topOf(fn, opts) {
 }
 
 function snapshotError(fn, err) {
-  const e = new Error(`leakwatch.${fn}: ${err.message} (${HINTS[err.kind] || HINTS.internal})`);
-  e.code = `ERR_LEAKWATCH_SNAPSHOT_${String(err.kind).toUpperCase()}`;
+  // The engine's error says what, where (offset) and what to do (hint), and
+  // its stable code (src/snapshot/error.rs).
+  const e = new Error(`leakwatch.${fn}: ${err.message} (${err.hint})`);
+  e.code = err.code;
   e.kind = err.kind;
   e.offset = err.offset === null ? undefined : err.offset;
   return e;
