@@ -335,6 +335,22 @@ declare namespace leakwatch {
     hook_ns: number;
   };
 
+  /**
+   * The `v8::HeapStatistics` fields leakwatch reads, all 64-bit; in the
+   * `stats` event under V8's names.
+   */
+  type HeapStats = {
+    total_heap_size: number;
+    total_heap_size_executable: number;
+    total_physical_size: number;
+    total_available_size: number;
+    used_heap_size: number;
+    heap_size_limit: number;
+    malloced_memory: number;
+    external_memory: number;
+    peak_malloced_memory: number;
+  };
+
   /** lloyd/node-memwatch's fields, in `stats` events and `getStats()`. */
   type MemwatchFields = {
     num_full_gc: number;
@@ -365,14 +381,6 @@ declare namespace leakwatch {
     gcIncrementalMarkingTime: number;
     gcProcessWeakCallbacksCount: number;
     gcProcessWeakCallbacksTime: number;
-    total_heap_size: number;
-    total_heap_size_executable: number;
-    total_physical_size: number;
-    total_available_size: number;
-    used_heap_size: number;
-    heap_size_limit: number;
-    malloced_memory: number;
-    peak_malloced_memory: number;
     /** This collection's pause, nanoseconds. */
     gc_time: number;
     /** leakwatch's: as in [`GcEvent`]. */
@@ -383,8 +391,16 @@ declare namespace leakwatch {
     pause_ms: number;
     heap_used_before: number | null;
     heap_used_after: number;
-    external_memory: number;
     spaces: SpacesUsed;
+    total_heap_size: number;
+    total_heap_size_executable: number;
+    total_physical_size: number;
+    total_available_size: number;
+    used_heap_size: number;
+    heap_size_limit: number;
+    malloced_memory: number;
+    external_memory: number;
+    peak_malloced_memory: number;
     num_full_gc: number;
     num_inc_gc: number;
     heap_compactions: number;
@@ -702,14 +718,8 @@ declare namespace leakwatch {
     app: boolean;
   };
 
-  /**
-   * A growing allocation site as the sampler sees it; `lib/source-lines.js`
-   * adds the statement read from the source (`AllocationSite` in `index.d.ts`).
-   * V8's sampler records functions, not statements: `line`/`column` are where
-   * the allocating function is defined, and a function the optimizing
-   * compiler inlined counts in its caller.
-   */
-  type SampledSite = {
+  /** Where a site is and what it holds now. */
+  type SitePlace = {
     /**
      * The first function of the application's own code on the allocation's
      * stack (outside `node:` internals, `node_modules` and leakwatch), or,
@@ -727,12 +737,22 @@ declare namespace leakwatch {
     in_app: boolean;
     /** Estimated live bytes allocated there now (sampled, scaled). */
     live_bytes: number;
+    /** Estimated live objects allocated there. */
+    objects: number;
+  };
+
+  /**
+   * A growing allocation site as the sampler sees it; `lib/source-lines.js`
+   * adds the statement read from the source (`AllocationSite` in `index.d.ts`).
+   * V8's sampler records functions, not statements: `line`/`column` are where
+   * the allocating function is defined, and a function the optimizing
+   * compiler inlined counts in its caller.
+   */
+  type SampledSite = {
     bytes_per_min: number;
     growth_bytes: number;
     /** This site's rate over the sum of every growing site's, 0..1. */
     share: number;
-    /** Estimated live objects allocated there. */
-    objects: number;
     /**
      * The stack that grows there, allocating frame first:
      * `function (file:line:column)`.
@@ -740,29 +760,41 @@ declare namespace leakwatch {
     stack: Array<string>;
     /** The same stack, frame by frame. */
     frames: Array<SiteFrame>;
-  };
-
-  /** A site holding many live sampled bytes now (`largestSites()`). */
-  type LargestSite = {
+    /**
+     * The first function of the application's own code on the allocation's
+     * stack (outside `node:` internals, `node_modules` and leakwatch), or,
+     * when none is on it (`in_app: false`), the allocating one.
+     */
     function: string;
     file: string;
     line: number;
     column: number;
+    /**
+     * `file:line:column`, or the function's name when V8 knows no script
+     * (e.g. `(V8 API)`).
+     */
     location: string;
     in_app: boolean;
+    /** Estimated live bytes allocated there now (sampled, scaled). */
     live_bytes: number;
+    /** Estimated live objects allocated there. */
     objects: number;
   };
 
-  /** One object of the snapshot (`NodeInfo` in `index.d.ts`). */
+  /** One object of the snapshot, as the reports show it. */
   type NodeInfo = {
     id: number;
     type: string;
     name: string;
     class_name: string;
+    /** Self size after DevTools' shallow-size attribution. */
     self_size: number;
     retained_size: number;
-    /** Shortest distance from the GC roots; null if unreachable. */
+    /**
+     * Distance from the GC roots; `None` when unreachable; at least
+     * [`super::BASE_SYSTEM_DISTANCE`] when reachable only through system
+     * roots.
+     */
     distance: number | null;
   };
 
@@ -786,6 +818,17 @@ declare namespace leakwatch {
     file: string | null;
     line: number | null;
     column: number | null;
+  };
+
+  /**
+   * The path part of a `retainers()` answer; all null when there is no path
+   * (an unreachable node).
+   */
+  type PathFields = {
+    /** e.g. `global → … → tasks → [0] → (closure) → context → req → LeakyReq@123`. */
+    path: string | null;
+    steps: Array<PathStep> | null;
+    closures: Array<ClosureOnPath> | null;
   };
 
   /** One class of the Summary view. */
@@ -812,7 +855,7 @@ declare namespace leakwatch {
     classes: Array<ClassSummary>;
   };
 
-  /** One class of the Comparison view. */
+  /** One row of the Comparison view. */
   type ClassDiff = {
     name: string;
     added_count: number;
@@ -884,12 +927,12 @@ declare namespace leakwatch {
   type NodeRetainers = {
     node: NodeInfo;
     location: string | null;
-    /** null when the node is unreachable. */
+    retainer_count: number;
+    retainers: Array<Retainer>;
+    /** e.g. `global → … → tasks → [0] → (closure) → context → req → LeakyReq@123`. */
     path: string | null;
     steps: Array<PathStep> | null;
     closures: Array<ClosureOnPath> | null;
-    retainer_count: number;
-    retainers: Array<Retainer>;
   };
 
   /**
@@ -900,6 +943,7 @@ declare namespace leakwatch {
     class_name: string;
     count: number;
     instances: Array<NodeInfo>;
+    /** e.g. `global → … → tasks → [0] → (closure) → context → req → LeakyReq@123`. */
     path: string | null;
     steps: Array<PathStep> | null;
     closures: Array<ClosureOnPath> | null;

@@ -12,11 +12,14 @@ use ts_rs::{Config, TS};
 
 use crate::detector::events::{Episode, KindState, Kinds, MemoryRates};
 use crate::detector::{DetectorConfig, DetectorState, HeapLimitEvent, LeakEndEvent, LeakEvent, MemoryLimitEvent};
-use crate::sites::table::{LargestSite, SiteFrame, SiteReport};
+use crate::sites::table::{SiteFrame, SitePlace, SiteReport};
+use crate::snapshot::analysis::NodeInfo;
+use crate::snapshot::diff::ClassDiff;
 use crate::snapshot::report::{
-  ClassDiff, ClassRetainers, ClassSummary, ClosureOnPath, Diff, HeapDiffChange, HeapDiffDetail, HeapDiffResult,
-  HeapDiffSide, LeakClass, LeakPathGroup, LeakReport, NodeReport, NodeRetainers, PathStep, Retainer, Summary,
+  ClassRetainers, ClassSummary, ClosureOnPath, Diff, HeapDiffChange, HeapDiffDetail, HeapDiffResult, HeapDiffSide,
+  LeakClass, LeakPathGroup, LeakReport, NodeRetainers, PathFields, PathStep, Retainer, Summary,
 };
+use crate::watch::record::HeapStats;
 use crate::watch::events::{GcEvent, KindCount, MemwatchFields, StatsEvent, TimelinePoint, WatchStats};
 
 const BEGIN: &str = "  // ---- generated from src/ by `npm run types` (src/types.rs): do not edit ----";
@@ -110,6 +113,7 @@ pub fn generated() -> String {
   let cfg = Config::new().with_large_int("number");
   let decls = [
     decl::<GcEvent>(&cfg),
+    decl::<HeapStats>(&cfg),
     decl::<MemwatchFields>(&cfg),
     decl::<StatsEvent>(&cfg),
     decl::<KindCount>(&cfg),
@@ -126,11 +130,12 @@ pub fn generated() -> String {
     decl::<DetectorState>(&cfg),
     decl::<DetectorConfig>(&cfg),
     decl::<SiteFrame>(&cfg),
+    decl::<SitePlace>(&cfg),
     decl::<SiteReport>(&cfg),
-    decl::<LargestSite>(&cfg),
-    decl::<NodeReport>(&cfg),
+    decl::<NodeInfo>(&cfg),
     decl::<PathStep>(&cfg),
     decl::<ClosureOnPath>(&cfg),
+    decl::<PathFields>(&cfg),
     decl::<ClassSummary>(&cfg),
     decl::<Summary>(&cfg),
     decl::<ClassDiff>(&cfg),

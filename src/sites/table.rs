@@ -124,6 +124,23 @@ pub struct SiteFrame {
 #[cfg_attr(test, derive(TS))]
 #[cfg_attr(test, ts(rename = "SampledSite"))]
 pub struct SiteReport {
+  #[serde(flatten)]
+  pub site: SitePlace,
+  pub bytes_per_min: f64,
+  pub growth_bytes: f64,
+  /// This site's rate over the sum of every growing site's, 0..1.
+  pub share: f64,
+  /// The stack that grows there, allocating frame first:
+  /// `function (file:line:column)`.
+  pub stack: Vec<String>,
+  /// The same stack, frame by frame.
+  pub frames: Vec<SiteFrame>,
+}
+
+/// Where a site is and what it holds now.
+#[derive(Serialize, Clone, Debug)]
+#[cfg_attr(test, derive(TS))]
+pub struct SitePlace {
   /// The first function of the application's own code on the allocation's
   /// stack (outside `node:` internals, `node_modules` and leakwatch), or,
   /// when none is on it (`in_app: false`), the allocating one.
@@ -137,37 +154,32 @@ pub struct SiteReport {
   pub in_app: bool,
   /// Estimated live bytes allocated there now (sampled, scaled).
   pub live_bytes: u64,
-  pub bytes_per_min: f64,
-  pub growth_bytes: f64,
-  /// This site's rate over the sum of every growing site's, 0..1.
-  pub share: f64,
   /// Estimated live objects allocated there.
   pub objects: u64,
-  /// The stack that grows there, allocating frame first:
-  /// `function (file:line:column)`.
-  pub stack: Vec<String>,
-  /// The same stack, frame by frame.
-  pub frames: Vec<SiteFrame>,
 }
 
-fn function_name(f: &Frame) -> String {
-  if f.function.is_empty() { "(anonymous)".to_string() } else { f.function.clone() }
+impl SitePlace {
+  fn new(frame: &Frame, in_app: bool, live_bytes: u64, objects: u64) -> SitePlace {
+    SitePlace {
+      function: if frame.function.is_empty() { "(anonymous)".to_string() } else { frame.function.clone() },
+      file: frame.file().to_string(),
+      line: frame.line,
+      column: frame.column,
+      location: frame.location(),
+      in_app,
+      live_bytes,
+      objects,
+    }
+  }
 }
 
 impl GrowingSite {
   pub fn report(&self) -> SiteReport {
     SiteReport {
-      function: function_name(&self.frame),
-      file: self.frame.file().to_string(),
-      line: self.frame.line,
-      column: self.frame.column,
-      location: self.frame.location(),
-      in_app: self.in_app,
-      live_bytes: self.live_bytes,
+      site: SitePlace::new(&self.frame, self.in_app, self.live_bytes, self.objects),
       bytes_per_min: (self.bytes_per_sec * 60.0).round(),
       growth_bytes: self.growth_bytes.round(),
       share: (self.share * 1000.0).round() / 1000.0,
-      objects: self.objects,
       stack: self.stack.iter().map(Frame::display).collect(),
       frames: self
         .stack
@@ -183,20 +195,6 @@ impl GrowingSite {
         .collect(),
     }
   }
-}
-
-/// A site holding many live sampled bytes now (`largestSites()`).
-#[derive(Serialize, Clone, Debug)]
-#[cfg_attr(test, derive(TS))]
-pub struct LargestSite {
-  pub function: String,
-  pub file: String,
-  pub line: u32,
-  pub column: u32,
-  pub location: String,
-  pub in_app: bool,
-  pub live_bytes: u64,
-  pub objects: u64,
 }
 
 /// Updates a site's followed nodes with one reading's `(node id, bytes)`:
@@ -404,21 +402,12 @@ impl SiteTable {
   }
 
   /// The sites holding the most live sampled bytes now, largest first.
-  pub fn largest(&self, limit: usize) -> Vec<LargestSite> {
+  pub fn largest(&self, limit: usize) -> Vec<SitePlace> {
     let mut v: Vec<&Site> = self.sites.values().filter(|s| s.bytes() > 0.0).collect();
     v.sort_by(|a, b| b.bytes().total_cmp(&a.bytes()).then(a.frame.url.cmp(&b.frame.url)));
     v.into_iter()
       .take(limit)
-      .map(|s| LargestSite {
-        function: function_name(&s.frame),
-        file: s.frame.file().to_string(),
-        line: s.frame.line,
-        column: s.frame.column,
-        location: s.frame.location(),
-        in_app: s.in_app,
-        live_bytes: s.bytes() as u64,
-        objects: s.objects,
-      })
+      .map(|s| SitePlace::new(&s.frame, s.in_app, s.bytes() as u64, s.objects))
       .collect()
   }
 }

@@ -40,10 +40,12 @@ pub struct Snapshot {
   by_id: OnceLock<Vec<u32>>,
 }
 
-/// Plain description of one node, convenient for bindings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One object of the snapshot, as the reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct NodeInfo {
   pub id: u32,
+  #[serde(rename = "type")]
   pub node_type: String,
   pub name: String,
   pub class_name: String,

@@ -15,8 +15,10 @@ use super::graph::HeapGraph;
 use super::sizes::shallow_sizes;
 
 /// One row of the Comparison view.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ClassDiff {
+  #[serde(rename = "name")]
   pub class_name: String,
   pub added_count: u64,
   pub removed_count: u64,

@@ -16,7 +16,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::analysis::{NodeInfo, Snapshot};
-use super::diff::{diff_sides, DiffSide};
+use super::diff::{diff_sides, ClassDiff, DiffSide};
 use super::distances::NO_DISTANCE;
 use super::error::{Result, SnapshotError};
 use super::heapdiff::{nice_size, HeapDiffReport};
@@ -65,36 +65,6 @@ pub fn location_text(l: &SourceLocation) -> String {
   }
 }
 
-/// One object of the snapshot (`NodeInfo` in `index.d.ts`).
-#[derive(Serialize, Debug, Clone)]
-#[cfg_attr(test, derive(TS))]
-#[cfg_attr(test, ts(rename = "NodeInfo"))]
-pub struct NodeReport {
-  pub id: u32,
-  #[serde(rename = "type")]
-  pub node_type: String,
-  pub name: String,
-  pub class_name: String,
-  pub self_size: u64,
-  pub retained_size: u64,
-  /// Shortest distance from the GC roots; null if unreachable.
-  pub distance: Option<u32>,
-}
-
-impl NodeReport {
-  fn new(n: &NodeInfo) -> NodeReport {
-    NodeReport {
-      id: n.id,
-      node_type: n.node_type.to_string(),
-      name: n.name.clone(),
-      class_name: n.class_name.clone(),
-      self_size: n.self_size,
-      retained_size: n.retained_size,
-      distance: n.distance,
-    }
-  }
-}
-
 /// One step of a retainer path.
 #[derive(Serialize, Debug, Clone)]
 #[cfg_attr(test, derive(TS))]
@@ -127,6 +97,26 @@ struct PathReport {
   text: String,
   steps: Vec<PathStep>,
   closures: Vec<ClosureOnPath>,
+}
+
+/// The path part of a `retainers()` answer; all null when there is no path
+/// (an unreachable node).
+#[derive(Serialize, Debug, Clone, Default)]
+#[cfg_attr(test, derive(TS))]
+pub struct PathFields {
+  /// e.g. `global → … → tasks → [0] → (closure) → context → req → LeakyReq@123`.
+  pub path: Option<String>,
+  pub steps: Option<Vec<PathStep>>,
+  pub closures: Option<Vec<ClosureOnPath>>,
+}
+
+impl From<Option<PathReport>> for PathFields {
+  fn from(p: Option<PathReport>) -> PathFields {
+    match p {
+      Some(p) => PathFields { path: Some(p.text), steps: Some(p.steps), closures: Some(p.closures) },
+      None => PathFields::default(),
+    }
+  }
 }
 
 /// A rendered path plus its steps and the closures on it.
@@ -266,19 +256,6 @@ pub fn summary_report(s: &Snapshot, top: usize, sort: SortKey) -> Summary {
   }
 }
 
-/// One class of the Comparison view.
-#[derive(Serialize, Debug, Clone)]
-#[cfg_attr(test, derive(TS))]
-pub struct ClassDiff {
-  pub name: String,
-  pub added_count: u64,
-  pub removed_count: u64,
-  pub count_delta: i64,
-  pub added_size: u64,
-  pub removed_size: u64,
-  pub size_delta: i64,
-}
-
 /// `diff()`: DevTools' Comparison view.
 #[derive(Serialize, Debug, Clone)]
 #[cfg_attr(test, derive(TS))]
@@ -308,19 +285,8 @@ pub fn diff_sides_report(a: &DiffSide, b: &DiffSide, top: usize) -> Diff {
     added_size += r.added_size;
     removed_size += r.removed_size;
   }
-  let classes = rows
-    .iter()
-    .take(top)
-    .map(|r| ClassDiff {
-      name: r.class_name.clone(),
-      added_count: r.added_count,
-      removed_count: r.removed_count,
-      count_delta: r.count_delta,
-      added_size: r.added_size,
-      removed_size: r.removed_size,
-      size_delta: r.size_delta,
-    })
-    .collect();
+  let class_count = rows.len();
+  let classes = rows.into_iter().take(top).collect();
   Diff {
     added_count: added,
     removed_count: removed,
@@ -328,7 +294,7 @@ pub fn diff_sides_report(a: &DiffSide, b: &DiffSide, top: usize) -> Diff {
     added_size,
     removed_size,
     size_delta: added_size as i64 - removed_size as i64,
-    class_count: rows.len(),
+    class_count,
     classes,
   }
 }
@@ -443,19 +409,18 @@ pub fn leaks_report_by_id(baseline_ids: &[u32], target_ids: &[u32], final_: &Sna
 pub struct Retainer {
   pub edge: String,
   pub edge_type: String,
-  pub node: NodeReport,
+  pub node: NodeInfo,
 }
 
 /// `retainers(id)`: the node, its shortest path from the roots, its direct retainers.
 #[derive(Serialize, Debug, Clone)]
 #[cfg_attr(test, derive(TS))]
 pub struct NodeRetainers {
-  pub node: NodeReport,
+  pub node: NodeInfo,
   pub location: Option<String>,
   /// null when the node is unreachable.
-  pub path: Option<String>,
-  pub steps: Option<Vec<PathStep>>,
-  pub closures: Option<Vec<ClosureOnPath>>,
+  #[serde(flatten)]
+  pub path: PathFields,
   pub retainer_count: usize,
   pub retainers: Vec<Retainer>,
 }
@@ -467,10 +432,10 @@ pub struct NodeRetainers {
 pub struct ClassRetainers {
   pub class_name: String,
   pub count: usize,
-  pub instances: Vec<NodeReport>,
-  pub path: Option<String>,
-  pub steps: Option<Vec<PathStep>>,
-  pub closures: Option<Vec<ClosureOnPath>>,
+  pub instances: Vec<NodeInfo>,
+  /// To the instance closest to the roots.
+  #[serde(flatten)]
+  pub path: PathFields,
 }
 
 /// What `retainers()` answers.
@@ -499,17 +464,14 @@ pub fn retainers_report(s: &Snapshot, target: &Target, top: usize) -> Result<Ret
         .map(|r| Retainer {
           edge: r.edge_label.clone(),
           edge_type: r.edge_type.to_string(),
-          node: NodeReport::new(&r.node),
+          node: r.node.clone(),
         })
         .collect();
       let location = s.node_by_id(*id).and_then(|n| locs.get(n));
-      let (path, steps, closures) = split(path);
       Ok(RetainersReport::Node(NodeRetainers {
-        node: NodeReport::new(&node),
+        node,
         location: location.as_ref().map(location_text),
-        path,
-        steps,
-        closures,
+        path: path.into(),
         retainer_count: all.len(),
         retainers,
       }))
@@ -522,20 +484,10 @@ pub fn retainers_report(s: &Snapshot, target: &Target, top: usize) -> Result<Ret
       let count = (0..s.node_count() as u32)
         .filter(|&n| s.class_of(n) == k && s.self_size(n) != 0)
         .count();
-      let instances = class_instances(s, name, top)?.iter().map(NodeReport::new).collect();
+      let instances = class_instances(s, name, top)?;
       let path = class_retainer_path(s, name).ok().map(|p| path_report(s, &p, &locs));
-      let (path, steps, closures) = split(path);
-      Ok(RetainersReport::Class(ClassRetainers { class_name: name.clone(), count, instances, path, steps, closures }))
+      Ok(RetainersReport::Class(ClassRetainers { class_name: name.clone(), count, instances, path: path.into() }))
     }
-  }
-}
-
-type PathParts = (Option<String>, Option<Vec<PathStep>>, Option<Vec<ClosureOnPath>>);
-
-fn split(path: Option<PathReport>) -> PathParts {
-  match path {
-    Some(p) => (Some(p.text), Some(p.steps), Some(p.closures)),
-    None => (None, None, None),
   }
 }
 

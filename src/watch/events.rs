@@ -18,7 +18,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::detector::{DetectorEvent, DetectorState};
-use crate::watch::record::{GcKind, GcRecord};
+use crate::watch::record::{GcKind, GcRecord, HeapStats};
 use crate::watch::stats::{GcCounters, Memwatch};
 
 /// What every event needs to name things.
@@ -167,14 +167,9 @@ pub struct StatsEvent {
   pub gcIncrementalMarkingTime: u64,
   pub gcProcessWeakCallbacksCount: u64,
   pub gcProcessWeakCallbacksTime: u64,
-  pub total_heap_size: u64,
-  pub total_heap_size_executable: u64,
-  pub total_physical_size: u64,
-  pub total_available_size: u64,
-  pub used_heap_size: u64,
-  pub heap_size_limit: u64,
-  pub malloced_memory: u64,
-  pub peak_malloced_memory: u64,
+  /// V8's heap statistics after the collection.
+  #[serde(flatten)]
+  pub heap: HeapStats,
   /// This collection's pause, nanoseconds.
   pub gc_time: u64,
   /// leakwatch's: as in [`GcEvent`].
@@ -187,7 +182,6 @@ pub struct StatsEvent {
   pub pause_ms: f64,
   pub heap_used_before: Option<u64>,
   pub heap_used_after: u64,
-  pub external_memory: u64,
   #[cfg_attr(test, ts(type = "SpacesUsed"))]
   pub spaces: BTreeMap<String, u64>,
   #[serde(flatten)]
@@ -211,14 +205,7 @@ impl StatsEvent {
       gcIncrementalMarkingTime: inc.time_ns,
       gcProcessWeakCallbacksCount: weak.count,
       gcProcessWeakCallbacksTime: weak.time_ns,
-      total_heap_size: a.total_heap_size,
-      total_heap_size_executable: a.total_heap_size_executable,
-      total_physical_size: a.total_physical_size,
-      total_available_size: a.total_available_size,
-      used_heap_size: a.used_heap_size,
-      heap_size_limit: a.heap_size_limit,
-      malloced_memory: a.malloced_memory,
-      peak_malloced_memory: a.peak_malloced_memory,
+      heap: *a,
       gc_time: rec.pause_ns(),
       seq: rec.seq,
       gc_type: rec.kind.name(naming.node_major),
@@ -227,7 +214,6 @@ impl StatsEvent {
       pause_ms: ms(rec.pause_ns()),
       heap_used_before: used_before(rec),
       heap_used_after: a.used_heap_size,
-      external_memory: a.external_memory,
       spaces: spaces_used(rec, naming),
       memwatch: MemwatchFields::new(mw),
     }

@@ -104,8 +104,10 @@ pub struct SpaceUsage {
   pub used: u64,
 }
 
-/// The `v8::HeapStatistics` fields leakwatch reads, all 64-bit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The `v8::HeapStatistics` fields leakwatch reads, all 64-bit; in the
+/// `stats` event under V8's names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct HeapStats {
   pub total_heap_size: u64,
   pub total_heap_size_executable: u64,
