@@ -418,7 +418,7 @@ declare namespace leakwatch {
     time_ms: number;
   };
 
-  /** One point of `getTimeline()`. */
+  /** One point of `getTimeline()`, kept as is in the timeline's ring. */
   type TimelinePoint = {
     /** Unix-epoch milliseconds. */
     t: number;

@@ -99,13 +99,10 @@ class LeakWatch extends EventEmitter {
     this._statsMuted = false;
     // The services (heap dumps, diagnosis) and their part of the public
     // surface, built before watching starts; none for `new LeakWatch()`.
-    const built = services ? services(this) : {};
-    this._dump = built.dumps || null;
-    this._diagnoser = built.diagnosis || null;
-    Object.assign(this, built.api);
+    const { dumps = null, diagnosis = null, api } = services ? services(this) : {};
+    Object.assign(this, api);
     // Who owns which configure() key: the detector, dumps, diagnosis, sampling.
-    this._options = optionRouter({ detector: this._handle, dumps: this._dump, diagnosis: this._diagnoser,
-      sampling: this._sampling });
+    this._options = optionRouter({ detector: this._handle, dumps, diagnosis, sampling: this._sampling });
     // memwatch users call the methods unbound (`const { on } = memwatch`).
     for (const m of ['on', 'once', 'off', 'addListener', 'removeListener', 'removeAllListeners', 'gc',
       'getStats', 'getHistory', 'getTimeline', 'start', 'stop', 'configure', 'getConfig']) {
@@ -200,7 +197,7 @@ class LeakWatch extends EventEmitter {
   }
 
   _drain() {
-    const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0,
+    const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, !this._statsMuted && this.listenerCount('stats') > 0,
       this._memoryReading()));
     // A throwing listener must not cost the other events of the batch: emit
     // them all, then rethrow the first error (EventEmitter semantics).
@@ -216,7 +213,7 @@ class LeakWatch extends EventEmitter {
     // table's readings are taken then (before a leak event needs them).
     if (out.full_gcs) emit(() => this._sampling.afterFullGc());
     for (const g of out.gc) emit(() => this.emit('gc', g));
-    if (!this._statsMuted) for (const s of out.stats) emit(() => this.emit('stats', s));
+    for (const s of out.stats) emit(() => this.emit('stats', s));
     for (const e of out.detector) emit(() => this._emitDetector(e));
     if (failure) throw failure.err;
   }
@@ -273,9 +270,9 @@ class LeakWatch extends EventEmitter {
     return this._options.configure(options);
   }
 
-  /** The current configuration: leak detector, heap dumps, diagnosis, allocation sites (`det`: the detector's, if known). */
-  getConfig(det) {
-    return this._options.get(det);
+  /** The current configuration: leak detector, heap dumps, diagnosis, allocation sites. */
+  getConfig() {
+    return this._options.get();
   }
 
   _observe(list) {

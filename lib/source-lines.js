@@ -416,8 +416,11 @@ function statementFor(a, fn, helpers, callee, inStore) {
   return first;
 }
 
-/** The located statement of one site, or null (the site keeps its function's line). */
-function locateSite(site) {
+/**
+ * The located statement of one site, or null (the site keeps its function's
+ * line). `fileOf` is `locate()`'s: one stat per file per call.
+ */
+function locateSite(site, fileOf) {
   const frames = Array.isArray(site.frames) ? site.frames : [];
   let i = frames.findIndex((f) => f.app);
   if (i < 0) return null;
@@ -460,11 +463,17 @@ const display = (f) => `${f.function || '(anonymous)'} (${f.file}:${f.line}:${f.
  */
 function locate(sites) {
   if (!Array.isArray(sites)) return sites;
+  // Sites and their callers mostly share a few files: stat each once.
+  const files = new Map();
+  const statOnce = (file) => {
+    if (!files.has(file)) files.set(file, fileOf(file));
+    return files.get(file);
+  };
   for (const s of sites) {
     if (!s || !s.in_app) continue;
     let r = null;
     try {
-      r = locateSite(s);
+      r = locateSite(s, statOnce);
     } catch {
       r = null; // a parser corner acorn throws on: keep the function's line
     }

@@ -66,10 +66,6 @@ function fail(key, rule, value) {
   return e;
 }
 
-function isDumpOption(key) {
-  return KEYS.includes(key);
-}
-
 function validate(update, current) {
   const next = { ...current };
   for (const [key, v] of Object.entries(update)) {
@@ -119,4 +115,4 @@ function validate(update, current) {
   return next;
 }
 
-module.exports = { defaults, validate, isDumpOption, KEYS };
+module.exports = { defaults, validate, KEYS };

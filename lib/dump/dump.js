@@ -211,7 +211,7 @@ class Dumper {
     const why = { ENOSPC: ' (the disk is full)', EDQUOT: ' (the disk quota is used up)',
       EFBIG: ' (the file-size limit, ulimit -f, was reached)' }[err && err.code] || '';
     return dumpError('ERR_LEAKWATCH_DUMP_FAILED', `heap dump to ${p.final} failed${why}: ${err && err.message}; ` +
-      'no file was left behind', { cause: err, syscallCode: err && err.code && !/^ERR_/.test(err.code) ? err.code : undefined });
+      'no file was left behind', { cause: err, syscallCode: err && err.syscall ? err.code : undefined });
   }
 
   /** A plain snapshot ends with '}': guards against a writer that stopped silently (old Node on a full disk). */

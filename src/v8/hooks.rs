@@ -174,7 +174,7 @@ unsafe extern "C" fn on_epilogue(isolate: *mut c_void, gc_type: c_int, flags: c_
     };
     for i in 0..nw.space_count {
       let Some(s) = nw.isolate.space_statistics(i) else { break };
-      reading.spaces[i] = SpaceReading { size: s.size, used: s.used, available: s.available, physical: s.physical };
+      reading.spaces[i] = s;
       reading.space_count = i + 1;
     }
     if reads_full_statistics(kind) {

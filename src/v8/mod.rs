@@ -68,6 +68,7 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
 
 use crate::watch::layout::NativeHeapView;
+use crate::watch::live::SpaceReading;
 use crate::watch::record::HeapStats;
 
 /// `v8::GCCallbackWithData`.
@@ -124,15 +125,6 @@ pub(crate) struct RawHeapSpaceStatistics {
   space_available_size: usize,
   physical_space_size: usize,
   reserved: [usize; 27],
-}
-
-/// One heap space's statistics, as read (the record keeps size and used).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SpaceStatistics {
-  pub size: u64,
-  pub used: u64,
-  pub available: u64,
-  pub physical: u64,
 }
 
 /// The resolved entry points.
@@ -283,8 +275,8 @@ impl Isolate {
   }
 
   /// `Isolate::GetHeapSpaceStatistics` for one space. Allocation-free.
-  pub fn space_statistics(&self, index: usize) -> Option<SpaceStatistics> {
-    self.raw_space(index).map(|r| SpaceStatistics {
+  pub fn space_statistics(&self, index: usize) -> Option<SpaceReading> {
+    self.raw_space(index).map(|r| SpaceReading {
       size: r.space_size as u64,
       used: r.space_used_size as u64,
       available: r.space_available_size as u64,

@@ -220,6 +220,17 @@ impl StatsEvent {
   }
 }
 
+impl TimelinePoint {
+  pub fn new(rec: &GcRecord, node_major: u32) -> TimelinePoint {
+    TimelinePoint {
+      t: rec.wall_ms,
+      gc_type: rec.kind.name(node_major),
+      pause_ms: ms(rec.pause_ns()),
+      heap_used_after: rec.after.used_heap_size,
+    }
+  }
+}
+
 /// One kind's count and time in `getStats().by_type`.
 #[derive(Serialize, Clone, Copy, Debug)]
 #[cfg_attr(test, derive(TS))]
@@ -242,8 +253,8 @@ pub fn counters_by_type(counters: &GcCounters, naming: &Naming) -> BTreeMap<&'st
   m
 }
 
-/// One point of `getTimeline()`.
-#[derive(Serialize, Clone, Debug)]
+/// One point of `getTimeline()`, kept as is in the timeline's ring.
+#[derive(Serialize, Clone, Copy, Debug)]
 #[cfg_attr(test, derive(TS))]
 pub struct TimelinePoint {
   /// Unix-epoch milliseconds.

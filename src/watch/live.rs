@@ -35,6 +35,19 @@ pub struct Live {
 }
 
 impl Live {
+  /// Everything allocated now, once: a ring of `capacity` records.
+  pub fn new(capacity: usize) -> Live {
+    Live {
+      ring: Ring::with_capacity(capacity, GcRecord::default()),
+      evicted: GcCounters::default(),
+      dropped: 0,
+      seq: 0,
+      inflight: [Inflight::default(); MAX_INFLIGHT],
+      depth: 0,
+      carry: HeapStats::default(),
+    }
+  }
+
   /// Remembers a prologue. Beyond the tracked depth, the innermost is replaced.
   pub fn begin(&mut self, gc: Inflight) {
     if self.depth < MAX_INFLIGHT {
@@ -82,7 +95,7 @@ pub fn reads_full_statistics(kind: GcKind) -> bool {
   !kind.is_minor()
 }
 
-/// One heap space as the epilogue read it.
+/// One heap space as V8 reports it (`v8::Isolate::space_statistics`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SpaceReading {
   pub size: u64,

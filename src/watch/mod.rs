@@ -29,10 +29,9 @@ use serde_json::Value;
 
 
 use crate::detector::{ConfigError, Detector, DetectorConfig, MemoryLimit, MemorySample};
-use events::{GcEvent, MemwatchFields, Naming, StatsEvent};
+use events::{GcEvent, MemwatchFields, Naming, StatsEvent, TimelinePoint};
 pub use events::{Drained, WatchStats};
 pub use live::{EpilogueReading, Inflight, Live, SpaceReading};
-use live::MAX_INFLIGHT;
 use record::{GcKind, GcRecord, HeapStats};
 use ring::Ring;
 use stats::{GcCounters, Memwatch};
@@ -51,15 +50,6 @@ pub const TIMELINE_CAPACITY: usize = 2048;
 /// many ms, unless their pause is an outlier.
 const TIMELINE_MINOR_EVERY_MS: f64 = 1000.0;
 const TIMELINE_OUTLIER_PAUSE_NS: u64 = 10_000_000;
-
-/// One point of the downsampled GC timeline (for charts in reports).
-#[derive(Clone, Copy, Debug)]
-struct TimelinePoint {
-  wall_ms: f64,
-  kind: GcKind,
-  pause_ns: u64,
-  used_after: u64,
-}
 
 /// The half touched only on the JS thread.
 struct Engine {
@@ -111,15 +101,7 @@ impl Watch {
   pub fn new(node_major: u32, space_names: Vec<String>, history: usize) -> Watch {
     let space_names_copy = space_names.clone();
     Watch {
-      live: Mutex::new(Live {
-        ring: Ring::with_capacity(RING_CAPACITY, GcRecord::default()),
-        evicted: GcCounters::default(),
-        dropped: 0,
-        seq: 0,
-        inflight: [Inflight::default(); MAX_INFLIGHT],
-        depth: 0,
-        carry: HeapStats::default(),
-      }),
+      live: Mutex::new(Live::new(RING_CAPACITY)),
       engine: Mutex::new(Engine {
         node_major,
         space_names,
@@ -133,7 +115,7 @@ impl Watch {
         detector: Detector::new(DetectorConfig::default(), space_names_copy).ok(),
         timeline: Ring::with_capacity(
           TIMELINE_CAPACITY,
-          TimelinePoint { wall_ms: 0.0, kind: GcKind::Unknown, pause_ns: 0, used_after: 0 },
+          TimelinePoint { t: 0.0, gc_type: "unknown", pause_ms: 0.0, heap_used_after: 0 },
         ),
         last_minor_point_ms: f64::NEG_INFINITY,
       }),
@@ -237,12 +219,7 @@ impl Watch {
         if rec.kind.is_minor() {
           eng.last_minor_point_ms = rec.wall_ms;
         }
-        eng.timeline.push(TimelinePoint {
-          wall_ms: rec.wall_ms,
-          kind: rec.kind,
-          pause_ns: rec.pause_ns(),
-          used_after: rec.after.used_heap_size,
-        });
+        eng.timeline.push(TimelinePoint::new(rec, eng.node_major));
       }
       if want_gc {
         gc.push(GcEvent::new(rec, &naming));
@@ -291,18 +268,8 @@ impl Watch {
   /// The downsampled GC timeline, oldest first: every full, incremental and
   /// weak-callback collection, young-generation ones at most once a second
   /// (plus any pausing ≥ 10 ms), at most `TIMELINE_CAPACITY` points.
-  pub fn timeline(&self) -> Vec<events::TimelinePoint> {
-    let eng = self.engine.lock();
-    eng
-      .timeline
-      .iter()
-      .map(|p| events::TimelinePoint {
-        t: p.wall_ms,
-        gc_type: p.kind.name(eng.node_major),
-        pause_ms: p.pause_ns as f64 / 1e6,
-        heap_used_after: p.used_after,
-      })
-      .collect()
+  pub fn timeline(&self) -> Vec<TimelinePoint> {
+    self.engine.lock().timeline.iter().copied().collect()
   }
 
   /// Cumulative counters and the latest heap figures, for `getStats()`.
@@ -363,6 +330,7 @@ impl Watch {
 
 #[cfg(test)]
 mod tests {
+  use super::live::MAX_INFLIGHT;
   use super::*;
 
   fn rec(kind: GcKind, used: u64, pause_ns: u64) -> GcRecord {
