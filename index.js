@@ -197,7 +197,7 @@ class LeakWatch extends EventEmitter {
   }
 
   _drain() {
-    const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, !this._statsMuted && this.listenerCount('stats') > 0,
+    const out = JSON.parse(this._handle.drain(this.listenerCount('gc') > 0, this.listenerCount('stats') > 0,
       this._memoryReading()));
     // A throwing listener must not cost the other events of the batch: emit
     // them all, then rethrow the first error (EventEmitter semantics).
@@ -213,7 +213,7 @@ class LeakWatch extends EventEmitter {
     // table's readings are taken then (before a leak event needs them).
     if (out.full_gcs) emit(() => this._sampling.afterFullGc());
     for (const g of out.gc) emit(() => this.emit('gc', g));
-    for (const s of out.stats) emit(() => this.emit('stats', s));
+    if (!this._statsMuted) for (const s of out.stats) emit(() => this.emit('stats', s));
     for (const e of out.detector) emit(() => this._emitDetector(e));
     if (failure) throw failure.err;
   }

@@ -33,7 +33,7 @@ use serde::Serialize;
 
 use crate::snapshot::jobs::{self, Job, JobReport};
 use crate::snapshot::report::{heap_diff_result, SortKey, Target};
-use crate::snapshot::{heap_diff, parse, HeapDigest, SnapshotError};
+use crate::snapshot::{heap_diff, parse, ErrorKind, HeapDigest, SnapshotError};
 
 /// `onProgress(phase, fraction)`, weak so that it never holds the loop open.
 type ProgressFn = ThreadsafeFunction<(String, f64), (), (String, f64), Status, false, true>;
@@ -124,14 +124,11 @@ impl Task for SnapshotTask {
     let value = match outcome {
       Ok(Ok(report)) => Outcome::Ok(report),
       Ok(Err(e)) => Outcome::Error(ErrorEnvelope::of(&e)),
-      Err(_) => Outcome::Error(ErrorEnvelope {
-        kind: "internal",
-        message: "leakwatch: internal error in the snapshot engine (a bug; please report it with the snapshot if you can)"
-          .to_string(),
+      Err(_) => Outcome::Error(ErrorEnvelope::of(&SnapshotError {
+        kind: ErrorKind::Internal,
+        message: "internal error in the snapshot engine (a bug; please report it with the snapshot if you can)".to_string(),
         offset: None,
-        code: "ERR_LEAKWATCH_SNAPSHOT_INTERNAL",
-        hint: "please report this with the snapshot file",
-      }),
+      })),
     };
     Ok(super::to_json(&value))
   }

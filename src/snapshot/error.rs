@@ -21,6 +21,8 @@ pub enum ErrorKind {
   Format,
   /// A query referred to something the snapshot does not contain.
   Query,
+  /// A bug in the engine (a panic caught at the binding's edge).
+  Internal,
 }
 
 impl ErrorKind {
@@ -31,17 +33,18 @@ impl ErrorKind {
       ErrorKind::Syntax => "syntax",
       ErrorKind::Format => "format",
       ErrorKind::Query => "query",
+      ErrorKind::Internal => "internal",
     }
   }
 
-  /// The `code` of the JS error (`lib/analysis.js` derives the same from
-  /// [`ErrorKind::name`]).
+  /// The `code` of the JS error.
   pub fn code(self) -> &'static str {
     match self {
       ErrorKind::Io => "ERR_LEAKWATCH_SNAPSHOT_IO",
       ErrorKind::Syntax => "ERR_LEAKWATCH_SNAPSHOT_SYNTAX",
       ErrorKind::Format => "ERR_LEAKWATCH_SNAPSHOT_FORMAT",
       ErrorKind::Query => "ERR_LEAKWATCH_SNAPSHOT_QUERY",
+      ErrorKind::Internal => "ERR_LEAKWATCH_SNAPSHOT_INTERNAL",
     }
   }
 
@@ -57,6 +60,7 @@ impl ErrorKind {
         "the file is not a V8 heap snapshot, or is damaged; write it again with v8.writeHeapSnapshot() or DevTools"
       }
       ErrorKind::Query => "check the id or class name against analyze() of the same file",
+      ErrorKind::Internal => "please report this with the snapshot file",
     }
   }
 }
@@ -117,6 +121,7 @@ impl fmt::Display for SnapshotError {
       ErrorKind::Syntax => "heap snapshot syntax error",
       ErrorKind::Format => "invalid heap snapshot",
       ErrorKind::Query => "heap snapshot query error",
+      ErrorKind::Internal => "leakwatch",
     };
     match self.offset {
       Some(offset) => write!(f, "{what} at byte {offset}: {}", self.message),
