@@ -75,6 +75,13 @@ export declare class Watchdog {
    * listeners) or only full ones and a filling ring.
    */
   setWakeEveryGc(on: boolean): void
+  /**
+   * The next collection, of any kind, wakes the JS thread once (the
+   * allocation sampler reads right after it). Returns the latest
+   * collection's sequence number: a drain whose `last_seq` is past it has
+   * seen a collection since.
+   */
+  wakeAfterNextGc(): number
   /** JSON of cumulative counters and latest figures. */
   stats(): string
   /**

@@ -78,6 +78,11 @@ declare namespace leakwatch {
     allocated_in?: string;
     /** The function keeps what it allocates (stores into module or closure state). */
     holds?: boolean;
+    /**
+     * Other sampled functions found at this same statement, their figures added to this one's
+     * (V8 counts an inlined function in its caller, so one statement can grow under two).
+     */
+    merged?: string[];
   }
 
   /** Allocation-site options of \`configure()\` (lib/sampling.js). */
@@ -86,7 +91,10 @@ declare namespace leakwatch {
     sampling?: boolean;
     /** Bytes allocated per sample on average, 1024..67108864 (default 262144). */
     samplingIntervalBytes?: number;
-    /** Longest time between two readings when no full GC comes, ms (default 10000). */
+    /**
+     * Longest time between two readings when no full GC comes, ms (default
+     * 5000); such a reading is taken right after the next collection.
+     */
     sitesEveryMs?: number;
   }
 

@@ -88,7 +88,7 @@ class LeakWatch extends EventEmitter {
       ageMs: performance.now(),
     });
     this._limit = memoryLimit.reader(binding);
-    this._sampling = new Sampling(binding);
+    this._sampling = new Sampling(binding, process.env, { wakeAfterNextGc: () => this._handle.wakeAfterNextGc() });
     this._memoryAt = -Infinity;
     this._memoryTimer = null;
     /** @internal bench/test hook: called with every memory reading fed to the detector. */
@@ -209,9 +209,10 @@ class LeakWatch extends EventEmitter {
         failure = failure || { err };
       }
     };
-    // Right after a full GC the sampler holds only live objects: the site
-    // table's readings are taken then (before a leak event needs them).
-    if (out.full_gcs) emit(() => this._sampling.afterFullGc());
+    // Right after a collection the sampler holds little garbage (after a
+    // full one, only live objects): the site table's readings are taken then
+    // (before a leak event needs them).
+    if (out.last_seq) emit(() => this._sampling.afterDrain(out.full_gcs, out.last_seq));
     for (const g of out.gc) emit(() => this.emit('gc', g));
     if (!this._statsMuted) for (const s of out.stats) emit(() => this.emit('stats', s));
     for (const e of out.detector) emit(() => this._emitDetector(e));

@@ -12,8 +12,14 @@
  * so between full GCs the sampled set holds old garbage too. Readings are
  * therefore taken at the first drain after each full GC (when the set is the
  * live objects, like the detector's heap baselines), at most every
- * `MIN_GAP_MS`, and every `sitesEveryMs` when no full GC comes; stretched so
- * that readings take at most 0.5 % of the time. A reading walks the sampled
+ * `MIN_GAP_MS`, and every `sitesEveryMs` when no full GC comes — then right
+ * after the next collection of any kind (the native side wakes the JS thread
+ * once for it): a young collection drops the samples of the garbage it
+ * frees, and a reading taken between two of them counts up to a whole
+ * young generation (16 MB and more) of garbage at the sites that make it,
+ * noise that can hide a leak's trend. With no collection within another
+ * `sitesEveryMs` (an idle process makes little garbage) it reads anyway.
+ * Readings take at most 0.5 % of the time. A reading walks the sampled
  * tree on the JS thread: no GC, no heap dump, ~1-15 ms measured. The timer is
  * un-referenced; nothing runs in a GC callback.
  *
@@ -36,7 +42,10 @@ const DEFAULTS = Object.freeze({
   // 256 KiB keeps it within 1 % and still gives a 1 MB/s leak ~4 samples a
   // second, a 50 kB/s one ~12 a minute.
   samplingIntervalBytes: 256 * 1024,
-  sitesEveryMs: 10000,
+  // Readings after full GCs alone can be minutes apart in a service whose
+  // old generation grows slowly; every 5 s (each ~1-15 ms, and at most 0.5 %
+  // of the time) a 30 s leak has six readings for its trend test.
+  sitesEveryMs: 5000,
 });
 const OPTION_KEYS = Object.keys(DEFAULTS);
 /** A busy or lost sampler is looked at again this often. */
@@ -96,7 +105,15 @@ function fromEnv(env) {
 }
 
 class Sampling {
-  constructor(binding, env = process.env) {
+  /**
+   * `wakeAfterNextGc()`: asks the native side to wake the JS thread after
+   * the next collection, returns the latest collection's sequence number
+   * (`Watchdog.wakeAfterNextGc`); absent, timed readings are taken at once.
+   */
+  constructor(binding, env = process.env, { wakeAfterNextGc = null } = {}) {
+    this._wakeAfterNextGc = wakeAfterNextGc;
+    /** While a timed reading waits for a collection: the seq it must pass. */
+    this._afterSeq = null;
     this.options = { ...DEFAULTS, ...fromEnv(env) };
     this.state = 'off';
     this.reason = null;
@@ -182,6 +199,7 @@ class Sampling {
   }
 
   _restart() {
+    this._afterSeq = null;
     this._s.stop();
     this._s.clear();
     this.state = 'off';
@@ -192,6 +210,7 @@ class Sampling {
   stop() {
     clearTimeout(this._timer);
     this._timer = null;
+    this._afterSeq = null;
     clearTimeout(this._focusTimer);
     this._focusTimer = null;
     this.focus = null;
@@ -218,18 +237,40 @@ class Sampling {
       return;
     }
     if (this.state !== 'sampling') return;
+    if (this._wakeAfterNextGc && this._afterSeq === null) {
+      // Read right after the next collection; if none comes by the next
+      // tick, read then.
+      this._afterSeq = this._wakeAfterNextGc();
+      this._schedule(this.options.sitesEveryMs);
+      return;
+    }
+    this._read();
+  }
+
+  _read() {
+    this._afterSeq = null;
     this.poll();
     if (this.state === 'sampling') {
       this._schedule(Math.max(this.options.sitesEveryMs, this.lastPollMs / MAX_SHARE));
     }
   }
 
-  /** The drain saw a full GC: read now (the sampled set is the live objects). */
-  afterFullGc() {
-    if (this.state !== 'sampling' || Date.now() - this.lastPollAt < MIN_GAP_MS) return;
-    if (this.lastPollMs / MAX_SHARE > Date.now() - this.lastPollAt) return; // over the time budget
-    this.poll();
-    this._schedule(Math.max(this.options.sitesEveryMs, this.lastPollMs / MAX_SHARE));
+  /**
+   * After each drain: `fullGcs` full collections in it, `lastSeq` the
+   * sequence number of its latest collection. Right after a full GC the
+   * sampled set is the live objects: read now (at most every `MIN_GAP_MS`,
+   * within the time budget). A timed reading waiting for a collection reads
+   * once one has come.
+   */
+  afterDrain(fullGcs, lastSeq) {
+    if (this.state !== 'sampling') return;
+    if (fullGcs > 0) {
+      if (Date.now() - this.lastPollAt < MIN_GAP_MS) return;
+      if (this.lastPollMs / MAX_SHARE > Date.now() - this.lastPollAt) return; // over the time budget
+      this._read();
+    } else if (this._afterSeq !== null && lastSeq > this._afterSeq) {
+      this._read();
+    }
   }
 
   /** Reads the profile now and folds it into the site table. */

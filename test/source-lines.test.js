@@ -70,6 +70,23 @@ test('a helper\'s caller becomes the site; the helper is kept as allocated_in', 
   assert.match(s.allocated_in, /^format \(.*source-lines-app\.js:\d+:\d+\)$/);
 });
 
+test('one statement sampled under two functions (a helper, then inlined in its caller) is one site', () => {
+  // Before inlining, V8 names the helper; after it, the caller: both are
+  // the caller's one call.
+  const helper = site([fn('entry'), fn('keep')],
+    { bytes_per_min: 600, live_bytes: 6000, objects: 60, growth_bytes: 3000, share: 0.3 });
+  const caller = site([fn('keep')],
+    { bytes_per_min: 1200, live_bytes: 9000, objects: 90, growth_bytes: 5000, share: 0.6 });
+  const other = site([fn('alloc')], { bytes_per_min: 100, live_bytes: 50, objects: 1, growth_bytes: 50, share: 0.1 });
+  const sites = locate([caller, helper, other]);
+  assert.deepStrictEqual(sites.map((s) => s.line), [lineOf('AT keep'), lineOf('AT alloc')]);
+  const [one] = sites;
+  assert.strictEqual(one, caller, 'the faster keeps its stack');
+  assert.deepStrictEqual([one.bytes_per_min, one.live_bytes, one.objects, one.growth_bytes, one.share],
+    [1800, 15000, 150, 8000, 0.8999999999999999]);
+  assert.deepStrictEqual(one.merged.map((m) => m.replace(/ \(.*/, '')), ['entry']);
+});
+
 test('sources it cannot read keep the function\'s line and say so', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-lines-'));
   try {

@@ -280,6 +280,8 @@ pub struct Drained {
   pub dropped: u64,
   /// Full collections in this batch.
   pub full_gcs: usize,
+  /// Sequence number of the batch's latest collection (0: none).
+  pub last_seq: u64,
 }
 
 /// The native half of `getStats()`: cumulative counters, memwatch's base

@@ -87,6 +87,10 @@ pub struct Watch {
   wake_pending: AtomicBool,
   /// Someone listens to `gc` events: every collection wakes the JS thread.
   wake_every_gc: AtomicBool,
+  /// One-shot: the next collection of any kind wakes the JS thread (the
+  /// allocation sampler reads right after a collection, when the sampled set
+  /// holds little garbage).
+  wake_next_gc: AtomicBool,
   /// This isolate's key in the process-wide `isolates` registry.
   id: u64,
 }
@@ -121,6 +125,7 @@ impl Watch {
       }),
       wake_pending: AtomicBool::new(false),
       wake_every_gc: AtomicBool::new(false),
+      wake_next_gc: AtomicBool::new(false),
       id: crate::watch::isolates::new_id(),
     }
   }
@@ -153,8 +158,20 @@ impl Watch {
   /// or the ring's high-water mark, whichever comes first. An allocation-bound
   /// service runs hundreds of scavenges a second: waking its JS thread for
   /// each cost more than the hooks themselves.
+  /// A one-shot request ([`Watch::wake_after_next_gc`]) is used up by the
+  /// next collection, whatever its kind.
   pub fn wake_due(&self, kind: GcKind, pending: usize) -> bool {
-    kind.is_full() || pending >= WAKE_HIGH_WATER || self.wake_every_gc.load(Ordering::Relaxed)
+    let once = self.wake_next_gc.swap(false, Ordering::Relaxed);
+    once || kind.is_full() || pending >= WAKE_HIGH_WATER || self.wake_every_gc.load(Ordering::Relaxed)
+  }
+
+  /// Asks that the next collection, of any kind, wake the JS thread once.
+  /// Returns the sequence number of the latest collection so far: a drain
+  /// whose `last_seq` is past it has seen a collection since.
+  pub fn wake_after_next_gc(&self) -> u64 {
+    let seq = self.live.lock().seq;
+    self.wake_next_gc.store(true, Ordering::Relaxed);
+    seq
   }
 
   /// True if the caller should wake the JS thread (no wake-up is pending).
@@ -233,6 +250,7 @@ impl Watch {
       eng.last = Some(*rec);
     }
     let full_gcs = batch.iter().filter(|r| r.kind.is_full()).count();
+    let last_seq = batch.last().map_or(0, |r| r.seq);
     eng.scratch = batch;
     if let (Some(m), Some(d)) = (memory, eng.detector.as_mut()) {
       // A worker (RSS 0) tells the main thread what it holds; the main
@@ -255,7 +273,7 @@ impl Watch {
       };
       detected.extend(d.observe_memory(&sample, m.limit).iter().cloned());
     }
-    Drained { gc, stats, detector: detected, dropped: eng.dropped, full_gcs }
+    Drained { gc, stats, detector: detected, dropped: eng.dropped, full_gcs, last_seq }
   }
 
   /// The records drained so far, oldest first (bounded), as `gc` events.
@@ -368,6 +386,8 @@ mod tests {
     assert_eq!(out["stats"].as_array().unwrap().len(), 1);
     assert_eq!(out["gc"].as_array().unwrap().len(), RING_CAPACITY);
     assert_eq!(out["dropped"], 11);
+    assert_eq!(out["full_gcs"], 1);
+    assert_eq!(out["last_seq"], (RING_CAPACITY + 11) as u64);
     let s = &out["stats"][0];
     // Every scavenge is counted, including the 11 the ring evicted.
     assert_eq!(s["gcScavengeCount"], (RING_CAPACITY + 10) as u64);
@@ -425,6 +445,13 @@ mod tests {
     assert!(w.wake_due(GcKind::Scavenge, 1));
     w.set_wake_every_gc(false);
     assert!(!w.wake_due(GcKind::Scavenge, 1));
+    w.push(rec(GcKind::Scavenge, 100, 5));
+    assert_eq!(w.wake_after_next_gc(), 1, "the latest collection's seq");
+    assert!(w.wake_due(GcKind::Scavenge, 1), "a one-shot request wakes the next young collection");
+    assert!(!w.wake_due(GcKind::Scavenge, 1), "once");
+    w.wake_after_next_gc();
+    assert!(w.wake_due(GcKind::MarkSweepCompact, 1));
+    assert!(!w.wake_due(GcKind::Scavenge, 1), "a full collection used the request up");
   }
 
   #[test]
