@@ -104,8 +104,16 @@ declare namespace leakwatch {
     state: 'sampling' | 'off' | 'busy' | 'lost' | 'unavailable';
     reason: string | null;
     interval_bytes: number;
+    /** While a leak outside the heap is suspected, the sampler runs finer until `until`. */
+    focus: { kind: 'external' | 'native'; until: Date } | null;
     every_ms: number;
     readings: number;
+    /**
+     * Readings by what prompted them: right after a full GC; right after the next collection of
+     * any kind once `every_ms` passed; on the timer when no collection came; on demand (sites asked
+     * for with a stale table).
+     */
+    readings_by: { full_gc: number; after_gc: number; timer: number; on_demand: number };
     last_reading_ms: number;
     max_reading_ms: number;
     total_reading_ms: number;

@@ -118,6 +118,8 @@ class Sampling {
     this.state = 'off';
     this.reason = null;
     this.polls = 0;
+    /** Readings by what prompted them (`getStats().sampling.readings_by`). */
+    this.readingsBy = { full_gc: 0, after_gc: 0, timer: 0, on_demand: 0 };
     this.lastPollMs = 0;
     this.maxPollMs = 0;
     this.totalPollMs = 0;
@@ -244,12 +246,13 @@ class Sampling {
       this._schedule(this.options.sitesEveryMs);
       return;
     }
-    this._read();
+    this._read('timer');
   }
 
-  _read() {
+  /** `why`: a key of `readingsBy`. */
+  _read(why) {
     this._afterSeq = null;
-    this.poll();
+    this.poll(why);
     if (this.state === 'sampling') {
       this._schedule(Math.max(this.options.sitesEveryMs, this.lastPollMs / MAX_SHARE));
     }
@@ -267,15 +270,16 @@ class Sampling {
     if (fullGcs > 0) {
       if (Date.now() - this.lastPollAt < MIN_GAP_MS) return;
       if (this.lastPollMs / MAX_SHARE > Date.now() - this.lastPollAt) return; // over the time budget
-      this._read();
+      this._read('full_gc');
     } else if (this._afterSeq !== null && lastSeq > this._afterSeq) {
-      this._read();
+      this._read('after_gc');
     }
   }
 
-  /** Reads the profile now and folds it into the site table. */
-  poll() {
+  /** Reads the profile now and folds it into the site table; `why` is counted in `readingsBy`. */
+  poll(why = 'on_demand') {
     if (this.state !== 'sampling') return null;
+    this.readingsBy[why] += 1;
     const t0 = performance.now();
     const out = JSON.parse(this._s.poll(Date.now()));
     const ms = performance.now() - t0;
@@ -321,6 +325,7 @@ class Sampling {
       focus: this.focus ? { kind: this.focus.kind, until: new Date(this.focus.until) } : null,
       every_ms: this.options.sitesEveryMs,
       readings: this.polls,
+      readings_by: { ...this.readingsBy },
       last_reading_ms: round(this.lastPollMs),
       max_reading_ms: round(this.maxPollMs),
       total_reading_ms: round(this.totalPollMs),

@@ -91,7 +91,7 @@ function diagnoseApp(mode, wrapper = []) {
   const { spawnSync } = require('node:child_process');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `leakwatch-diag-${mode}-`));
   const argv = [...wrapper, process.execPath, APP, dir, mode];
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 180000 });
   const stall = /stall_ms=([\d.]+)/.exec(r.stderr || '');
   return { r, dir, report: r.status === 0 ? JSON.parse(r.stdout) : null, stallMs: stall ? Number(stall[1]) : null };
 }

@@ -44,6 +44,35 @@ test('the growing function is the top site; readings are cheap and bounded', () 
   assert.ok(top.live_bytes > 5e6 && top.bytes_per_min > 0, JSON.stringify(top));
 });
 
+test('between full GCs a reading waits for the next collection; with none coming, the timer reads', () => {
+  // A reading between two young collections would count the garbage made
+  // since the last one; right after one, that garbage's samples are gone.
+  const out = child(`
+    const w = lw();
+    w.configure({ sitesEveryMs: 200 });
+    let sink;
+    function churn(ms) {
+      return new Promise((res) => {
+        const end = Date.now() + ms;
+        (function step() {
+          for (let i = 0; i < 20000; i++) sink = { i, s: 'x' + i };
+          if (Date.now() < end) setImmediate(step); else res();
+        })();
+      });
+    }
+    (async () => {
+      await churn(2000);
+      const busy = w.getStats().sampling.readings_by;
+      await new Promise((r) => setTimeout(r, 1500)); // idle: no allocation, no collection
+      const idle = w.getStats().sampling.readings_by;
+      console.log(JSON.stringify({ busy, idle }));
+    })();`);
+  const { busy, idle } = out;
+  assert.ok(busy.after_gc >= 3 && busy.after_gc > busy.timer, JSON.stringify(out));
+  assert.ok(idle.timer - busy.timer >= 1, `idle: the timer reads without a collection ${JSON.stringify(out)}`);
+  assert.ok(idle.after_gc - busy.after_gc <= 1, JSON.stringify(out));
+});
+
 test('another sampler already running in the thread is left alone, and getStats says why', () => {
   const out = child(`
     const inspector = require('node:inspector');

@@ -31,7 +31,7 @@ test.after(() => {
 });
 
 test('a leaking service gets a report naming tasks, the closure and its file:line', () => {
-  const r = spawnSync(process.execPath, [APP, dir], { encoding: 'utf8', timeout: 150000 });
+  const r = spawnSync(process.execPath, [APP, dir], { encoding: 'utf8', timeout: 180000 });
   assert.strictEqual(r.status, 0, r.stderr);
   report = JSON.parse(r.stdout);
   assert.strictEqual(report.error, undefined, `${report.error}; stderr: ${r.stderr}`);
