@@ -11,6 +11,7 @@
  * small reads); a missing or unreadable file means "no limit", never an error.
  */
 const guard = require('./dump/dump-guard.js');
+const { optionError } = require('./option-error.js');
 
 const REFRESH_MS = 5000;
 const UNITS = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
@@ -21,10 +22,8 @@ function parseLimit(text) {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(text));
   const unit = m && UNITS[m[2].toLowerCase()];
   if (!m || unit === undefined || Number(m[1]) <= 0) {
-    const e = new RangeError(`LEAKWATCH_MEMORY_LIMIT must be a byte count such as 1073741824, 512m or 1g, got ` +
-      `${JSON.stringify(String(text))}`);
-    e.code = 'ERR_LEAKWATCH_OPTION';
-    throw e;
+    throw optionError(`LEAKWATCH_MEMORY_LIMIT must be a byte count such as 1073741824, 512m or 1g, got ` +
+      `${JSON.stringify(String(text))}`, RangeError);
   }
   return Math.round(Number(m[1]) * unit);
 }

@@ -28,6 +28,7 @@
 const { KEYS: DUMP_KEYS } = require('./dump/dump-config.js');
 const { Diagnoser } = require('./diagnose/diagnose.js');
 const { Sampling } = require('./sampling.js');
+const { optionError } = require('./option-error.js');
 
 /**
  * The JS owners, in the order they validate and apply. `hint` names their
@@ -66,11 +67,6 @@ const OWNERS = [
   },
 ];
 
-function optionError(message) {
-  const e = new TypeError(message);
-  e.code = 'ERR_LEAKWATCH_OPTION';
-  return e;
-}
 
 /** The owner's name for `key`: a JS owner's, or 'detector'. */
 function ownerOf(key) {

@@ -33,6 +33,7 @@
  */
 const { locate } = require('./source-lines.js');
 const path = require('node:path');
+const { mustBe } = require('./option-error.js');
 
 const DEFAULTS = Object.freeze({
   sampling: true,
@@ -71,22 +72,17 @@ const FOCUS_MS = 180000;
 const FOCUS_COOLDOWN_MS = 600000;
 const OWN_DIR = path.join(__dirname, '..') + path.sep;
 
-function optionError(key, rule, value) {
-  const e = new TypeError(`leakwatch.configure: ${key} must be ${rule}, got ${JSON.stringify(value)}`);
-  e.code = 'ERR_LEAKWATCH_OPTION';
-  return e;
-}
 
 function validate(update) {
   for (const [k, v] of Object.entries(update)) {
     if (k === 'sampling') {
-      if (typeof v !== 'boolean') throw optionError(k, 'true or false', v);
+      if (typeof v !== 'boolean') throw mustBe(k, 'true or false', v);
     } else if (k === 'samplingIntervalBytes') {
       if (!Number.isInteger(v) || v < 1024 || v > 64 * 1024 * 1024) {
-        throw optionError(k, 'an integer from 1024 to 67108864 (bytes allocated per sample)', v);
+        throw mustBe(k, 'an integer from 1024 to 67108864 (bytes allocated per sample)', v);
       }
     } else if (k === 'sitesEveryMs') {
-      if (!Number.isFinite(v) || v < 100 || v > 3600000) throw optionError(k, 'a number of ms from 100 to 3600000', v);
+      if (!Number.isFinite(v) || v < 100 || v > 3600000) throw mustBe(k, 'a number of ms from 100 to 3600000', v);
     }
   }
 }

@@ -41,6 +41,7 @@
 const path = require('node:path');
 const { ask } = require('./child.js');
 const { threadId } = require('node:worker_threads');
+const { mustBe } = require('../option-error.js');
 
 const DEFAULTS = Object.freeze({
   diagnose: false,
@@ -60,9 +61,7 @@ const ANALYSIS_TIMEOUT_MS = 20 * 60 * 1000;
 
 function validate(key, value) {
   const bad = (rule) => {
-    const e = new TypeError(`leakwatch.configure: ${key} must be ${rule}, got ${JSON.stringify(value)}`);
-    e.code = 'ERR_LEAKWATCH_OPTION';
-    throw e;
+    throw mustBe(key, rule, value);
   };
   if (key === 'diagnose' || key === 'diagnoseDumps') {
     if (typeof value !== 'boolean') bad('true or false');

@@ -7,6 +7,7 @@
  */
 const os = require('node:os');
 const path = require('node:path');
+const { optionError } = require('../option-error.js');
 
 const SIGNALS = new Set(Object.keys(os.constants.signals));
 // Signals that would break the process or the debugger if we took them over.
@@ -61,9 +62,7 @@ const KEYS = Object.keys(defaults());
 
 function fail(key, rule, value) {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  const e = new TypeError(`leakwatch.configure: "${key}" ${rule}, got ${shown}`);
-  e.code = 'ERR_LEAKWATCH_OPTION';
-  return e;
+  return optionError(`leakwatch.configure: "${key}" ${rule}, got ${shown}`);
 }
 
 function validate(update, current) {
