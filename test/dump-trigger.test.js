@@ -153,6 +153,29 @@ test('dumpOnLeak: maximum count per process, then cooldown', async () => {
   }
 });
 
+test('configuring other keys leaves the trigger listeners where they are among the application\'s', () => {
+  const before = leakwatch.getConfig();
+  const mine = () => {};
+  try {
+    leakwatch.configure({ dumpOnLeak: true, dumpNearHeapLimit: true });
+    leakwatch.on('leak', mine);
+    leakwatch.on('heap-limit', mine);
+    const order = () => ['leak', 'heap-limit'].map((e) => leakwatch.listeners(e).indexOf(mine));
+    const was = order();
+    leakwatch.configure({ dumpCooldownMs: 1234, dumpOnLeak: true });
+    assert.deepStrictEqual(order(), was, 'the trigger stays ahead of the listener added after it');
+    assert.strictEqual(leakwatch.listenerCount('leak'), leakwatch.listeners('leak').length);
+    const count = leakwatch.listenerCount('leak');
+    leakwatch.configure({ dumpOnLeak: false, dumpNearHeapLimit: false });
+    assert.strictEqual(leakwatch.listenerCount('leak'), count - 1, 'turning it off removes it once');
+  } finally {
+    leakwatch.off('leak', mine);
+    leakwatch.off('heap-limit', mine);
+    leakwatch.configure({ dumpOnLeak: before.dumpOnLeak, dumpNearHeapLimit: before.dumpNearHeapLimit,
+      dumpCooldownMs: before.dumpCooldownMs });
+  }
+});
+
 test('a failing background dump emits error only to a listener, else a warning', async () => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-trig-err-'));
   const file = path.join(base, 'not-a-dir');

@@ -33,15 +33,22 @@ class Triggers {
       process.on(sig, this.onSignal);
       this.signal = sig;
     }
-    lw.removeListener('leak', this.onLeak);
-    if (c.dumpOnLeak) lw.on('leak', this.onLeak);
-    lw.removeListener('heap-limit', this.onHeapLimit);
-    if (c.dumpNearHeapLimit === true) lw.on('heap-limit', this.onHeapLimit);
+    // Listeners change only when their option does: a configure() of other
+    // keys leaves them where they are among the application's listeners.
+    this.listen('leak', this.onLeak, Boolean(c.dumpOnLeak));
+    this.listen('heap-limit', this.onHeapLimit, c.dumpNearHeapLimit === true);
     if (c.dumpNearHeapLimit === 'v8' && !this.v8Limit && typeof v8.setHeapSnapshotNearHeapLimit === 'function') {
       // V8 writes these itself (into --diagnostic-dir or the working directory), unguarded; once per process.
       v8.setHeapSnapshotNearHeapLimit(Math.max(1, c.dumpMaxCount));
       this.v8Limit = true;
     }
+  }
+
+  listen(event, fn, on) {
+    const lw = this.d.lw;
+    if (on === lw.listeners(event).includes(fn)) return;
+    if (on) lw.on(event, fn);
+    else lw.removeListener(event, fn);
   }
 
   /** A background dump for `trigger`, subject to cooldown and max count; never throws. */
