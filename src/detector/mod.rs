@@ -397,10 +397,14 @@ impl Detector {
     {
       self.heap_totals.pop_front();
     }
-    if m.t_ms - self.last_judged_ms < JUDGE_EVERY_MS {
-      return Vec::new();
-    }
-    let mut events = self.judge(m.t_ms);
+    let mut events = if m.t_ms - self.last_judged_ms < JUDGE_EVERY_MS {
+      Vec::new()
+    } else {
+      self.judge(m.t_ms)
+    };
+    // Every reading is held against the limit, on the latest judgement: a
+    // full GC's judgement just before (every drain after a wake-up) must not
+    // skip it.
     self.memory_limit_logic(m, &mut events);
     events
   }

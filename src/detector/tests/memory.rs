@@ -224,6 +224,25 @@ fn a_container_limit_is_forecast_before_the_oom_kill() {
 }
 
 #[test]
+fn the_container_limit_is_judged_even_when_every_reading_follows_a_full_gc() {
+  // Buffers push V8 into a full GC every second, and each wakes the JS
+  // thread, whose drain takes the memory reading 2 ms later: the readings
+  // never come 500 ms after a judgement (the full GC's), yet the limit
+  // must still be judged on them.
+  let shape = Shape {
+    heap: Box::new(|_| 30.0 * MB),
+    external: Box::new(|t| 2.0 * MB + 8.0 * MB * t),
+    full_every: 1.0,
+    ..Shape::flat()
+  };
+  let limit = 1u64 << 30;
+  let (_, ev) = run(&shape, 60.0, 0.0, Some(limit));
+  let first = ev.iter().find(|(_, e)| matches!(e, DetectorEvent::MemoryLimit(_)));
+  let (at, _) = first.unwrap_or_else(|| panic!("no memory-limit: {:?}", names(&ev)));
+  assert!(*at <= 30.0, "memory-limit at {at}");
+}
+
+#[test]
 fn native_growth_is_named_with_advice_the_evidence_supports() {
   // RSS grows 2 MB/s outside the heap and external memory (an addon, or
   // isolates never torn down).
