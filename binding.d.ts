@@ -76,12 +76,12 @@ export declare class Watchdog {
    */
   setWakeEveryGc(on: boolean): void
   /**
-   * The next collection, of any kind, wakes the JS thread once (the
-   * allocation sampler reads right after it). Returns the latest
-   * collection's sequence number: a drain whose `last_seq` is past it has
-   * seen a collection since.
+   * With `on`, the next collection, of any kind, wakes the JS thread once
+   * (the allocation sampler reads right after it); `false` takes the
+   * request back. Returns the latest collection's sequence number: a drain
+   * whose `last_seq` is past it has seen a collection since.
    */
-  wakeAfterNextGc(): number
+  wakeAfterNextGc(on: boolean): number
   /** JSON of cumulative counters and latest figures. */
   stats(): string
   /**

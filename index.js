@@ -88,7 +88,7 @@ class LeakWatch extends EventEmitter {
       ageMs: performance.now(),
     });
     this._limit = memoryLimit.reader(binding);
-    this._sampling = new Sampling(binding, process.env, { wakeAfterNextGc: () => this._handle.wakeAfterNextGc() });
+    this._sampling = new Sampling(binding, process.env, { wakeAfterNextGc: (on) => this._handle.wakeAfterNextGc(on) });
     this._memoryAt = -Infinity;
     this._memoryTimer = null;
     /** @internal bench/test hook: called with every memory reading fed to the detector. */

@@ -102,9 +102,10 @@ function fromEnv(env) {
 
 class Sampling {
   /**
-   * `wakeAfterNextGc()`: asks the native side to wake the JS thread after
-   * the next collection, returns the latest collection's sequence number
-   * (`Watchdog.wakeAfterNextGc`); absent, timed readings are taken at once.
+   * `wakeAfterNextGc(on)`: asks (or no longer asks) the native side to wake
+   * the JS thread after the next collection, returns the latest collection's
+   * sequence number (`Watchdog.wakeAfterNextGc`); absent, timed readings
+   * are taken at once.
    */
   constructor(binding, env = process.env, { wakeAfterNextGc = null } = {}) {
     this._wakeAfterNextGc = wakeAfterNextGc;
@@ -196,8 +197,15 @@ class Sampling {
     if (this.state === 'sampling') this._restart();
   }
 
-  _restart() {
+  /** A reading waiting for a collection no longer does (nor does the native side's request). */
+  _cancelWake() {
+    if (this._afterSeq === null) return;
     this._afterSeq = null;
+    this._wakeAfterNextGc(false);
+  }
+
+  _restart() {
+    this._cancelWake();
     this._s.stop();
     this._s.clear();
     this.state = 'off';
@@ -208,7 +216,7 @@ class Sampling {
   stop() {
     clearTimeout(this._timer);
     this._timer = null;
-    this._afterSeq = null;
+    this._cancelWake();
     clearTimeout(this._focusTimer);
     this._focusTimer = null;
     this.focus = null;
@@ -238,7 +246,7 @@ class Sampling {
     if (this._wakeAfterNextGc && this._afterSeq === null) {
       // Read right after the next collection; if none comes by the next
       // tick, read then.
-      this._afterSeq = this._wakeAfterNextGc();
+      this._afterSeq = this._wakeAfterNextGc(true);
       this._schedule(this.options.sitesEveryMs);
       return;
     }
@@ -247,7 +255,7 @@ class Sampling {
 
   /** `why`: a key of `readingsBy`. */
   _read(why) {
-    this._afterSeq = null;
+    this._cancelWake();
     this.poll(why);
     if (this.state === 'sampling') {
       this._schedule(Math.max(this.options.sitesEveryMs, this.lastPollMs / MAX_SHARE));

@@ -177,13 +177,13 @@ impl Watchdog {
     self.watch.set_wake_every_gc(on);
   }
 
-  /// The next collection, of any kind, wakes the JS thread once (the
-  /// allocation sampler reads right after it). Returns the latest
-  /// collection's sequence number: a drain whose `last_seq` is past it has
-  /// seen a collection since.
+  /// With `on`, the next collection, of any kind, wakes the JS thread once
+  /// (the allocation sampler reads right after it); `false` takes the
+  /// request back. Returns the latest collection's sequence number: a drain
+  /// whose `last_seq` is past it has seen a collection since.
   #[napi(catch_unwind)]
-  pub fn wake_after_next_gc(&self) -> f64 {
-    self.watch.wake_after_next_gc() as f64
+  pub fn wake_after_next_gc(&self, on: bool) -> f64 {
+    self.watch.wake_after_next_gc(on) as f64
   }
 
   /// JSON of cumulative counters and latest figures.

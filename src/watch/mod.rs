@@ -165,12 +165,13 @@ impl Watch {
     once || kind.is_full() || pending >= WAKE_HIGH_WATER || self.wake_every_gc.load(Ordering::Relaxed)
   }
 
-  /// Asks that the next collection, of any kind, wake the JS thread once.
-  /// Returns the sequence number of the latest collection so far: a drain
-  /// whose `last_seq` is past it has seen a collection since.
-  pub fn wake_after_next_gc(&self) -> u64 {
+  /// Asks (`on`), or no longer asks, that the next collection, of any kind,
+  /// wake the JS thread once. Returns the sequence number of the latest
+  /// collection so far: a drain whose `last_seq` is past it has seen a
+  /// collection since.
+  pub fn wake_after_next_gc(&self, on: bool) -> u64 {
     let seq = self.live.lock().seq;
-    self.wake_next_gc.store(true, Ordering::Relaxed);
+    self.wake_next_gc.store(on, Ordering::Relaxed);
     seq
   }
 
@@ -446,10 +447,13 @@ mod tests {
     w.set_wake_every_gc(false);
     assert!(!w.wake_due(GcKind::Scavenge, 1));
     w.push(rec(GcKind::Scavenge, 100, 5));
-    assert_eq!(w.wake_after_next_gc(), 1, "the latest collection's seq");
+    assert_eq!(w.wake_after_next_gc(true), 1, "the latest collection's seq");
     assert!(w.wake_due(GcKind::Scavenge, 1), "a one-shot request wakes the next young collection");
     assert!(!w.wake_due(GcKind::Scavenge, 1), "once");
-    w.wake_after_next_gc();
+    w.wake_after_next_gc(true);
+    w.wake_after_next_gc(false);
+    assert!(!w.wake_due(GcKind::Scavenge, 1), "taken back");
+    w.wake_after_next_gc(true);
     assert!(w.wake_due(GcKind::MarkSweepCompact, 1));
     assert!(!w.wake_due(GcKind::Scavenge, 1), "a full collection used the request up");
   }
