@@ -457,8 +457,9 @@ function locateSite(site, fileOf) {
 const display = (f) => `${f.function || '(anonymous)'} (${f.file}:${f.line}:${f.column})`;
 
 /**
- * Names the statement of every application site (in place), and puts the
- * storing sites first among the application's (see the module doc). Takes
+ * Names the statement of every application site (in place), merges sites
+ * found at one statement, and puts the storing sites first among the
+ * application's, then the fastest (see the module doc). Takes
  * and returns the array `SiteTable::rank` gave (`frames` on each site).
  */
 function locate(sites) {
@@ -529,6 +530,7 @@ function mergeSameStatement(sites) {
     }
     for (const k of ['live_bytes', 'objects', 'bytes_per_min', 'growth_bytes', 'share']) into[k] += s[k] || 0;
     into.share = Math.min(1, into.share);
+    into.holds = into.holds || s.holds;
     const fn = s.allocated_in || `${s.function} (${s.file}:${s.function_line}:${s.function_column})`;
     (into.merged || (into.merged = [])).push(fn);
     sites.splice(i--, 1);
