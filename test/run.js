@@ -6,15 +6,19 @@
  * 1. `cargo test --release` — the pure-Rust core (no Node needed), including
  *    the detector's replay of the recorded corpus traces (release: it reuses
  *    the addon build's compiled dependencies, and the replay runs in ~11 s
- *    instead of ~1 min). It runs beside step 3, whose suites do not time
- *    anything.
+ *    instead of ~1 min). It starts, at the lowest CPU priority (`nice -n
+ *    19`), when step 2 reaches its second backend: on a fresh checkout its
+ *    compile takes ~3 min, which then costs no wall time; the first backend
+ *    runs alone, because it holds the test that measures event-loop stalls
+ *    (diagnose).
  * 2. Every `test/*.test.js` (node:test) on this Node, once per backend ('v8'
  *    native hooks, 'perf_hooks' fallback) — except the files in
  *    `ONE_BACKEND`, whose subject does not touch the GC hooks (the snapshot
  *    engine, dumps, the report and its text, reading source lines): they
  *    run under 'v8' only.
- * 3. `test/once/*.test.js` once (packaging from a tarball, TypeScript types,
- *    the HTML report in headless Chromium from the @sparticuz/chromium package).
+ * 3. `test/once/*.test.js` once, two files at a time (packaging from a
+ *    tarball, TypeScript types, the HTML report in headless Chromium from the
+ *    @sparticuz/chromium package): none of them times anything.
  *
  * `npm run test:matrix` (`--matrix`): step 2 on every other supported Node
  * major (18, 20, 22, 24, 26 but this one). Those Node binaries come from the
@@ -92,7 +96,11 @@ function cargoTests() {
   const t0 = Date.now();
   const file = path.join(os.tmpdir(), `leakwatch-cargo-test-${process.pid}.log`);
   const fd = fs.openSync(file, 'w');
-  const child = spawn('cargo', ['test', '--release', '--quiet'], { cwd: ROOT, stdio: ['ignore', fd, fd] });
+  // Lowest CPU priority where `nice` exists: the Node suites beside it come first.
+  const niced = process.platform !== 'win32' && spawnSync('nice', ['-n', '19', 'true']).status === 0;
+  const argv = ['cargo', 'test', '--release', '--quiet'];
+  const child = spawn(niced ? 'nice' : argv[0], niced ? ['-n', '19', ...argv] : argv.slice(1),
+    { cwd: ROOT, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   return new Promise((resolve) => {
     const done = (status) => {
@@ -119,10 +127,10 @@ function cargoTests() {
   });
 }
 
-function nodeTests(major, bin, backend, files = FILES, label = null) {
+function nodeTests(major, bin, backend, files = FILES, label = null, args = []) {
   const t0 = Date.now();
   const env = { ...process.env, LEAKWATCH_BACKEND: backend };
-  const r = spawnSync(bin, ['--test', '--test-reporter=tap', ...files], { cwd: ROOT, env, encoding: 'utf8',
+  const r = spawnSync(bin, ['--test', '--test-reporter=tap', ...args, ...files], { cwd: ROOT, env, encoding: 'utf8',
     timeout: 15 * 60 * 1000 });
   const out = r.stdout || '';
   const p = Number((out.match(/^# pass (\d+)/m) || [])[1] || 0);
@@ -149,6 +157,7 @@ for (const n of ONE_BACKEND) {
 /** Steps 2, then 3 beside 1 (see the header). */
 async function main() {
   const started = Date.now();
+  let cargo = null;
   for (const major of MAJORS) {
     const bin = nodeFor(major);
     if (!bin) {
@@ -163,20 +172,22 @@ async function main() {
       continue;
     }
     for (const backend of BACKENDS) {
+      if (!MATRIX && !cargo && backend !== BACKENDS[0]) cargo = cargoTests();
       const files = backend === BACKENDS[0] ? FILES : FILES.filter((f) => !ONE_BACKEND.has(path.basename(f)));
       log(`leakwatch: node ${major}, backend ${backend}` +
         (files.length < FILES.length ? ` (${FILES.length - files.length} files of one backend skipped)` : ''));
       nodeTests(major, bin, backend, files);
     }
   }
-  const cargo = MATRIX ? Promise.resolve() : cargoTests();
+  if (!MATRIX && !cargo) cargo = cargoTests();
   const ONCE = path.join(__dirname, 'once');
   const onceFiles = fs.readdirSync(ONCE).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(ONCE, f));
   if (onceFiles.length && !MATRIX && !process.env.LEAKWATCH_TEST_SKIP_ONCE) {
     log('leakwatch: once-only suites (packaging, types, the HTML report)');
-    nodeTests(process.versions.node.split('.')[0], process.execPath, 'v8', onceFiles, 'once');
+    nodeTests(process.versions.node.split('.')[0], process.execPath, 'v8', onceFiles, 'once',
+      ['--test-concurrency=2']);
   }
-  await cargo;
+  await (cargo || Promise.resolve());
   log('');
   log(`${'suite'.padEnd(23)} ${'backend'.padEnd(11)} ${'passed'.padStart(6)} ${'failed'.padStart(6)} ${'seconds'.padStart(7)}`);
   for (const [s, b, p, f, ms] of rows) {
