@@ -67,7 +67,6 @@ const OWNERS = [
   },
 ];
 
-
 /** The owner's name for `key`: a JS owner's, or 'detector'. */
 function ownerOf(key) {
   const owner = OWNERS.find((o) => o.keys.includes(key));

@@ -72,7 +72,6 @@ const FOCUS_MS = 180000;
 const FOCUS_COOLDOWN_MS = 600000;
 const OWN_DIR = path.join(__dirname, '..') + path.sep;
 
-
 function validate(update) {
   for (const [k, v] of Object.entries(update)) {
     if (k === 'sampling') {
@@ -104,17 +103,15 @@ class Sampling {
   /**
    * `wakeAfterNextGc(on)`: asks (or no longer asks) the native side to wake
    * the JS thread after the next collection, returns the latest collection's
-   * sequence number (`Watchdog.wakeAfterNextGc`); absent, timed readings
-   * are taken at once.
+   * sequence number (`Watchdog.wakeAfterNextGc`).
    */
-  constructor(binding, env = process.env, { wakeAfterNextGc = null } = {}) {
+  constructor(binding, env, { wakeAfterNextGc }) {
     this._wakeAfterNextGc = wakeAfterNextGc;
     /** While a timed reading waits for a collection: the seq it must pass. */
     this._afterSeq = null;
     this.options = { ...DEFAULTS, ...fromEnv(env) };
     this.state = 'off';
     this.reason = null;
-    this.polls = 0;
     /** Readings by what prompted them (`getStats().sampling.readings_by`). */
     this.readingsBy = { full_gc: 0, after_gc: 0, timer: 0, on_demand: 0 };
     this.lastPollMs = 0;
@@ -243,7 +240,7 @@ class Sampling {
       return;
     }
     if (this.state !== 'sampling') return;
-    if (this._wakeAfterNextGc && this._afterSeq === null) {
+    if (this._afterSeq === null) {
       // Read right after the next collection; if none comes by the next
       // tick, read then.
       this._afterSeq = this._wakeAfterNextGc(true);
@@ -287,7 +284,6 @@ class Sampling {
     const t0 = performance.now();
     const out = JSON.parse(this._s.poll(Date.now()));
     const ms = performance.now() - t0;
-    this.polls += 1;
     this.lastPollMs = ms;
     this.maxPollMs = Math.max(this.maxPollMs, ms);
     this.totalPollMs += ms;
@@ -328,7 +324,7 @@ class Sampling {
       interval_bytes: this.intervalBytes(),
       focus: this.focus ? { kind: this.focus.kind, until: new Date(this.focus.until) } : null,
       every_ms: this.options.sitesEveryMs,
-      readings: this.polls,
+      readings: Object.values(this.readingsBy).reduce((a, b) => a + b, 0),
       readings_by: { ...this.readingsBy },
       last_reading_ms: round(this.lastPollMs),
       max_reading_ms: round(this.maxPollMs),

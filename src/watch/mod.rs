@@ -161,17 +161,22 @@ impl Watch {
   /// A one-shot request ([`Watch::wake_after_next_gc`]) is used up by the
   /// next collection, whatever its kind.
   pub fn wake_due(&self, kind: GcKind, pending: usize) -> bool {
-    let once = self.wake_next_gc.swap(false, Ordering::Relaxed);
+    // A plain load first: the swap (a write) only when a request is there.
+    let once = self.wake_next_gc.load(Ordering::Relaxed) && self.wake_next_gc.swap(false, Ordering::Relaxed);
     once || kind.is_full() || pending >= WAKE_HIGH_WATER || self.wake_every_gc.load(Ordering::Relaxed)
   }
 
   /// Asks (`on`), or no longer asks, that the next collection, of any kind,
-  /// wake the JS thread once. Returns the sequence number of the latest
-  /// collection so far: a drain whose `last_seq` is past it has seen a
-  /// collection since.
+  /// wake the JS thread once. With `on`, returns the sequence number of the
+  /// latest collection so far (a drain whose `last_seq` is past it has seen
+  /// a collection since); taking a request back reads nothing and returns 0.
   pub fn wake_after_next_gc(&self, on: bool) -> u64 {
+    if !on {
+      self.wake_next_gc.store(false, Ordering::Relaxed);
+      return 0;
+    }
     let seq = self.live.lock().seq;
-    self.wake_next_gc.store(on, Ordering::Relaxed);
+    self.wake_next_gc.store(true, Ordering::Relaxed);
     seq
   }
 
