@@ -33,12 +33,13 @@ export declare class Sampler {
   /** Stops our sampler (only if it is ours); the site table is kept. */
   stop(): void
   /**
-   * Reads the profile at wall time `t_ms` and folds it in. JSON:
+   * Reads the profile at wall time `t_ms` and folds it in; `exact`: right
+   * after a full GC (only live objects are counted then). JSON:
    * `{running, nodes, bytes, sites}`, or `{running: false, lost: true}` when
    * our sampler was stopped by someone else, or `{error}` (sampling is then
    * stopped: the error is a layout mismatch, not a hiccup).
    */
-  poll(tMs: number): string
+  poll(tMs: number, exact: boolean): string
   /** Forgets the site table (after a restart at another interval). */
   clear(): void
   /**

@@ -282,7 +282,7 @@ class Sampling {
     if (this.state !== 'sampling') return null;
     this.readingsBy[why] += 1;
     const t0 = performance.now();
-    const out = JSON.parse(this._s.poll(Date.now()));
+    const out = JSON.parse(this._s.poll(Date.now(), why === 'full_gc'));
     const ms = performance.now() - t0;
     this.lastPollMs = ms;
     this.maxPollMs = Math.max(this.maxPollMs, ms);

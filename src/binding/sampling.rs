@@ -95,12 +95,13 @@ impl Sampler {
     self.running = false;
   }
 
-  /// Reads the profile at wall time `t_ms` and folds it in. JSON:
+  /// Reads the profile at wall time `t_ms` and folds it in; `exact`: right
+  /// after a full GC (only live objects are counted then). JSON:
   /// `{running, nodes, bytes, sites}`, or `{running: false, lost: true}` when
   /// our sampler was stopped by someone else, or `{error}` (sampling is then
   /// stopped: the error is a layout mismatch, not a hiccup).
   #[napi(catch_unwind)]
-  pub fn poll(&mut self, env: Env, t_ms: f64) -> String {
+  pub fn poll(&mut self, env: Env, t_ms: f64, exact: bool) -> String {
     let stopped = Poll { running: false, ..Poll::default() };
     if !self.running {
       return to_json(&stopped);
@@ -108,7 +109,7 @@ impl Sampler {
     let Ok(s) = self.inner.as_mut() else { return to_json(&stopped) };
     let poll = match s.read(env.raw()) {
       Ok(Some(p)) => {
-        self.table.ingest(t_ms, &p);
+        self.table.ingest(t_ms, exact, &p);
         Poll {
           running: true,
           nodes: Some(p.nodes.len()),
