@@ -380,7 +380,7 @@ impl SiteTable {
       }
       let ys: Vec<f64> = pts.iter().map(|p| p.bytes).collect();
       let trend = ys.len() >= MIN_TESTED && mann_kendall(&ys).is_some_and(|mk| mk.p_increasing <= MAX_P);
-      if !trend && !plain_growth(pts, interval_bytes) {
+      if !trend && !plain_growth(pts, growth, interval_bytes) {
         continue;
       }
       let t0 = pts[0].t;
@@ -429,17 +429,14 @@ impl SiteTable {
 /// intervals at least, and never down — plainly (two or three readings), or
 /// definitely (measured to the last exact reading; each exact reading above
 /// the one before, and no reading below an earlier exact one: a step that
-/// stays flat is not growth).
-fn plain_growth(pts: &[Point], interval_bytes: f64) -> bool {
+/// stays flat is not growth). `growth`: last reading − first.
+fn plain_growth(pts: &[Point], growth: f64, interval_bytes: f64) -> bool {
   let enough = 4.0 * interval_bytes;
-  let plain = pts.len() < MIN_TESTED
-    && pts[pts.len() - 1].bytes - pts[0].bytes >= enough
-    && pts.windows(2).all(|w| w[1].bytes >= w[0].bytes);
-  if plain {
+  if pts.len() < MIN_TESTED && growth >= enough && pts.windows(2).all(|w| w[1].bytes >= w[0].bytes) {
     return true;
   }
-  let Some(last_exact) = pts.iter().skip(1).rposition(|p| p.exact).map(|i| i + 1) else { return false };
-  if pts[last_exact].bytes - pts[0].bytes < enough {
+  let Some(last_exact) = pts[1..].iter().rposition(|p| p.exact) else { return false };
+  if pts[last_exact + 1].bytes - pts[0].bytes < enough {
     return false;
   }
   let mut floor = f64::NEG_INFINITY; // the latest exact reading so far
